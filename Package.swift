@@ -1,0 +1,42 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "p2psim",
+    products: [
+        .executable(name: "p2psim", targets: ["p2psim"]),
+        .library(name: "P2PSim", targets: ["P2PSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // libxml2 from the system (Debian: libxml2-dev), through a shim header.
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        // Sizes, rates and durations: parsing and printing with units.
+        .target(name: "Units"),
+        // The generic discrete-event kernel: time, future-event set, run loop.
+        .target(
+            name: "SimKernel",
+            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
+        ),
+        // The umbrella library for users' own test suites.
+        .target(name: "P2PSim", dependencies: ["Units", "SimKernel"]),
+        // The command line: parse, call, print.
+        .executableTarget(
+            name: "p2psim",
+            dependencies: [
+                "P2PSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "UnitsTests", dependencies: ["Units"]),
+        .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,5 @@
+@_exported import SimKernel
+@_exported import Units
+
+/// The version of p2psim, printed by `p2psim --version` and stored in baselines.
+public let p2psimVersion = "0.1.0"

@@ -1,0 +1,80 @@
+import Units
+
+/// A model that the simulation kernel drives: it receives each event in time order.
+///
+/// The model owns its components (typically arrays of value-type component states indexed by
+/// `ComponentID`) and dispatches on `event.target`. Because the model is a generic parameter of
+/// `Simulation`, the dispatch is a direct, specialisable call: no closure and no existential box
+/// per event.
+public protocol SimulationModel {
+    /// The value carried by events.
+    associatedtype Message
+
+    /// Handles one event at `scheduler.now`, scheduling any events it causes.
+    mutating func handle(_ event: ScheduledEvent<Message>, scheduler: inout Scheduler<Message>)
+}
+
+/// Why a run stopped.
+public enum RunOutcome: Equatable, Sendable {
+    /// No event is left.
+    case idle
+    /// The next event lies beyond the requested end time.
+    case reachedTimeLimit
+    /// The requested number of events was handled.
+    case reachedEventLimit
+}
+
+/// A discrete-event simulation: a model, its scheduler, and the run loop.
+public struct Simulation<Model: SimulationModel> {
+    /// The model that handles events.
+    public var model: Model
+    /// The clock, pending events and channels.
+    public var scheduler: Scheduler<Model.Message>
+    /// The number of events handled so far (cancelled events are not counted).
+    public private(set) var eventCount: UInt64 = 0
+    /// Called with each event before it is handled; `nil` (the default) costs one branch per
+    /// event.
+    public var tracer: ((ScheduledEvent<Model.Message>) -> Void)?
+
+    /// Creates a simulation of `model` with an empty scheduler.
+    public init(model: Model, scheduler: Scheduler<Model.Message> = Scheduler()) {
+        self.model = model
+        self.scheduler = scheduler
+    }
+
+    /// The current simulated time.
+    public var now: Picoseconds { scheduler.now }
+
+    /// Handles events in (time, sequence) order until none is left, or the next one is later
+    /// than `limit`, or `maxEvents` events have been handled in this call.
+    ///
+    /// After a time-limited run, the clock stands at `limit` and later events stay pending, so
+    /// a further call continues where this one stopped.
+    ///
+    /// - Complexity: O(k log n) for k events with n pending.
+    @discardableResult
+    public mutating func run(until limit: Picoseconds? = nil, maxEvents: UInt64 = .max) -> RunOutcome {
+        var handled: UInt64 = 0
+        while true {
+            if handled == maxEvents { return .reachedEventLimit }
+            guard let next = scheduler.events.earliestTime else { return .idle }
+            if let limit, next > limit {
+                scheduler.now = limit
+                return .reachedTimeLimit
+            }
+            guard let event = scheduler.events.popEarliest() else { return .idle }
+            if !scheduler.cancelled.isEmpty, scheduler.cancelled.remove(event.sequence) != nil {
+                continue
+            }
+            scheduler.now = event.time
+            eventCount &+= 1
+            handled &+= 1
+            if let tracer { tracer(event) }
+            model.handle(event, scheduler: &scheduler)
+        }
+    }
+
+    /// Handles events until none is left.
+    @discardableResult
+    public mutating func runUntilIdle() -> RunOutcome { run(until: nil) }
+}

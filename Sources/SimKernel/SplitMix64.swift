@@ -1,0 +1,18 @@
+/// A small, fast, seeded random number generator (SplitMix64, Steele, Lea and Flood, OOPSLA 2014).
+///
+/// Used wherever a run needs randomness, so that the same seed always gives the same run.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    @usableFromInline internal var state: UInt64
+
+    /// Creates a generator whose sequence is fixed by `seed`.
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    @inlinable public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
