@@ -25,8 +25,10 @@ let package = Package(
             name: "SimKernel",
             dependencies: [.product(name: "HeapModule", package: "swift-collections")]
         ),
+        // Topology files: the model, the libxml2 loader, the schema, diagnostics.
+        .target(name: "Topology", dependencies: ["CLibXML2", "Units"]),
         // The umbrella library for users' own test suites.
-        .target(name: "P2PSim", dependencies: ["Units", "SimKernel"]),
+        .target(name: "P2PSim", dependencies: ["Units", "SimKernel", "Topology"]),
         // The command line: parse, call, print.
         .executableTarget(
             name: "p2psim",
@@ -37,6 +39,7 @@ let package = Package(
         ),
         .testTarget(name: "UnitsTests", dependencies: ["Units"]),
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
+        .testTarget(name: "TopologyTests", dependencies: ["Topology"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 @_exported import SimKernel
+@_exported import Topology
 @_exported import Units
 
 /// The version of p2psim, printed by `p2psim --version` and stored in baselines.

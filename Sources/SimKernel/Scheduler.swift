@@ -6,17 +6,18 @@ import Units
 /// A model's `handle` receives it `inout` and schedules new events through it.
 public struct Scheduler<Message> {
     /// The current simulated time: the time of the event being handled.
-    public internal(set) var now: Picoseconds = .zero
+    @inlinable public var now: Picoseconds { currentTime }
+    @usableFromInline var currentTime: Picoseconds = .zero
     /// The pending events.
     @usableFromInline var events = FutureEventSet<Message>()
     /// The one-way channels between components, indexed by `ChannelID`.
-    public private(set) var channels: [Channel] = []
+    public internal(set) var channels: [Channel] = []
     /// Sequence numbers of cancelled events not yet popped; empty in most runs, so the check
     /// costs one branch per event.
     @usableFromInline var cancelled: Set<UInt64> = []
 
     /// Creates a scheduler at time zero with no events and no channels.
-    public init() {}
+    @inlinable public init() {}
 
     /// The number of pending events, cancelled ones included until they are reached.
     public var pendingCount: Int { events.count }
@@ -38,7 +39,7 @@ public struct Scheduler<Message> {
     public mutating func schedule(
         _ message: Message, to target: ComponentID, port: PortID = PortID(0), after delay: Picoseconds = .zero
     ) -> EventHandle {
-        events.push(at: now + delay, to: target, port: port, message)
+        events.push(at: currentTime + delay, to: target, port: port, message)
     }
 
     /// Sends `message` over a channel: it arrives at the channel's destination after the
@@ -50,7 +51,8 @@ public struct Scheduler<Message> {
     ) -> EventHandle {
         let link = channels[Int(channel.rawValue)]
         return events.push(
-            at: now + link.latency + extraDelay, to: link.destination.component, port: link.destination.port, message)
+            at: currentTime + link.latency + extraDelay, to: link.destination.component, port: link.destination.port,
+            message)
     }
 
     /// Reserves storage for `capacity` pending events, so that a run allocates nothing while

@@ -31,19 +31,20 @@ public struct Simulation<Model: SimulationModel> {
     /// The clock, pending events and channels.
     public var scheduler: Scheduler<Model.Message>
     /// The number of events handled so far (cancelled events are not counted).
-    public private(set) var eventCount: UInt64 = 0
+    @inlinable public var eventCount: UInt64 { handledEvents }
+    @usableFromInline var handledEvents: UInt64 = 0
     /// Called with each event before it is handled; `nil` (the default) costs one branch per
     /// event.
     public var tracer: ((ScheduledEvent<Model.Message>) -> Void)?
 
     /// Creates a simulation of `model` with an empty scheduler.
-    public init(model: Model, scheduler: Scheduler<Model.Message> = Scheduler()) {
+    @inlinable public init(model: Model, scheduler: Scheduler<Model.Message> = Scheduler()) {
         self.model = model
         self.scheduler = scheduler
     }
 
     /// The current simulated time.
-    public var now: Picoseconds { scheduler.now }
+    @inlinable public var now: Picoseconds { scheduler.now }
 
     /// Handles events in (time, sequence) order until none is left, or the next one is later
     /// than `limit`, or `maxEvents` events have been handled in this call.
@@ -52,6 +53,7 @@ public struct Simulation<Model: SimulationModel> {
     /// a further call continues where this one stopped.
     ///
     /// - Complexity: O(k log n) for k events with n pending.
+    @inlinable
     @discardableResult
     public mutating func run(until limit: Picoseconds? = nil, maxEvents: UInt64 = .max) -> RunOutcome {
         var handled: UInt64 = 0
@@ -59,15 +61,15 @@ public struct Simulation<Model: SimulationModel> {
             if handled == maxEvents { return .reachedEventLimit }
             guard let next = scheduler.events.earliestTime else { return .idle }
             if let limit, next > limit {
-                scheduler.now = limit
+                scheduler.currentTime = limit
                 return .reachedTimeLimit
             }
             guard let event = scheduler.events.popEarliest() else { return .idle }
             if !scheduler.cancelled.isEmpty, scheduler.cancelled.remove(event.sequence) != nil {
                 continue
             }
-            scheduler.now = event.time
-            eventCount &+= 1
+            scheduler.currentTime = event.time
+            handledEvents &+= 1
             handled &+= 1
             if let tracer { tracer(event) }
             model.handle(event, scheduler: &scheduler)
@@ -75,6 +77,7 @@ public struct Simulation<Model: SimulationModel> {
     }
 
     /// Handles events until none is left.
+    @inlinable
     @discardableResult
     public mutating func runUntilIdle() -> RunOutcome { run(until: nil) }
 }

@@ -1,0 +1,45 @@
+import Foundation
+
+/// Loads topology files: libxml2 parsing (safe options), XInclude, `<repeat>` expansion,
+/// schema validation, then the semantic checks of the model builder.
+public enum TopologyLoader {
+    /// Loads the topology in `path`.
+    ///
+    /// - Throws: `TopologyLoadError` with every problem found (file:line:column each).
+    public static func load(contentsOf path: String) throws(TopologyLoadError) -> Topology {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+            throw TopologyLoadError(diagnostics: [
+                Diagnostic(.error, at: SourceLocation(file: path, line: 0), "the file \(reason)")
+            ])
+        }
+        return try load(text: String(decoding: data, as: UTF8.self), file: path)
+    }
+
+    /// Loads a topology from `text`, reporting locations in `file` (relative XIncludes resolve
+    /// against it).
+    ///
+    /// - Throws: `TopologyLoadError` with every problem found.
+    public static func load(text: String, file: String) throws(TopologyLoadError) -> Topology {
+        let sources = SourceTexts()
+        let result = XMLReader.read(text: text, file: file, schema: TopologySchema.xsd, sources: sources) {
+            root, files, diagnostics in
+            // Repeats are expanded before validation; copies keep the originals' lines.
+            var expander = RepeatExpander(files: files, sources: sources)
+            expander.expand(root)
+            diagnostics += expander.diagnostics
+        }
+        guard let root = result.root else { throw TopologyLoadError(diagnostics: result.diagnostics) }
+        if root.name != "topology" {
+            throw TopologyLoadError(diagnostics: [
+                Diagnostic(.error, at: root.location, "the root element is <\(root.name)>, not <topology>")
+            ])
+        }
+        var builder = TopologyBuilder(sources: sources)
+        guard var topology = builder.build(root, file: file) else {
+            throw TopologyLoadError(diagnostics: result.diagnostics + builder.diagnostics)
+        }
+        topology.warnings = result.diagnostics.filter { $0.severity == .warning } + topology.warnings
+        return topology
+    }
+}

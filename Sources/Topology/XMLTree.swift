@@ -1,0 +1,312 @@
+import CLibXML2
+import Foundation
+
+/// An element of a parsed XML file, copied out of libxml2 into plain Swift values.
+///
+/// The loader works on this tree after libxml2 has parsed, included and validated the file,
+/// so that the model builder and its tests need no C pointers.
+struct XMLElement {
+    /// The element's local name.
+    var name: String
+    /// The attributes in document order.
+    var attributes: [(name: String, value: String)]
+    /// Child elements in document order (text, comments and processing instructions dropped).
+    var children: [XMLElement]
+    /// Where the element starts.
+    var location: SourceLocation
+
+    /// The value of attribute `name`, if present.
+    func attribute(_ name: String) -> String? {
+        attributes.first { $0.name == name }?.value
+    }
+}
+
+/// Collects libxml2's structured errors during one call.
+private final class ErrorCollector {
+    var diagnostics: [Diagnostic] = []
+    let defaultFile: String
+    let sources: SourceTexts
+    let nodeFiles: NodeFiles
+
+    init(defaultFile: String, sources: SourceTexts) {
+        self.defaultFile = defaultFile
+        self.sources = sources
+        self.nodeFiles = NodeFiles(mainFile: defaultFile)
+    }
+
+    func add(_ error: UnsafePointer<xmlError>) {
+        let e = error.pointee
+        var message = e.message.map { String(cString: $0) } ?? "unknown libxml2 error"
+        while message.last == "\n" || message.last == " " { message.removeLast() }
+        var file = e.file.map { String(cString: $0) } ?? defaultFile
+        var line = Int(e.line)
+        var column = Int(e.int2)
+        if let node = e.node?.assumingMemoryBound(to: xmlNode.self) {
+            // Validity errors point at a node: take its own line and file.
+            line = Int(xmlGetLineNo(node))
+            file = nodeFiles.file(of: node)
+            let elementName = node.pointee.name.map { String(cString: $0) } ?? ""
+            if let attribute = quotedName(after: "attribute '", in: message) {
+                column = sources.column(ofAttribute: attribute, from: line, in: file)?.column ?? 0
+                if let found = sources.column(ofAttribute: attribute, from: line, in: file) {
+                    line = found.line
+                }
+            } else {
+                column = sources.column(ofElement: elementName, on: line, in: file) ?? 0
+            }
+        }
+        let severity: Diagnostic.Severity = e.level == XML_ERR_WARNING ? .warning : .error
+        diagnostics.append(
+            Diagnostic(severity, at: SourceLocation(file: file, line: max(line, 0), column: max(column, 0)), message))
+    }
+}
+
+/// The files that elements came from, recorded after XInclude from the `xml:base` attributes it
+/// adds (which are then removed, so that the schema need not allow them).
+final class NodeFiles {
+    private var files: [UnsafeMutableRawPointer: String] = [:]
+    let mainFile: String
+
+    init(mainFile: String) { self.mainFile = mainFile }
+
+    /// Records the file of every element below `root` that carries `xml:base`, and removes the
+    /// attribute.
+    func recordAndStripBases(_ root: UnsafeMutablePointer<xmlNode>) {
+        var stack = [root]
+        while let node = stack.popLast() {
+            guard node.pointee.type == XML_ELEMENT_NODE else { continue }
+            if xmlHasNsProp(node, "base", "http://www.w3.org/XML/1998/namespace") != nil {
+                if let base = xmlNodeGetBase(node.pointee.doc, node) {
+                    var text = String(cString: base)
+                    p2psim_xmlFree(base)
+                    if text.hasPrefix("file://") { text.removeFirst("file://".count) }
+                    files[UnsafeMutableRawPointer(node)] = text
+                }
+                if let attribute = xmlHasNsProp(node, "base", "http://www.w3.org/XML/1998/namespace") {
+                    xmlRemoveProp(attribute)
+                }
+            }
+            var child = node.pointee.children
+            while let current = child {
+                stack.append(current)
+                child = current.pointee.next
+            }
+        }
+    }
+
+    /// The file `node` came from: the nearest recorded ancestor's, else the main file.
+    func file(of node: UnsafeMutablePointer<xmlNode>) -> String {
+        var current: UnsafeMutablePointer<xmlNode>? = node
+        while let this = current {
+            if let file = files[UnsafeMutableRawPointer(this)] { return file }
+            current = this.pointee.parent
+        }
+        return mainFile
+    }
+}
+
+/// The text between `prefix` and the next quote in `message`, such as an attribute's name in
+/// "Element 'bar', attribute 'size': ...".
+private func quotedName(after prefix: String, in message: String) -> String? {
+    guard let start = message.range(of: prefix) else { return nil }
+    let rest = message[start.upperBound...]
+    guard let end = rest.firstIndex(of: "'") else { return nil }
+    return String(rest[..<end])
+}
+
+/// The texts of the files read, for finding the columns libxml2 does not report.
+final class SourceTexts {
+    private var lines: [String: [Substring]] = [:]
+
+    /// Registers `text` as the content of `file`.
+    func register(_ text: String, for file: String) {
+        lines[file] = text.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    /// The lines of `file`, reading it from disk if it was not registered (an included file).
+    private func lines(of file: String) -> [Substring]? {
+        if let cached = lines[file] { return cached }
+        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        register(String(decoding: data, as: UTF8.self), for: file)
+        return lines[file]
+    }
+
+    /// The column of `<name` on `line` of `file`.
+    func column(ofElement name: String, on line: Int, in file: String) -> Int? {
+        guard !name.isEmpty, let lines = lines(of: file), line >= 1, line <= lines.count else { return nil }
+        return column(of: "<" + name, in: lines[line - 1])
+    }
+
+    /// The line and column of `name=` at or after `line` of `file` (attributes may wrap).
+    func column(ofAttribute name: String, from line: Int, in file: String) -> (line: Int, column: Int)? {
+        guard let lines = lines(of: file), line >= 1 else { return nil }
+        var current = line
+        while current <= min(lines.count, line + 30) {
+            let text = lines[current - 1]
+            var search = text.startIndex
+            while let range = text[search...].range(of: name) {
+                let before = range.lowerBound == text.startIndex ? " " : text[text.index(before: range.lowerBound)]
+                let after = text[range.upperBound...].drop { $0 == " " || $0 == "\t" }
+                if (before == " " || before == "\t") && after.first == "=" {
+                    return (current, text.distance(from: text.startIndex, to: range.lowerBound) + 1)
+                }
+                search = range.upperBound
+            }
+            if current > line, text.contains(">") { break }
+            current += 1
+        }
+        return nil
+    }
+
+    private func column(of needle: String, in text: Substring) -> Int? {
+        guard let range = text.range(of: needle) else { return nil }
+        return text.distance(from: text.startIndex, to: range.lowerBound) + 1
+    }
+}
+
+/// Runs `body` with libxml2's structured errors going to `collector`, and its generic errors
+/// silenced (everything it reports arrives through the structured handler too).
+private func capturingErrors<T>(_ collector: ErrorCollector, _ body: () -> T) -> T {
+    let context = Unmanaged.passUnretained(collector).toOpaque()
+    xmlSetStructuredErrorFunc(context) { context, error in
+        guard let context, let error else { return }
+        Unmanaged<ErrorCollector>.fromOpaque(context).takeUnretainedValue().add(error)
+    }
+    defer { xmlSetStructuredErrorFunc(nil, nil) }
+    return withExtendedLifetime(collector) { body() }
+}
+
+/// Reads XML with libxml2, safely: no network, no external DTD or entity loading, libxml2's
+/// size limits kept (no `XML_PARSE_HUGE`), line numbers beyond 65,535 kept.
+enum XMLReader {
+    /// The parser options: `XML_PARSE_NONET` and `XML_PARSE_BIG_LINES` only. Entities are not
+    /// substituted (no `XML_PARSE_NOENT`) and no DTD is loaded (no `XML_PARSE_DTDLOAD`), so an
+    /// external entity is never fetched and libxml2's amplification checks stop "billion
+    /// laughs" files.
+    static let parseOptions = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue)
+
+    /// The result of reading: the document tree, or the diagnostics that prevented it.
+    struct Result {
+        var root: XMLElement?
+        var diagnostics: [Diagnostic]
+    }
+
+    /// Parses `text` (the content of `file`), processes XInclude, lets `transform` rewrite the
+    /// libxml2 tree (repeat expansion), validates against `schema` and copies the tree out.
+    static func read(
+        text: String, file: String, schema: String?, sources: SourceTexts,
+        transform: (UnsafeMutablePointer<xmlNode>, NodeFiles, inout [Diagnostic]) -> Void = { _, _, _ in }
+    ) -> Result {
+        sources.register(text, for: file)
+        let collector = ErrorCollector(defaultFile: file, sources: sources)
+        return capturingErrors(collector) {
+            let bytes = Array(text.utf8)
+            let doc = bytes.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress.map { base in
+                    base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                        xmlReadMemory($0, Int32(clamping: buffer.count), file, nil, parseOptions)
+                    }
+                } ?? nil
+            }
+            guard let doc else {
+                if collector.diagnostics.isEmpty {
+                    collector.diagnostics.append(
+                        Diagnostic(.error, at: SourceLocation(file: file, line: 1), "the file is empty or is not XML"))
+                }
+                return Result(root: nil, diagnostics: collector.diagnostics)
+            }
+            defer { xmlFreeDoc(doc) }
+            // XInclude: included files are read with the same safe options.
+            if xmlXIncludeProcessFlags(doc, parseOptions | Int32(XML_PARSE_NOXINCNODE.rawValue)) < 0
+                || collector.diagnostics.contains(where: { $0.severity == .error })
+            {
+                return Result(root: nil, diagnostics: collector.diagnostics)
+            }
+            guard let rootNode = xmlDocGetRootElement(doc) else {
+                collector.diagnostics.append(
+                    Diagnostic(.error, at: SourceLocation(file: file, line: 1), "no root element"))
+                return Result(root: nil, diagnostics: collector.diagnostics)
+            }
+            collector.nodeFiles.recordAndStripBases(rootNode)
+            var transformDiagnostics: [Diagnostic] = []
+            transform(rootNode, collector.nodeFiles, &transformDiagnostics)
+            collector.diagnostics += transformDiagnostics
+            if transformDiagnostics.contains(where: { $0.severity == .error }) {
+                return Result(root: nil, diagnostics: collector.diagnostics)
+            }
+            if let schema, !validate(doc, against: schema, collector: collector) {
+                return Result(root: nil, diagnostics: collector.diagnostics)
+            }
+            guard let finalRoot = xmlDocGetRootElement(doc) else {
+                return Result(root: nil, diagnostics: collector.diagnostics)
+            }
+            let tree = copyElement(finalRoot, files: collector.nodeFiles, sources: sources)
+            return Result(root: tree, diagnostics: collector.diagnostics)
+        }
+    }
+
+    /// Validates `doc` against the schema text; diagnostics go to `collector`.
+    private static func validate(_ doc: xmlDocPtr, against schema: String, collector: ErrorCollector) -> Bool {
+        let schemaBytes = Array(schema.utf8)
+        let parserContext = schemaBytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.map { base in
+                base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                    xmlSchemaNewMemParserCtxt($0, Int32(buffer.count))
+                }
+            } ?? nil
+        }
+        guard let parserContext else { return false }
+        defer { xmlSchemaFreeParserCtxt(parserContext) }
+        guard let parsedSchema = xmlSchemaParse(parserContext) else {
+            collector.diagnostics.append(
+                Diagnostic(
+                    .error, at: SourceLocation(file: "<embedded schema>", line: 0), "the embedded schema does not parse"
+                ))
+            return false
+        }
+        defer { xmlSchemaFree(parsedSchema) }
+        guard let validContext = xmlSchemaNewValidCtxt(parsedSchema) else { return false }
+        defer { xmlSchemaFreeValidCtxt(validContext) }
+        let context = Unmanaged.passUnretained(collector).toOpaque()
+        xmlSchemaSetValidStructuredErrors(
+            validContext,
+            { context, error in
+                guard let context, let error else { return }
+                Unmanaged<ErrorCollector>.fromOpaque(context).takeUnretainedValue().add(error)
+            }, context)
+        return xmlSchemaValidateDoc(validContext, doc) == 0
+    }
+
+    /// Copies `node` and its element descendants into Swift values.
+    private static func copyElement(
+        _ node: UnsafeMutablePointer<xmlNode>, files: NodeFiles, sources: SourceTexts
+    ) -> XMLElement {
+        let name = node.pointee.name.map { String(cString: $0) } ?? ""
+        let file = files.file(of: node)
+        let line = Int(xmlGetLineNo(node))
+        var attributes: [(name: String, value: String)] = []
+        var property = node.pointee.properties
+        while let attribute = property {
+            let attributeName = attribute.pointee.name.map { String(cString: $0) } ?? ""
+            var value = ""
+            if let content = xmlNodeListGetString(node.pointee.doc, attribute.pointee.children, 1) {
+                value = String(cString: content)
+                p2psim_xmlFree(content)
+            }
+            attributes.append((attributeName, value))
+            property = attribute.pointee.next
+        }
+        var children: [XMLElement] = []
+        var child = node.pointee.children
+        while let current = child {
+            if current.pointee.type == XML_ELEMENT_NODE {
+                children.append(copyElement(current, files: files, sources: sources))
+            }
+            child = current.pointee.next
+        }
+        let column = sources.column(ofElement: name, on: line, in: file) ?? 0
+        return XMLElement(
+            name: name, attributes: attributes, children: children,
+            location: SourceLocation(file: file, line: line, column: column))
+    }
+}
