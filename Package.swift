@@ -8,8 +8,7 @@ let package = Package(
         .library(name: "P2PSim", targets: ["P2PSim"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // libxml2 from the system (Debian: libxml2-dev), through a shim header.
@@ -21,14 +20,25 @@ let package = Package(
         // Sizes, rates and durations: parsing and printing with units.
         .target(name: "Units"),
         // The generic discrete-event kernel: time, future-event set, run loop.
-        .target(
-            name: "SimKernel",
-            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
-        ),
+        .target(name: "SimKernel", dependencies: ["Units"]),
+        // PCIe link and transaction-layer arithmetic: rates, encodings, TLP splitting, wire bytes.
+        .target(name: "PCIeProtocol"),
+        // The Linux kernel's P2P DMA decision (drivers/pci/p2pdma.c) and amdgpu's dma-buf rule.
+        .target(name: "Policy"),
         // Topology files: the model, the libxml2 loader, the schema, diagnostics.
         .target(name: "Topology", dependencies: ["CLibXML2", "Units"]),
+        // The machine: enumeration, addresses, relations between devices.
+        .target(name: "Fabric", dependencies: ["Topology", "Units"]),
+        // What users read: tables, trees, matrices, JSON.
+        .target(name: "Reports", dependencies: ["Fabric", "Topology"]),
         // The umbrella library for users' own test suites.
-        .target(name: "P2PSim", dependencies: ["Units", "SimKernel", "Topology"]),
+        .target(
+            name: "P2PSim",
+            dependencies: ["Units", "SimKernel", "Topology", "Fabric", "Policy", "PCIeProtocol", "Reports"],
+            resources: [
+                .embedInCode("Topologies/default.xml")
+            ]
+        ),
         // The command line: parse, call, print.
         .executableTarget(
             name: "p2psim",
@@ -40,6 +50,9 @@ let package = Package(
         .testTarget(name: "UnitsTests", dependencies: ["Units"]),
         .testTarget(name: "SimKernelTests", dependencies: ["SimKernel"]),
         .testTarget(name: "TopologyTests", dependencies: ["Topology"]),
+        .testTarget(name: "PCIeProtocolTests", dependencies: ["PCIeProtocol"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
+        .testTarget(name: "FabricTests", dependencies: ["Fabric", "Topology"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,7 @@
+@_exported import Fabric
+@_exported import PCIeProtocol
+@_exported import Policy
+@_exported import Reports
 @_exported import SimKernel
 @_exported import Topology
 @_exported import Units

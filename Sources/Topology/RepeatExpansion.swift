@@ -134,12 +134,26 @@ struct RepeatExpander {
         while let attribute = property {
             property = attribute.pointee.next
             guard let name = attribute.pointee.name.map({ String(cString: $0) }),
-                let value = Self.attribute(node, name), value.contains("{")
+                let value = Self.attribute(node, name), value.contains("{") || value.contains("}")
             else { continue }
             var result = ""
             var rest = Substring(value)
-            while let open = rest.firstIndex(of: "{") {
+            while let open = rest.firstIndex(where: { $0 == "{" || $0 == "}" }) {
                 result += rest[..<open]
+                // "{{" and "}}" write literal braces.
+                let after = rest.index(after: open)
+                if after < rest.endIndex, rest[after] == rest[open] {
+                    result.append(rest[open])
+                    rest = rest[rest.index(after: after)...]
+                    continue
+                }
+                guard rest[open] == "{" else {
+                    diagnostics.append(
+                        Diagnostic(
+                            .error, at: location(of: node, attribute: name),
+                            "attribute '\(name)': '}' without '{' (write '}}' for a literal brace)"))
+                    return
+                }
                 guard let close = rest[open...].firstIndex(of: "}") else {
                     diagnostics.append(
                         Diagnostic(

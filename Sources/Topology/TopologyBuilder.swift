@@ -550,11 +550,12 @@ struct TopologyBuilder {
             if ![1, 2, 4, 8, 16].contains(lanes) {
                 error(element, attribute: "lanes", "<xgmi> lanes must be 1, 2, 4, 8 or 16")
             }
+            // GT/s is per lane (x lanes / 8 bits); GB/s or Gb/s is the whole link per direction.
             guard
-                let laneRate = quantity(
-                    element, "rate", { text throws(UnitParseError) in try DataRate.parse(text, lanes: 1) })
+                let linkRate = quantity(
+                    element, "rate", { text throws(UnitParseError) in try DataRate.parse(text, lanes: lanes) })
             else { return }
-            kind = .xgmi(lanes: lanes, laneRate: laneRate)
+            kind = .xgmi(lanes: lanes, linkRate: linkRate)
         } else {
             kind = .nvlink(generation: integer(element, "generation") ?? 1)
         }

@@ -348,8 +348,8 @@ public struct VendorLink: Sendable {
     public enum Kind: Sendable, Hashable {
         /// NVLink of a generation (1 to 5).
         case nvlink(generation: Int)
-        /// AMD XGMI with its lane count and per-lane rate.
-        case xgmi(lanes: Int, laneRate: DataRate)
+        /// AMD XGMI with its lane count and the rate of one link in one direction.
+        case xgmi(lanes: Int, linkRate: DataRate)
     }
     /// The technology.
     public var kind: Kind

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import P2PSim
 
 /// The `p2psim` command: emulate the data paths inside a machine.
@@ -11,8 +12,63 @@ struct P2PSimCommand: ParsableCommand {
             p2psim loads a machine's topology (PCIe root complexes, switches, endpoints, NVLink, \
             XGMI, socket links, IOMMU) and tells how a transfer between two devices travels, \
             whether Linux allows it peer-to-peer, and how fast it goes.
+
+            Exit status: 0 success, 1 a failed check, 2 bad input or usage.
             """,
         version: p2psimVersion,
-        subcommands: []
+        subcommands: [ValidateCommand.self, ShowCommand.self, SchemaCommand.self]
     )
+
+    /// Runs the command, mapping every usage error to exit status 2 (ArgumentParser's default is
+    /// 64, EX_USAGE).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                Foundation.exit(0)
+            }
+            if !message.isEmpty { StandardError.write(message) }
+            Foundation.exit(code.rawValue == 1 ? 1 : 2)
+        }
+    }
+}
+
+/// Writes lines to standard error.
+enum StandardError {
+    /// Writes `text` and a newline to standard error.
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// Loads a topology for a command, printing its diagnostics; bad input exits with status 2.
+func loadTopology(_ path: String?) throws -> Topology {
+    do {
+        let topology = try BundledTopology.load(path)
+        for warning in topology.warnings { StandardError.write(warning.description) }
+        return topology
+    } catch {
+        StandardError.write(error.description)
+        throw ExitCode(2)
+    }
+}
+
+/// Enumerates a loaded topology; an impossible enumeration is bad input (exit status 2).
+func enumerate(_ topology: Topology) throws -> EnumeratedMachine {
+    do {
+        return try EnumeratedMachine(topology)
+    } catch {
+        StandardError.write(error.description)
+        throw ExitCode(2)
+    }
+}
+
+/// Output formats of the commands.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json
 }

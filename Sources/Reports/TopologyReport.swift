@@ -1,0 +1,194 @@
+import Fabric
+import Foundation
+import Topology
+
+/// What `p2psim show` prints: the PCIe tree in the manner of `lspci -tv` and the device-pair
+/// relationship matrix in the manner of `nvidia-smi topo -m`.
+public struct TopologyReport: Sendable {
+    /// The enumerated machine.
+    public let machine: EnumeratedMachine
+
+    /// Creates the report of `machine`.
+    public init(machine: EnumeratedMachine) { self.machine = machine }
+
+    private var topology: Topology { machine.topology }
+
+    // MARK: Tree
+
+    /// One line of the tree: its depth and text.
+    public struct TreeLine: Codable, Sendable, Equatable {
+        /// The PCI address, `ssss:bb:dd.f`.
+        public var address: String
+        /// The user's id.
+        public var id: String
+        /// What the node is.
+        public var kind: String
+        /// vendor:device, when known.
+        public var pciId: String?
+        /// Trained link, for nodes with one.
+        public var link: String?
+        /// Secondary and subordinate buses, for bridges.
+        public var buses: String?
+        /// ACS control bits, when any are set.
+        public var acsControl: String?
+        /// BARs with sizes and addresses, for endpoints.
+        public var bars: [String]?
+        /// Extra facts (switch latency, label).
+        public var detail: String?
+        /// Children.
+        public var children: [TreeLine]
+    }
+
+    /// One root complex with what hangs below it.
+    public struct RootComplexTree: Codable, Sendable, Equatable {
+        /// The root complex id.
+        public var id: String
+        /// The socket id.
+        public var socket: String
+        /// The host bridge's vendor:device.
+        public var hostBridge: String
+        /// The root bus, `ssss:bb`.
+        public var rootBus: String
+        /// IOMMU mode.
+        public var iommu: String
+        /// Peer-to-peer forwarding between root ports.
+        public var p2p: String
+        /// Root ports and integrated endpoints.
+        public var children: [TreeLine]
+    }
+
+    /// The tree as values.
+    public var tree: [RootComplexTree] {
+        topology.rootComplexes.enumerated().map { index, complex in
+            RootComplexTree(
+                id: complex.id, socket: topology.sockets[complex.socket].id, hostBridge: complex.hostBridge.description,
+                rootBus: hex(complex.segment, 4) + ":" + hex(machine.rootBuses[index], 2),
+                iommu: complex.iommu?.mode.rawValue ?? "off", p2p: complex.p2p.rawValue,
+                children: complex.children.map(treeLine))
+        }
+    }
+
+    /// The link a node's upstream side trains to.
+    public func trainedLink(of index: Int) -> PCIeLinkSpec? {
+        let node = topology.nodes[index]
+        guard let own = node.link else { return nil }
+        guard let parent = node.parent, let parentLink = topology.nodes[parent].link else { return own }
+        if node.kind == .switchDownstreamPort { return own }
+        return own.trained(with: parentLink)
+    }
+
+    private func treeLine(_ index: Int) -> TreeLine {
+        let node = topology.nodes[index]
+        let enumerated = machine.nodes[index]
+        let kind: String
+        var detail: String?
+        var bars: [String]?
+        switch node.kind {
+        case .rootPort: kind = "root port"
+        case .switchUpstreamPort:
+            kind = "switch upstream port"
+            if let sw = node.switchIndex {
+                let spec = topology.switches[sw]
+                detail = ([spec.label].compactMap { $0 } + ["port-to-port \(spec.latency)"]).joined(separator: ", ")
+            }
+        case .switchDownstreamPort: kind = "switch downstream port"
+        case .endpoint:
+            let details = node.endpoint
+            kind = (details?.kind.rawValue ?? "endpoint") + (node.parent == nil ? " (root-complex integrated)" : "")
+            detail = details?.label
+            bars = details.map { details in
+                zip(details.bars, enumerated.barRanges).map { bar, range in
+                    "BAR\(bar.index) \(bar.size) \(bar.is64Bit ? "64-bit" : "32-bit")\(bar.prefetchable ? " pref" : "") @0x\(String(range.base, radix: 16))"
+                        + (bar.resizableSizes.isEmpty
+                            ? "" : " (resizable to \(bar.resizableSizes.last?.description ?? ""))")
+                }
+            }
+        }
+        let buses = enumerated.secondaryBus.map { secondary in
+            let subordinate = enumerated.subordinateBus ?? secondary
+            return secondary == subordinate ? "[\(hex(secondary, 2))]" : "[\(hex(secondary, 2))-\(hex(subordinate, 2))]"
+        }
+        return TreeLine(
+            address: enumerated.address.description, id: node.id, kind: kind, pciId: node.pciIdentity?.description,
+            link: trainedLink(of: index)?.description, buses: buses,
+            acsControl: node.acsControl.isEmpty ? nil : node.acsControl.description, bars: bars, detail: detail,
+            children: node.children.map(treeLine))
+    }
+
+    /// The tree as indented text.
+    public func treeText() -> String {
+        var out = ""
+        for complex in tree {
+            out +=
+                "\(complex.id) [\(complex.rootBus)] host bridge \(complex.hostBridge) on \(complex.socket), IOMMU \(complex.iommu), root-port P2P \(complex.p2p)\n"
+            for (position, child) in complex.children.enumerated() {
+                render(child, prefix: "", isLast: position == complex.children.count - 1, into: &out)
+            }
+        }
+        return out
+    }
+
+    private func render(_ line: TreeLine, prefix: String, isLast: Bool, into out: inout String) {
+        var text =
+            prefix + (isLast ? "└─ " : "├─ ") + String(line.address.dropFirst(5)) + " " + line.id + "  " + line.kind
+        if let pciId = line.pciId { text += " [\(pciId)]" }
+        if let link = line.link { text += " \(link)" }
+        if let buses = line.buses { text += " bus \(buses)" }
+        if let acs = line.acsControl { text += " ACS: \(acs)" }
+        if let detail = line.detail { text += " (\(detail))" }
+        if let bars = line.bars, !bars.isEmpty { text += " " + bars.joined(separator: ", ") }
+        out += text + "\n"
+        let childPrefix = prefix + (isLast ? "   " : "│  ")
+        for (position, child) in line.children.enumerated() {
+            render(child, prefix: childPrefix, isLast: position == line.children.count - 1, into: &out)
+        }
+    }
+
+    // MARK: Matrix
+
+    /// The device ids of the matrix, in order.
+    public var matrixDeviceIDs: [String] { topology.matrixDevices.map { topology.nodes[$0].id } }
+
+    /// The relation of every ordered pair of matrix devices.
+    public var relations: [[String]] {
+        let devices = topology.matrixDevices
+        return devices.map { a in devices.map { b in topology.relation(between: a, and: b).description } }
+    }
+
+    /// The matrix as text with the legend, columns padded.
+    public func matrixText() -> String {
+        let ids = matrixDeviceIDs
+        let rows = relations
+        let width = max(5, (ids.map(\.count).max() ?? 0) + 1)
+        func pad(_ text: String) -> String { text + String(repeating: " ", count: max(1, width - text.count)) }
+        var out = pad("") + ids.map(pad).joined() + "\n"
+        for (id, row) in zip(ids, rows) {
+            out += pad(id) + row.map(pad).joined() + "\n"
+        }
+        return out + "\n" + PairRelation.legend + "\n"
+    }
+
+    /// `{"tree": ..., "matrix": {"devices": [ids], "relations": [[strings]]}}`, keys sorted.
+    public func json() throws -> String {
+        struct Matrix: Codable {
+            var devices: [String]
+            var relations: [[String]]
+        }
+        struct Document: Codable {
+            var name: String
+            var tree: [RootComplexTree]
+            var matrix: Matrix
+        }
+        let document = Document(
+            name: topology.name, tree: tree, matrix: Matrix(devices: matrixDeviceIDs, relations: relations))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
+    }
+}
+
+/// `value` in lower-case hexadecimal, zero-padded to `digits`.
+func hex(_ value: Int, _ digits: Int) -> String {
+    let text = String(value, radix: 16)
+    return String(repeating: "0", count: max(0, digits - text.count)) + text
+}
