@@ -29,12 +29,14 @@ let package = Package(
         .target(name: "Topology", dependencies: ["CLibXML2", "Units"]),
         // The machine: enumeration, addresses, relations between devices.
         .target(name: "Fabric", dependencies: ["Topology", "Units"]),
+        // Path selection: the kernel's view of the machine, P2P versus vendor links versus bounce.
+        .target(name: "Routing", dependencies: ["Fabric", "Policy", "Topology"]),
         // What users read: tables, trees, matrices, JSON.
-        .target(name: "Reports", dependencies: ["Fabric", "Topology"]),
+        .target(name: "Reports", dependencies: ["Fabric", "Policy", "Routing", "Topology"]),
         // The umbrella library for users' own test suites.
         .target(
             name: "P2PSim",
-            dependencies: ["Units", "SimKernel", "Topology", "Fabric", "Policy", "PCIeProtocol", "Reports"],
+            dependencies: ["Units", "SimKernel", "Topology", "Fabric", "Policy", "PCIeProtocol", "Routing", "Reports"],
             resources: [
                 .embedInCode("Topologies/default.xml")
             ]

@@ -2,6 +2,7 @@
 @_exported import PCIeProtocol
 @_exported import Policy
 @_exported import Reports
+@_exported import Routing
 @_exported import SimKernel
 @_exported import Topology
 @_exported import Units

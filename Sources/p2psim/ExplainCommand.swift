@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import P2PSim
+
+/// `p2psim explain [TOPOLOGY] A B`: the Linux P2P DMA decision between two devices, step by step.
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Explain, step by step, whether Linux allows P2P DMA between two devices, and why.",
+        discussion: """
+            Reproduces drivers/pci/p2pdma.c: both upstream-bridge chains, the common bridge, ACS \
+            redirect, the host-bridge allowlist or AMD Zen rule, the map type and distance, the \
+            kernel's messages, BAR visibility, and what would change the outcome. A is the client \
+            (the device whose DMA engine moves data); B is the provider (whose memory is exposed \
+            through its BAR).
+            """
+    )
+
+    @Argument(help: "A topology file and two device ids, or just two device ids for the built-in default topology.")
+    var arguments: [String]
+
+    @Option(help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    func validate() throws {
+        guard arguments.count == 2 || arguments.count == 3 else {
+            throw ValidationError("expected [TOPOLOGY] A B, got \(arguments.count) argument(s)")
+        }
+    }
+
+    func run() throws {
+        let file = arguments.count == 3 ? arguments[0] : nil
+        let clientID = arguments[arguments.count - 2]
+        let providerID = arguments[arguments.count - 1]
+        let machine = try enumerate(try loadTopology(file))
+        let topology = machine.topology
+        let view = KernelView(machine: machine)
+        for id in [clientID, providerID] where view.device(named: id) == nil {
+            let known = topology.endpointIndices.map { topology.nodes[$0].id }.joined(separator: ", ")
+            StandardError.write("error: no device '\(id)' in '\(topology.name)' (devices: \(known))")
+            throw ExitCode(2)
+        }
+        guard let decision = view.decide(provider: providerID, client: clientID) else {
+            StandardError.write("error: '\(providerID)' is not a PCI device, so it cannot provide P2P memory")
+            throw ExitCode(2)
+        }
+        let explanation = P2PExplanationReport(
+            view: view, decision: decision, clientID: clientID, providerID: providerID)
+        switch format {
+        case .table: print(explanation.text(), terminator: "")
+        case .json: print(try explanation.json(), terminator: "")
+        }
+    }
+}
