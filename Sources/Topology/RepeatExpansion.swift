@@ -8,9 +8,9 @@ import CLibXML2
 /// repeats. Copies keep the line numbers of the original elements, so diagnostics still point
 /// into the file.
 struct RepeatExpander {
-    /// The most elements all repeats together may create: enough for a 100,000-endpoint fabric,
+    /// The most elements all repeats together may create: enough for a 100,000-endpoint fabric with its ports,
     /// small enough that a typo (count="1000000000") fails at once instead of exhausting memory.
-    static let maximumCopies = 2_000_000
+    static let maximumCopies = 1_000_000
 
     let files: NodeFiles
     let sources: SourceTexts
@@ -67,6 +67,7 @@ struct RepeatExpander {
     }
 
     private mutating func expandRepeat(_ repeatNode: UnsafeMutablePointer<xmlNode>, bindings: [String: Int]) {
+        guard diagnostics.isEmpty else { return }
         defer {
             xmlUnlinkNode(repeatNode)
             xmlFreeNode(repeatNode)
@@ -123,7 +124,7 @@ struct RepeatExpander {
                     substitute(copy, bindings: inner)
                     expandChildren(of: copy, bindings: inner)
                 }
-                if diagnostics.count > 50 { return }
+                if !diagnostics.isEmpty { return }
             }
         }
     }

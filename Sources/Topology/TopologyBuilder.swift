@@ -143,9 +143,11 @@ struct TopologyBuilder {
     }
 
     private mutating func memory(_ element: XMLElement) -> MemorySpec? {
-        guard let capacity = size(element, "capacity"), let bandwidth = rate(element, "bandwidth"),
-            let latency = duration(element, "latency")
-        else { return nil }
+        // Read all three before giving up, so that every bad unit is reported at once.
+        let capacity = size(element, "capacity")
+        let bandwidth = rate(element, "bandwidth")
+        let latency = duration(element, "latency")
+        guard let capacity, let bandwidth, let latency else { return nil }
         if bandwidth.bytesPerSecond <= 0 {
             error(element, attribute: "bandwidth", "<memory> bandwidth must be positive")
         }

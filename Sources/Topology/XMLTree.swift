@@ -69,29 +69,62 @@ final class NodeFiles {
 
     init(mainFile: String) { self.mainFile = mainFile }
 
-    /// Records the file of every element below `root` that carries `xml:base`, and removes the
-    /// attribute.
-    func recordAndStripBases(_ root: UnsafeMutablePointer<xmlNode>) {
-        var stack = [root]
-        while let node = stack.popLast() {
-            guard node.pointee.type == XML_ELEMENT_NODE else { continue }
-            if xmlHasNsProp(node, "base", "http://www.w3.org/XML/1998/namespace") != nil {
-                if let base = xmlNodeGetBase(node.pointee.doc, node) {
-                    var text = String(cString: base)
-                    p2psim_xmlFree(base)
-                    if text.hasPrefix("file://") { text.removeFirst("file://".count) }
-                    files[UnsafeMutableRawPointer(node)] = text
-                }
-                if let attribute = xmlHasNsProp(node, "base", "http://www.w3.org/XML/1998/namespace") {
-                    xmlRemoveProp(attribute)
-                }
+    /// Records the file of every element that XInclude brought in, from the XINCLUDE_START
+    /// markers it leaves around included content (their `href`, resolved against the including
+    /// file), then removes the markers and any `xml:base` attributes.
+    func recordIncludedFiles(_ root: UnsafeMutablePointer<xmlNode>) {
+        var stack: [(UnsafeMutablePointer<xmlNode>, String)] = [(root, mainFile)]
+        var markers: [UnsafeMutablePointer<xmlNode>] = []
+        while let (node, file) = stack.popLast() {
+            if let attribute = xmlHasNsProp(node, "base", "http://www.w3.org/XML/1998/namespace") {
+                xmlRemoveProp(attribute)
             }
+            var fileStack = [file]
             var child = node.pointee.children
             while let current = child {
-                stack.append(current)
+                switch current.pointee.type {
+                case XML_XINCLUDE_START:
+                    markers.append(current)
+                    var included = fileStack.last ?? file
+                    // The marker is the xi:include element with its type changed, so
+                    // xmlGetNoNsProp (elements only) does not see its attributes: walk them.
+                    var property = current.pointee.properties
+                    while let attribute = property {
+                        if let name = attribute.pointee.name, String(cString: name) == "href",
+                            let value = xmlNodeListGetString(current.pointee.doc, attribute.pointee.children, 1)
+                        {
+                            included = Self.resolve(String(cString: value), relativeTo: included)
+                            p2psim_xmlFree(value)
+                        }
+                        property = attribute.pointee.next
+                    }
+                    fileStack.append(included)
+                case XML_XINCLUDE_END:
+                    markers.append(current)
+                    if fileStack.count > 1 { fileStack.removeLast() }
+                case XML_ELEMENT_NODE:
+                    let elementFile = fileStack.last ?? file
+                    if elementFile != file { files[UnsafeMutableRawPointer(current)] = elementFile }
+                    stack.append((current, elementFile))
+                default:
+                    break
+                }
                 child = current.pointee.next
             }
         }
+        for marker in markers {
+            xmlUnlinkNode(marker)
+            xmlFreeNode(marker)
+        }
+    }
+
+    /// `href` resolved against the directory of `file`.
+    static func resolve(_ href: String, relativeTo file: String) -> String {
+        var path = href
+        if path.hasPrefix("file://") { path.removeFirst("file://".count) }
+        if path.hasPrefix("/") { return path }
+        guard let slash = file.lastIndex(of: "/") else { return path }
+        return String(file[...slash]) + path
     }
 
     /// The file `node` came from: the nearest recorded ancestor's, else the main file.
@@ -217,7 +250,7 @@ enum XMLReader {
             }
             defer { xmlFreeDoc(doc) }
             // XInclude: included files are read with the same safe options.
-            if xmlXIncludeProcessFlags(doc, parseOptions | Int32(XML_PARSE_NOXINCNODE.rawValue)) < 0
+            if xmlXIncludeProcessFlags(doc, parseOptions) < 0
                 || collector.diagnostics.contains(where: { $0.severity == .error })
             {
                 return Result(root: nil, diagnostics: collector.diagnostics)
@@ -227,7 +260,7 @@ enum XMLReader {
                     Diagnostic(.error, at: SourceLocation(file: file, line: 1), "no root element"))
                 return Result(root: nil, diagnostics: collector.diagnostics)
             }
-            collector.nodeFiles.recordAndStripBases(rootNode)
+            collector.nodeFiles.recordIncludedFiles(rootNode)
             var transformDiagnostics: [Diagnostic] = []
             transform(rootNode, collector.nodeFiles, &transformDiagnostics)
             collector.diagnostics += transformDiagnostics
