@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "SimKernel", dependencies: ["Units"]),
         // PCIe link and transaction-layer arithmetic: rates, encodings, TLP splitting, wire bytes.
         .target(name: "PCIeProtocol"),
+        // The flow-level (fluid) model: max-min fair sharing with selective updates.
+        .target(name: "FlowModel"),
         // The Linux kernel's P2P DMA decision (drivers/pci/p2pdma.c) and amdgpu's dma-buf rule.
         .target(name: "Policy"),
         // Topology files: the model, the libxml2 loader, the schema, diagnostics.
@@ -36,7 +38,7 @@ let package = Package(
         // The umbrella library for users' own test suites.
         .target(
             name: "P2PSim",
-            dependencies: ["Units", "SimKernel", "Topology", "Fabric", "Policy", "PCIeProtocol", "Routing", "Reports"],
+            dependencies: ["Units", "SimKernel", "Topology", "Fabric", "FlowModel", "Policy", "PCIeProtocol", "Routing", "Reports"],
             resources: [
                 .embedInCode("Topologies/default.xml")
             ]
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "PCIeProtocolTests", dependencies: ["PCIeProtocol"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "FabricTests", dependencies: ["Fabric", "Topology"]),
+        .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 @_exported import Fabric
+@_exported import FlowModel
 @_exported import PCIeProtocol
 @_exported import Policy
 @_exported import Reports

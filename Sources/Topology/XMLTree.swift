@@ -5,18 +5,18 @@ import Foundation
 ///
 /// The loader works on this tree after libxml2 has parsed, included and validated the file,
 /// so that the model builder and its tests need no C pointers.
-struct XMLElement {
+package struct XMLElement {
     /// The element's local name.
-    var name: String
+    package var name: String
     /// The attributes in document order.
-    var attributes: [(name: String, value: String)]
+    package var attributes: [(name: String, value: String)]
     /// Child elements in document order (text, comments and processing instructions dropped).
-    var children: [XMLElement]
+    package var children: [XMLElement]
     /// Where the element starts.
-    var location: SourceLocation
+    package var location: SourceLocation
 
     /// The value of attribute `name`, if present.
-    func attribute(_ name: String) -> String? {
+    package func attribute(_ name: String) -> String? {
         attributes.first { $0.name == name }?.value
     }
 }
@@ -63,7 +63,7 @@ private final class ErrorCollector {
 
 /// The files that elements came from, recorded after XInclude from the `xml:base` attributes it
 /// adds (which are then removed, so that the schema need not allow them).
-final class NodeFiles {
+package final class NodeFiles {
     private var files: [UnsafeMutableRawPointer: String] = [:]
     let mainFile: String
 
@@ -148,11 +148,14 @@ private func quotedName(after prefix: String, in message: String) -> String? {
 }
 
 /// The texts of the files read, for finding the columns libxml2 does not report.
-final class SourceTexts {
+package final class SourceTexts {
     private var lines: [String: [Substring]] = [:]
 
+    /// Creates an empty registry.
+    package init() {}
+
     /// Registers `text` as the content of `file`.
-    func register(_ text: String, for file: String) {
+    package func register(_ text: String, for file: String) {
         lines[file] = text.split(separator: "\n", omittingEmptySubsequences: false)
     }
 
@@ -211,7 +214,7 @@ private func capturingErrors<T>(_ collector: ErrorCollector, _ body: () -> T) ->
 
 /// Reads XML with libxml2, safely: no network, no external DTD or entity loading, libxml2's
 /// size limits kept (no `XML_PARSE_HUGE`), line numbers beyond 65,535 kept.
-enum XMLReader {
+package enum XMLReader {
     /// The parser options: `XML_PARSE_NONET` and `XML_PARSE_BIG_LINES` only. Entities are not
     /// substituted (no `XML_PARSE_NOENT`) and no DTD is loaded (no `XML_PARSE_DTDLOAD`), so an
     /// external entity is never fetched and libxml2's amplification checks stop "billion
@@ -219,14 +222,14 @@ enum XMLReader {
     static let parseOptions = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue)
 
     /// The result of reading: the document tree, or the diagnostics that prevented it.
-    struct Result {
-        var root: XMLElement?
-        var diagnostics: [Diagnostic]
+    package struct Result {
+        package var root: XMLElement?
+        package var diagnostics: [Diagnostic]
     }
 
     /// Parses `text` (the content of `file`), processes XInclude, lets `transform` rewrite the
     /// libxml2 tree (repeat expansion), validates against `schema` and copies the tree out.
-    static func read(
+    package static func read(
         text: String, file: String, schema: String?, sources: SourceTexts,
         transform: (UnsafeMutablePointer<xmlNode>, NodeFiles, inout [Diagnostic]) -> Void = { _, _, _ in }
     ) -> Result {

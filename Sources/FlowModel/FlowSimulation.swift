@@ -1,0 +1,223 @@
+/// The description of one flow for ``FlowSimulation``.
+public struct FlowSpec: Sendable, Equatable {
+    /// The resources crossed, each at most once. An empty route is unconstrained (only the cap applies).
+    public var route: [ResourceID]
+    /// The number of bytes to transfer.
+    public var bytes: UInt64
+    /// When the flow is issued, in picoseconds.
+    public var startTime: UInt64
+    /// The latency paid before the flow starts draining, in picoseconds (no bandwidth is used meanwhile).
+    public var latency: UInt64
+    /// An optional private rate limit in bytes/s (e.g. tags x MRRS / round trip, or a DMA engine rate).
+    public var rateCap: Double?
+
+    /// Creates a flow description.
+    public init(route: [ResourceID], bytes: UInt64, startTime: UInt64 = 0, latency: UInt64 = 0, rateCap: Double? = nil)
+    {
+        self.route = route
+        self.bytes = bytes
+        self.startTime = startTime
+        self.latency = latency
+        self.rateCap = rateCap
+    }
+}
+
+/// An event-driven fluid simulation of flows sharing resources with max-min fairness.
+///
+/// A flow issued at `startTime` first pays its `latency` without using bandwidth, then drains
+/// its bytes at its max-min fair rate, which changes only when some flow starts draining or
+/// completes (SimGrid's convention). Events are processed in time order; the completions and
+/// activations within ``relativeBatchWindow`` or ``absoluteBatchWindow`` of the earliest pending
+/// event are handled at that earliest time as one event, followed by one selective rate update
+/// (see ``MaxMinSolver``: only the part of the sharing problem whose rates change is re-solved).
+/// Only flows whose rate changed get a new projected completion, kept in an indexed binary heap
+/// (one entry per flow, moved in place). A flow's remaining bytes are brought up to date only
+/// when its rate changes.
+///
+/// Times are integer picoseconds at the API boundary and `Double` seconds internally;
+/// ``finishTime(of:)`` rounds to the nearest picosecond, ``finishTimeSeconds(of:)`` is unrounded.
+public struct FlowSimulation: Sendable {
+    /// Events within this relative distance of the earliest pending event are batched into it
+    /// (absorbs rounding differences between flows whose exact finish times are equal). Default 1e-12.
+    public var relativeBatchWindow = 1e-12
+
+    /// Events within this absolute distance (picoseconds) of the earliest pending event are batched
+    /// into it. Default 0. SimGrid's lazy update merges events within 1 ns (`sg_surf_precision`),
+    /// so 1000 reproduces its completion times more closely.
+    public var absoluteBatchWindow: UInt64 = 0
+
+    enum State: UInt8, Sendable { case pending, draining, done }
+
+    /// The rate solver (flows are registered in it with the same ids).
+    public private(set) var solver: MaxMinSolver
+    var specBytes: [Double] = []
+    var activationTime: [Double] = []
+    var remaining: [Double] = []
+    var lastUpdate: [Double] = []
+    var drainRate: [Double] = []
+    var state: [State] = []
+    var finish: [Double] = []
+    var events = EventQueue()
+    var activatedBatch: [FlowID] = []
+    var completedBatch: [FlowID] = []
+    var resourceBytes: [Double] = []
+    var resourceBusy: [Double] = []
+    var resourceBusySince: [Double] = []
+    var resourceDraining: [Int] = []
+    /// The current simulated time in seconds.
+    public private(set) var now: Double = 0
+    /// The number of (batched) events processed so far.
+    public private(set) var eventCount = 0
+
+    /// Creates a simulation over resources with the given capacities in bytes/s.
+    public init(capacities: [Double] = []) {
+        solver = MaxMinSolver()
+        for c in capacities { _ = addResource(capacity: c) }
+    }
+
+    /// Adds a resource with a capacity in bytes/s.
+    public mutating func addResource(capacity: Double) -> ResourceID {
+        resourceBytes.append(0)
+        resourceBusy.append(0)
+        resourceBusySince.append(0)
+        resourceDraining.append(0)
+        return solver.addResource(capacity: capacity)
+    }
+
+    /// Whether rate updates are selective (default) or full recomputations; see ``MaxMinSolver/selectiveUpdate``.
+    public var selectiveUpdate: Bool {
+        get { solver.selectiveUpdate }
+        set { solver.selectiveUpdate = newValue }
+    }
+
+    /// The number of flows added.
+    public var flowCount: Int { state.count }
+
+    /// Adds a flow; it is issued at `spec.startTime` (which must not be earlier than ``now``).
+    /// - Complexity: O(route length + log of pending events).
+    @discardableResult
+    public mutating func addFlow(_ spec: FlowSpec) -> FlowID {
+        let id = solver.addFlow(route: spec.route, rateCap: spec.rateCap)
+        let t =
+            SimulationTime.seconds(fromPicoseconds: spec.startTime)
+            + SimulationTime.seconds(fromPicoseconds: spec.latency)
+        precondition(t >= now, "flow activates before the current simulated time")
+        specBytes.append(Double(spec.bytes))
+        activationTime.append(t)
+        remaining.append(Double(spec.bytes))
+        lastUpdate.append(t)
+        drainRate.append(0)
+        state.append(.pending)
+        finish.append(.nan)
+        events.grow(to: state.count)
+        events.schedule(id.index, at: t)
+        return id
+    }
+
+    /// Runs until no event is left. Flows starved forever (rate 0) stay unfinished.
+    /// - Complexity: O(E log E) heap work for E events plus the selective updates of the solver.
+    public mutating func run() {
+        run(untilSeconds: .infinity)
+    }
+
+    /// Processes every event up to and including `endTime` (picoseconds), then sets ``now`` to
+    /// `endTime`; more flows may then be added (starting at or after `endTime`) and the run resumed.
+    /// - Complexity: as ``run()``, for the events processed.
+    public mutating func run(until endTime: UInt64) {
+        run(untilSeconds: SimulationTime.seconds(fromPicoseconds: endTime))
+    }
+
+    private mutating func run(untilSeconds end: Double) {
+        defer { if end.isFinite && end > now { now = end } }
+        while let head = events.top {
+            let t = events.time[head]
+            if t > end { break }
+            let limit = t + max(t * relativeBatchWindow, SimulationTime.seconds(fromPicoseconds: absoluteBatchWindow))
+            activatedBatch.removeAll(keepingCapacity: true)
+            completedBatch.removeAll(keepingCapacity: true)
+            while let f = events.top, events.time[f] <= limit {
+                _ = events.popTop()
+                if state[f] == .pending {
+                    beginDraining(f, at: t)
+                } else {
+                    complete(f, at: t)
+                }
+            }
+            now = t
+            eventCount += 1
+            solver.update(activating: activatedBatch, deactivating: completedBatch)
+            for id in solver.changedFlows { reschedule(id.index, at: t) }
+        }
+    }
+
+    private mutating func beginDraining(_ f: Int, at t: Double) {
+        let id = FlowID(f)
+        let route = solver.routeStart[f]..<solver.routeStart[f + 1]
+        if specBytes[f] == 0 || (route.isEmpty && solver.rateCap[f] == .infinity) {
+            state[f] = .done
+            finish[f] = t
+            remaining[f] = 0
+            for s in route { resourceBytes[solver.routeResource[s]] += specBytes[f] }
+            return
+        }
+        state[f] = .draining
+        lastUpdate[f] = t
+        for s in route {
+            let r = solver.routeResource[s]
+            if resourceDraining[r] == 0 { resourceBusySince[r] = t }
+            resourceDraining[r] += 1
+        }
+        activatedBatch.append(id)
+    }
+
+    private mutating func complete(_ f: Int, at t: Double) {
+        state[f] = .done
+        finish[f] = t
+        remaining[f] = 0
+        for s in solver.routeStart[f]..<solver.routeStart[f + 1] {
+            let r = solver.routeResource[s]
+            resourceBytes[r] += specBytes[f]
+            resourceDraining[r] -= 1
+            if resourceDraining[r] == 0 { resourceBusy[r] += t - resourceBusySince[r] }
+        }
+        completedBatch.append(FlowID(f))
+    }
+
+    private mutating func reschedule(_ f: Int, at t: Double) {
+        var left = remaining[f] - drainRate[f] * (t - lastUpdate[f])
+        if left < 0 { left = 0 }
+        remaining[f] = left
+        lastUpdate[f] = t
+        let r = solver.rates[f]
+        drainRate[f] = r
+        if r > 0 {
+            events.schedule(f, at: t + left / r)
+        } else {
+            events.remove(f)
+        }
+    }
+
+    /// The completion time of a flow in picoseconds (rounded to nearest), or nil if unfinished.
+    public func finishTime(of flow: FlowID) -> UInt64? {
+        let t = finish[flow.index]
+        return t.isNaN ? nil : SimulationTime.picoseconds(fromSeconds: t)
+    }
+
+    /// The completion time of a flow in seconds (unrounded), or nil if unfinished.
+    public func finishTimeSeconds(of flow: FlowID) -> Double? {
+        let t = finish[flow.index]
+        return t.isNaN ? nil : t
+    }
+
+    /// The current drain rate of a flow in bytes/s (0 before it starts draining and after it ends).
+    public func rate(of flow: FlowID) -> Double {
+        state[flow.index] == .draining ? drainRate[flow.index] : 0
+    }
+
+    /// Bytes carried by a resource so far (the full size of every completed flow crossing it).
+    public func bytesCarried(by resource: ResourceID) -> Double { resourceBytes[resource.index] }
+
+    /// Seconds during which at least one flow was draining through the resource (closed
+    /// intervals only: time since the last idle-to-busy transition of a still-busy resource is not counted).
+    public func busyTime(of resource: ResourceID) -> Double { resourceBusy[resource.index] }
+}

@@ -1,0 +1,495 @@
+/// An entry of the progressive-filling heap: a resource (id >= 0) or a flow's private rate cap
+/// (id = -1 - flow), keyed by (a lower bound of) the fair share it would grant next.
+struct FillEntry: Comparable, Sendable {
+    var key: Double
+    var id: Int
+
+    static func < (lhs: FillEntry, rhs: FillEntry) -> Bool {
+        lhs.key < rhs.key || (lhs.key == rhs.key && lhs.id < rhs.id)
+    }
+
+    static func == (lhs: FillEntry, rhs: FillEntry) -> Bool {
+        lhs.key == rhs.key && lhs.id == rhs.id
+    }
+}
+
+/// Computes max-min fair rates of flows over capacitated resources by progressive filling,
+/// and keeps them up to date incrementally as flows become active or inactive.
+///
+/// Every flow has a fixed route (a list of distinct resources) and an optional rate cap, which
+/// behaves like a private resource of that capacity. Only *active* flows take part in sharing.
+///
+/// **Selective update.** ``update(activating:deactivating:)`` does not re-solve the whole
+/// problem. It re-solves a set *S* of flows (initially the newly activated ones) by progressive
+/// filling while every other active flow keeps its current rate, then checks the optimality
+/// condition of max-min fairness (every flow has a *bottleneck*: a saturated resource on which
+/// no flow is faster, or its own cap) for the members and for the flows on changed resources
+/// that became weaker bottlenecks (lost saturation, or got a faster flow). Flows
+/// that fail the check, and faster flows on their saturated resources, join *S*, and the loop
+/// repeats until every checked flow is bottlenecked. Because a feasible allocation in which
+/// every flow has a bottleneck is *the* max-min fair allocation, the result equals a full
+/// recomputation (up to ``relativeTolerance``), while the work stays proportional to the part
+/// of the problem whose rates actually change. When *S* grows beyond a quarter of the active
+/// flows, one full progressive filling is done instead (it needs no verification).
+///
+/// **Determinism.** All state is kept in arrays indexed by integer ids; heap ties are broken by
+/// id, so the same sequence of calls always yields bit-identical rates.
+public struct MaxMinSolver: Sendable {
+    /// Relative tolerance used to decide saturation and rate equality in the optimality check.
+    public static let relativeTolerance = 1e-9
+
+    /// Rates that differ relatively by less than this from their previous value are kept
+    /// unchanged (bit-identical), so callers need not reschedule them.
+    public static let unchangedTolerance = 1e-12
+
+    // MARK: Resources
+    var capacity: [Double] = []
+    /// Route slots (indices into `routeResource`) of the active flows on each resource.
+    var resourceSlots: [[Int]] = []
+    /// Cached: is the resource saturated under the current rates?
+    var resourceSaturated: [Bool] = []
+    /// Cached: the largest rate among the active flows on the resource.
+    var resourceMaxRate: [Double] = []
+
+    // MARK: Flows
+    var routeStart: [Int] = [0]
+    var routeResource: [Int] = []
+    var slotFlow: [Int] = []
+    var slotPosition: [Int] = []
+    var rateCap: [Double] = []
+    /// Current rates in bytes/s (0 for inactive flows).
+    var rates: [Double] = []
+    var active: [Bool] = []
+    var activeCount = 0
+
+    // MARK: Scratch (reused across updates; no allocation in steady state)
+    var epoch: UInt32 = 0
+    var memberStamp: [UInt32] = []
+    var previousRate: [Double] = []
+    var members: [Int] = []
+    var fillEpoch: UInt32 = 0
+    var fixedStamp: [UInt32] = []
+    var checkEpoch: UInt32 = 0
+    var checkedStamp: [UInt32] = []
+    var touchStamp: [UInt32] = []
+    var residual: [Double] = []
+    var unfixed: [Int] = []
+    var touched: [Int] = []
+    var dirtyStamp: [UInt32] = []
+    var dirty: [Int] = []
+    /// State of dirty resources before this update (to tell whether they got weaker bottlenecks).
+    var committedSaturated: [Bool] = []
+    var committedMaxRate: [Double] = []
+    var expandStamp: [UInt32] = []
+    var expandThreshold: [Double] = []
+    var expandList: [Int] = []
+    var heap = MinHeap<FillEntry>()
+    var changed: [FlowID] = []
+    var iterations = 0
+
+    /// Creates a solver over resources with the given capacities (bytes/s; `.infinity` allowed).
+    public init(capacities: [Double] = []) {
+        for c in capacities { _ = addResource(capacity: c) }
+    }
+
+    /// The number of resources.
+    public var resourceCount: Int { capacity.count }
+
+    /// The number of flows ever added.
+    public var flowCount: Int { rateCap.count }
+
+    /// The flows whose rate changed in the last ``update(activating:deactivating:)`` or
+    /// ``recomputeAll()`` call (newly activated flows appear only if their rate is non-zero).
+    public var changedFlows: [FlowID] { changed }
+
+    /// When false, ``update(activating:deactivating:)`` re-solves all active flows from scratch
+    /// (the reference behaviour, for cross-checking and benchmarking). Default true.
+    public var selectiveUpdate = true
+
+    /// Total number of filling passes performed by incremental updates so far (a cost statistic).
+    public var fillPasses: Int { iterations }
+
+    /// Adds a resource with the given capacity in bytes/s and returns its id.
+    public mutating func addResource(capacity c: Double) -> ResourceID {
+        precondition(c >= 0, "capacity must be non-negative")
+        let id = capacity.count
+        capacity.append(c)
+        resourceSlots.append([])
+        resourceSaturated.append(false)
+        resourceMaxRate.append(0)
+        touchStamp.append(0)
+        residual.append(0)
+        unfixed.append(0)
+        dirtyStamp.append(0)
+        committedSaturated.append(false)
+        committedMaxRate.append(0)
+        expandStamp.append(0)
+        expandThreshold.append(0)
+        return ResourceID(id)
+    }
+
+    /// Adds an inactive flow over `route` (distinct resources) with an optional rate cap in bytes/s.
+    public mutating func addFlow(route: [ResourceID], rateCap cap: Double? = nil) -> FlowID {
+        let id = rateCap.count
+        epoch &+= 1  // reuse dirtyStamp with a fresh epoch to check distinctness
+        for r in route {
+            precondition(r.index >= 0 && r.index < capacity.count, "unknown resource \(r)")
+            precondition(dirtyStamp[r.index] != epoch, "resource \(r) appears twice in a route")
+            dirtyStamp[r.index] = epoch
+            routeResource.append(r.index)
+            slotFlow.append(id)
+            slotPosition.append(-1)
+        }
+        routeStart.append(routeResource.count)
+        precondition(cap.map { $0 >= 0 } ?? true, "rate cap must be non-negative")
+        rateCap.append(cap ?? .infinity)
+        rates.append(0)
+        active.append(false)
+        memberStamp.append(0)
+        previousRate.append(0)
+        fixedStamp.append(0)
+        checkedStamp.append(0)
+        return FlowID(id)
+    }
+
+    /// The current max-min fair rate of a flow in bytes/s (0 when inactive; `.infinity` for an
+    /// uncapped flow with an empty route).
+    public func rate(of flow: FlowID) -> Double { rates[flow.index] }
+
+    /// Whether the flow currently takes part in sharing.
+    public func isActive(_ flow: FlowID) -> Bool { active[flow.index] }
+
+    /// The route of a flow.
+    public func route(of flow: FlowID) -> [ResourceID] {
+        routeResource[routeStart[flow.index]..<routeStart[flow.index + 1]].map { ResourceID($0) }
+    }
+
+    /// The capacity of a resource in bytes/s.
+    public func capacity(of resource: ResourceID) -> Double { capacity[resource.index] }
+
+    /// One-shot convenience: max-min fair rates of all `routes` (all active) over resources
+    /// with `capacities`, honouring optional per-flow caps (`rateCaps` empty means no caps).
+    /// - Complexity: one full progressive filling, O(P + (R + C + K) log R) (see ``recomputeAll()``).
+    public static func solve(capacities: [Double], routes: [[ResourceID]], rateCaps: [Double?] = []) -> [Double] {
+        var solver = MaxMinSolver(capacities: capacities)
+        var ids: [FlowID] = []
+        ids.reserveCapacity(routes.count)
+        for (i, route) in routes.enumerated() {
+            ids.append(solver.addFlow(route: route, rateCap: i < rateCaps.count ? rateCaps[i] : nil))
+        }
+        solver.update(activating: ids, deactivating: [])
+        return solver.rates
+    }
+
+    // MARK: - Incremental update
+
+    /// Activates and deactivates flows, then brings all rates back to the max-min fair
+    /// allocation by selective update (see the type's documentation). The flows whose rate
+    /// changed are listed in ``changedFlows`` afterwards.
+    /// - Complexity: proportional to the total length of the resource lists touched by the
+    ///   flows whose rates change (times log for heap operations), not to the problem size;
+    ///   in the worst case a few passes of full progressive filling, O(P + R log R) each
+    ///   (P total route length of active flows, R resources).
+    public mutating func update(activating: [FlowID], deactivating: [FlowID]) {
+        epoch &+= 1
+        members.removeAll(keepingCapacity: true)
+        dirty.removeAll(keepingCapacity: true)
+        changed.removeAll(keepingCapacity: true)
+        for f in deactivating { detach(f.index) }
+        for f in activating {
+            attach(f.index)
+            addMember(f.index)
+        }
+        if selectiveUpdate {
+            while true {
+                if !members.isEmpty {
+                    fill()
+                    iterations += 1
+                    settleMembers()
+                }
+                refreshDirtyResources()
+                if !verifyAndExpand() { break }
+                // Once a quarter of the active flows are involved, one full pass is cheaper than more rounds.
+                if members.count * 4 > activeCount {
+                    fullSolve()
+                    break
+                }
+            }
+        } else {
+            fullSolve()
+        }
+        for m in members where rates[m] != previousRate[m] { changed.append(FlowID(m)) }
+    }
+
+    /// Re-solves all active flows (adding them all to the member set) and refreshes every
+    /// resource cache; a full progressive filling is exact, so no verification is needed.
+    private mutating func fullSolve() {
+        for f in 0..<active.count where active[f] && memberStamp[f] != epoch { addMember(f) }
+        if !members.isEmpty {
+            fill()
+            iterations += 1
+            settleMembers()
+        }
+        for r in 0..<capacity.count { markDirty(r) }
+        refreshDirtyResources()
+    }
+
+    /// Recomputes the rates of all active flows from scratch by progressive filling
+    /// (reference implementation, used to cross-check selective updates).
+    /// - Complexity: O(P + (R + C + K) log R) where P is the total route length of active flows,
+    ///   R the number of resources, C of capped flows and K of heap re-keyings (see `fill`).
+    public mutating func recomputeAll() {
+        epoch &+= 1
+        members.removeAll(keepingCapacity: true)
+        dirty.removeAll(keepingCapacity: true)
+        changed.removeAll(keepingCapacity: true)
+        fullSolve()
+        for m in members where rates[m] != previousRate[m] { changed.append(FlowID(m)) }
+    }
+
+    // MARK: - Internals
+
+    /// Marks a resource as changed in this update, remembering its committed state.
+    private mutating func markDirty(_ r: Int) {
+        if dirtyStamp[r] != epoch {
+            dirtyStamp[r] = epoch
+            dirty.append(r)
+            committedSaturated[r] = resourceSaturated[r]
+            committedMaxRate[r] = resourceMaxRate[r]
+        }
+    }
+
+    private mutating func addMember(_ f: Int) {
+        memberStamp[f] = epoch
+        previousRate[f] = rates[f]
+        members.append(f)
+    }
+
+    private mutating func attach(_ f: Int) {
+        precondition(!active[f], "flow f\(f) is already active")
+        active[f] = true
+        activeCount += 1
+        rates[f] = 0
+        for s in routeStart[f]..<routeStart[f + 1] {
+            let r = routeResource[s]
+            slotPosition[s] = resourceSlots[r].count
+            resourceSlots[r].append(s)
+            markDirty(r)
+        }
+    }
+
+    private mutating func detach(_ f: Int) {
+        precondition(active[f], "flow f\(f) is not active")
+        active[f] = false
+        activeCount -= 1
+        rates[f] = 0
+        for s in routeStart[f]..<routeStart[f + 1] {
+            let r = routeResource[s]
+            let pos = slotPosition[s]
+            let last = resourceSlots[r].removeLast()
+            if last != s {
+                resourceSlots[r][pos] = last
+                slotPosition[last] = pos
+            }
+            slotPosition[s] = -1
+            markDirty(r)
+        }
+    }
+
+    /// Restores members whose rate is unchanged within tolerance to their exact previous rate,
+    /// and marks the resources of the others dirty.
+    private mutating func settleMembers() {
+        for m in members {
+            let old = previousRate[m]
+            let new = rates[m]
+            if new == old
+                || (new.isFinite && old.isFinite && abs(new - old) <= Self.unchangedTolerance * max(abs(old), abs(new)))
+            {
+                rates[m] = old
+            } else {
+                for s in routeStart[m]..<routeStart[m + 1] { markDirty(routeResource[s]) }
+            }
+        }
+    }
+
+    /// Recomputes the saturation and maximum-rate caches of dirty resources.
+    private mutating func refreshDirtyResources() {
+        let saturationFactor = 1 - Self.relativeTolerance
+        for r in dirty {
+            var used = 0.0
+            var maxRate = 0.0
+            for s in resourceSlots[r] {
+                let x = rates[slotFlow[s]]
+                used += x
+                if x > maxRate { maxRate = x }
+            }
+            resourceSaturated[r] = used >= capacity[r] * saturationFactor
+            resourceMaxRate[r] = maxRate
+        }
+    }
+
+    /// Whether flow `f` satisfies the max-min optimality condition under the cached resource states.
+    private func hasBottleneck(_ f: Int) -> Bool {
+        let x = rates[f]
+        let factor = 1 - Self.relativeTolerance
+        if x >= rateCap[f] * factor { return true }
+        for s in routeStart[f]..<routeStart[f + 1] {
+            let r = routeResource[s]
+            if resourceSaturated[r] && x >= resourceMaxRate[r] * factor { return true }
+        }
+        return false
+    }
+
+    /// Checks the optimality condition for every member and for every flow on a dirty resource
+    /// that got weaker as a bottleneck (lost saturation, or its fastest flow got faster) —
+    /// any other flow keeps the bottleneck it had. Failing flows, and faster non-member flows on
+    /// their saturated resources, join the member set. Returns whether the set grew.
+    private mutating func verifyAndExpand() -> Bool {
+        checkEpoch &+= 1
+        expandList.removeAll(keepingCapacity: true)
+        var grew = false
+        let memberCount = members.count
+        for i in 0..<memberCount {
+            if check(members[i]) { grew = true }
+        }
+        for r in dirty {
+            let weakened = (committedSaturated[r] && !resourceSaturated[r]) || resourceMaxRate[r] > committedMaxRate[r]
+            guard weakened else { continue }
+            for s in resourceSlots[r] {
+                if check(slotFlow[s]) { grew = true }
+            }
+        }
+        for r in expandList {
+            let limit = expandThreshold[r] * (1 + Self.relativeTolerance)
+            for s in resourceSlots[r] {
+                let h = slotFlow[s]
+                if memberStamp[h] != epoch && rates[h] > limit {
+                    addMember(h)
+                    grew = true
+                }
+            }
+        }
+        return grew
+    }
+
+    /// Checks flow `g` once per verification round; if it has no bottleneck, makes it a member
+    /// and registers its saturated resources for expansion. Returns whether `g` became a member.
+    private mutating func check(_ g: Int) -> Bool {
+        if checkedStamp[g] == checkEpoch { return false }
+        checkedStamp[g] = checkEpoch
+        if hasBottleneck(g) { return false }
+        var joined = false
+        if memberStamp[g] != epoch {
+            addMember(g)
+            joined = true
+        }
+        let x = rates[g]
+        for s in routeStart[g]..<routeStart[g + 1] {
+            let r = routeResource[s]
+            guard resourceSaturated[r] else { continue }
+            if expandStamp[r] != checkEpoch {
+                expandStamp[r] = checkEpoch
+                expandThreshold[r] = x
+                expandList.append(r)
+            } else if x < expandThreshold[r] {
+                expandThreshold[r] = x
+            }
+        }
+        return joined
+    }
+
+    /// Progressive filling of the member flows; non-member active flows keep their rates and
+    /// their consumption is subtracted from capacities.
+    ///
+    /// Resources sit in a heap keyed by a *lower bound* of their fair share: fixing a flow at
+    /// the current minimum share never lowers another resource's share, so keys are not updated
+    /// when flows are fixed; a resource reaching the top with a stale key is re-keyed and sifted
+    /// down instead. Caps are heap entries with constant keys.
+    /// - Complexity: O((T + C + K) log(T + C) + M + L) where T is the number of touched resources,
+    ///   C the number of capped members, K the number of re-keyings (at most one per fixed flow and
+    ///   resource, usually far fewer), M the members' total route length and L the total length of
+    ///   the resource lists they touch.
+    private mutating func fill() {
+        fillEpoch &+= 1
+        let currentFill = fillEpoch
+        let currentEpoch = epoch
+        touched.removeAll(keepingCapacity: true)
+        heap.removeAll()
+        for f in members {
+            for s in routeStart[f]..<routeStart[f + 1] {
+                let r = routeResource[s]
+                if touchStamp[r] != currentFill {
+                    touchStamp[r] = currentFill
+                    unfixed[r] = 0
+                    touched.append(r)
+                }
+                unfixed[r] += 1
+            }
+        }
+        let everyFlowIsMember = members.count == activeCount
+        for r in touched {
+            var used = 0.0
+            if !everyFlowIsMember {
+                for s in resourceSlots[r] {
+                    let g = slotFlow[s]
+                    if memberStamp[g] != currentEpoch { used += rates[g] }
+                }
+            }
+            residual[r] = capacity[r] - used
+            heap.push(FillEntry(key: max(0, residual[r]) / Double(unfixed[r]), id: r))
+        }
+        var left = members.count
+        for f in members where rateCap[f] < .infinity {
+            heap.push(FillEntry(key: rateCap[f], id: -1 - f))
+        }
+        while left > 0, let e = heap.top {
+            if e.id < 0 {
+                _ = heap.pop()
+                let f = -1 - e.id
+                if fixedStamp[f] == currentFill { continue }
+                fix(f, at: e.key, skipping: -1)
+                left -= 1
+                continue
+            }
+            let r = e.id
+            let n = unfixed[r]
+            if n == 0 {
+                _ = heap.pop()
+                continue
+            }
+            let share = max(0, residual[r]) / Double(n)
+            if share > e.key {
+                heap.replaceTop(FillEntry(key: share, id: r))
+                continue
+            }
+            _ = heap.pop()
+            unfixed[r] = 0
+            for s in resourceSlots[r] {
+                let g = slotFlow[s]
+                if memberStamp[g] == currentEpoch && fixedStamp[g] != currentFill {
+                    fix(g, at: share, skipping: r)
+                    left -= 1
+                }
+            }
+        }
+        if left > 0 {
+            // Only flows with an empty route and no cap remain: they are unconstrained.
+            for f in members where fixedStamp[f] != currentFill {
+                fixedStamp[f] = currentFill
+                rates[f] = rateCap[f]
+            }
+        }
+    }
+
+    /// Fixes flow `f` at `value` and charges it to its resources other than `skip`.
+    private mutating func fix(_ f: Int, at value: Double, skipping skip: Int) {
+        fixedStamp[f] = fillEpoch
+        rates[f] = value
+        for s in routeStart[f]..<routeStart[f + 1] {
+            let r = routeResource[s]
+            if r == skip { continue }
+            residual[r] -= value
+            unfixed[r] -= 1
+        }
+    }
+}
