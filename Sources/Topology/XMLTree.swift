@@ -236,13 +236,11 @@ package enum XMLReader {
         sources.register(text, for: file)
         let collector = ErrorCollector(defaultFile: file, sources: sources)
         return capturingErrors(collector) {
-            let bytes = Array(text.utf8)
-            let doc = bytes.withUnsafeBufferPointer { buffer in
-                buffer.baseAddress.map { base in
-                    base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                        xmlReadMemory($0, Int32(clamping: buffer.count), file, nil, parseOptions)
-                    }
-                } ?? nil
+            // A C copy of the text that outlives the parse (libxml2 keeps pointers into its
+            // input buffer while parsing).
+            let buffer = CBuffer(text)
+            let doc = withExtendedLifetime(buffer) {
+                xmlReadMemory(buffer.pointer, buffer.count, file, nil, parseOptions)
             }
             guard let doc else {
                 if collector.diagnostics.isEmpty {
@@ -283,15 +281,13 @@ package enum XMLReader {
 
     /// Validates `doc` against the schema text; diagnostics go to `collector`.
     private static func validate(_ doc: xmlDocPtr, against schema: String, collector: ErrorCollector) -> Bool {
-        let schemaBytes = Array(schema.utf8)
-        let parserContext = schemaBytes.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress.map { base in
-                base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                    xmlSchemaNewMemParserCtxt($0, Int32(buffer.count))
-                }
-            } ?? nil
+        // xmlSchemaNewMemParserCtxt keeps the pointer and reads it in xmlSchemaParse: the
+        // buffer must live until then.
+        let schemaBuffer = CBuffer(schema)
+        defer { withExtendedLifetime(schemaBuffer) {} }
+        guard let parserContext = xmlSchemaNewMemParserCtxt(schemaBuffer.pointer, schemaBuffer.count) else {
+            return false
         }
-        guard let parserContext else { return false }
         defer { xmlSchemaFreeParserCtxt(parserContext) }
         guard let parsedSchema = xmlSchemaParse(parserContext) else {
             collector.diagnostics.append(
@@ -345,4 +341,25 @@ package enum XMLReader {
             name: name, attributes: attributes, children: children,
             location: SourceLocation(file: file, line: line, column: column))
     }
+}
+
+/// A NUL-terminated C copy of a string, freed when the value is released.
+///
+/// libxml2's memory parsers keep pointers into their input; Swift's temporary pointers from
+/// `withUnsafeBufferPointer` are valid only inside the closure, so the text is copied here.
+final class CBuffer {
+    /// The bytes.
+    let pointer: UnsafeMutablePointer<CChar>
+    /// The number of bytes, without the terminating NUL.
+    let count: Int32
+
+    init(_ text: String) {
+        let utf8 = Array(text.utf8)
+        pointer = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count + 1)
+        for (index, byte) in utf8.enumerated() { pointer[index] = CChar(bitPattern: byte) }
+        pointer[utf8.count] = 0
+        count = Int32(clamping: utf8.count)
+    }
+
+    deinit { pointer.deallocate() }
 }
