@@ -33,12 +33,19 @@ let package = Package(
         .target(name: "Fabric", dependencies: ["Topology", "Units"]),
         // Path selection: the kernel's view of the machine, P2P versus vendor links versus bounce.
         .target(name: "Routing", dependencies: ["Fabric", "Policy", "Topology"]),
+        // Transfers: named calibration, machine resources, path planning, the flow engine.
+        .target(
+            name: "Engine",
+            dependencies: ["Fabric", "FlowModel", "PCIeProtocol", "Policy", "Routing", "Topology", "Units"]),
         // What users read: tables, trees, matrices, JSON.
-        .target(name: "Reports", dependencies: ["Fabric", "Policy", "Routing", "Topology"]),
+        .target(name: "Reports", dependencies: ["Engine", "Fabric", "Policy", "Routing", "Topology"]),
         // The umbrella library for users' own test suites.
         .target(
             name: "P2PSim",
-            dependencies: ["Units", "SimKernel", "Topology", "Fabric", "FlowModel", "Policy", "PCIeProtocol", "Routing", "Reports"],
+            dependencies: [
+                "Units", "SimKernel", "Topology", "Fabric", "Engine", "FlowModel", "Policy", "PCIeProtocol", "Routing",
+                "Reports",
+            ],
             resources: [
                 .embedInCode("Topologies/default.xml")
             ]

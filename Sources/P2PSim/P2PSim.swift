@@ -1,3 +1,4 @@
+@_exported import Engine
 @_exported import Fabric
 @_exported import FlowModel
 @_exported import PCIeProtocol

@@ -568,7 +568,7 @@ struct TopologyBuilder {
 
 extension String {
     /// The string without leading and trailing spaces, tabs and newlines.
-    var trimmingSpaces: String {
+    public var trimmingSpaces: String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !" \t\n\r".unicodeScalars.contains($0) }),
             let last = scalars.lastIndex(where: { !" \t\n\r".unicodeScalars.contains($0) })

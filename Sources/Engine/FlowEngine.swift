@@ -1,0 +1,140 @@
+import FlowModel
+import Topology
+import Units
+
+/// A transfer to run: a plan, its size and when it starts.
+public struct ScheduledTransfer: Sendable, Hashable {
+    /// A readable label ("gpu0->gpu1").
+    public var label: String
+    /// How it goes.
+    public var plan: TransferPlan
+    /// Bytes to move.
+    public var bytes: UInt64
+    /// When the API call is made.
+    public var start: Picoseconds
+
+    /// Creates a scheduled transfer.
+    public init(label: String, plan: TransferPlan, bytes: UInt64, start: Picoseconds = .zero) {
+        self.label = label
+        self.plan = plan
+        self.bytes = bytes
+        self.start = start
+    }
+}
+
+/// What a transfer achieved.
+public struct TransferOutcome: Sendable, Hashable {
+    /// The transfer.
+    public var transfer: ScheduledTransfer
+    /// From the API call to its completion, software overhead included.
+    public var duration: Picoseconds
+    /// When it completed.
+    public var finish: Picoseconds
+    /// Bytes per second over `duration`.
+    public var bandwidth: Double
+    /// The resource that limited it: the busiest on its legs.
+    public var bottleneck: String
+    /// Why it is the bottleneck.
+    public var bottleneckReason: String
+}
+
+/// Per-resource statistics of a run.
+public struct ResourceUsage: Sendable, Hashable {
+    /// The resource.
+    public var name: String
+    /// Payload bytes per second it can carry.
+    public var capacity: Double
+    /// Bytes it carried.
+    public var bytes: Double
+    /// Seconds it was saturated or carrying traffic.
+    public var busySeconds: Double
+}
+
+/// Runs transfers concurrently in the flow-level (fluid) model: every leg is a flow over its
+/// resources with max-min fair rates; latency is paid before data flows; software launch and
+/// completion costs frame each transfer.
+public struct FlowEngine: Sendable {
+    /// The resources flows share.
+    public let resources: MachineResources
+    /// Software cost per copy.
+    public let launch: Picoseconds, completion: Picoseconds
+
+    /// Creates an engine for a planner's machine.
+    public init(planner: TransferPlanner) {
+        resources = planner.resources
+        let software = planner.machine.topology.software
+        launch = software?.launch ?? planner.parameters.defaultLaunchOverhead
+        completion = software?.completion ?? planner.parameters.defaultCompletionOverhead
+    }
+
+    /// The outcome of each transfer, in order, and the use of every resource.
+    ///
+    /// - Complexity: that of `FlowSimulation`: events only when flows start or end.
+    public func run(_ transfers: [ScheduledTransfer]) -> (outcomes: [TransferOutcome], usage: [ResourceUsage]) {
+        var simulation = FlowSimulation(capacities: resources.resources.map(\.capacity))
+        var flows: [[FlowID]] = []
+        for transfer in transfers {
+            var ids: [FlowID] = []
+            for leg in transfer.plan.legs {
+                var latency = leg.latency
+                if let wait = leg.waitsForFirstChunk {
+                    let firstChunk = Double(min(wait.chunk, transfer.bytes))
+                    latency = latency + Picoseconds(UInt64((firstChunk / wait.rate * 1e12).rounded()))
+                }
+                let spec = FlowSpec(
+                    route: leg.route.map { ResourceID($0) }, bytes: transfer.bytes,
+                    startTime: (transfer.start + launch).rawValue, latency: latency.rawValue, rateCap: leg.rateCap)
+                ids.append(simulation.addFlow(spec))
+            }
+            flows.append(ids)
+        }
+        simulation.run()
+        var outcomes: [TransferOutcome] = []
+        for (transfer, ids) in zip(transfers, flows) {
+            let end = ids.compactMap { simulation.finishTime(of: $0) }.max() ?? transfer.start.rawValue
+            let finish = Picoseconds(end) + completion
+            let duration = finish - transfer.start
+            let seconds = duration.seconds
+            // The bottleneck: the busiest resource on the legs (ties: the smallest capacity).
+            var best: (name: String, utilisation: Double, capacity: Double)?
+            for leg in transfer.plan.legs {
+                for resource in leg.route {
+                    let spec = resources.resources[resource]
+                    let utilisation = seconds > 0 ? simulation.busyTime(of: ResourceID(resource)) / seconds : 0
+                    if best == nil || utilisation > (best?.utilisation ?? 0) + 1e-9
+                        || (abs(utilisation - (best?.utilisation ?? 0)) <= 1e-9
+                            && spec.capacity < (best?.capacity ?? .infinity))
+                    {
+                        best = (spec.name, utilisation, spec.capacity)
+                    }
+                }
+                if let cap = leg.rateCap, let current = best, cap < current.capacity {
+                    best = ("\(leg.name) pipeline", 1, cap)
+                }
+            }
+            let reason: String
+            if let best {
+                reason =
+                    best.name.hasSuffix("pipeline")
+                    ? "chunked staging: each chunk waits for its synchronisation"
+                    : "\(formatGB(best.capacity)) GB/s, busy \(Int((best.utilisation * 100).rounded()))% of the transfer"
+            } else {
+                reason = "no shared resource"
+            }
+            outcomes.append(
+                TransferOutcome(
+                    transfer: transfer, duration: duration, finish: finish,
+                    bandwidth: seconds > 0 ? Double(transfer.bytes) / seconds : 0, bottleneck: best?.name ?? "none",
+                    bottleneckReason: reason))
+        }
+        let usage = resources.resources.enumerated().map { index, resource in
+            ResourceUsage(
+                name: resource.name, capacity: resource.capacity, bytes: simulation.bytesCarried(by: ResourceID(index)),
+                busySeconds: simulation.busyTime(of: ResourceID(index)))
+        }
+        return (outcomes, usage)
+    }
+}
+
+/// `bytesPerSecond` in GB/s with two decimals.
+func formatGB(_ bytesPerSecond: Double) -> String { formatDecimal(bytesPerSecond / 1e9, maxFractionDigits: 2) }

@@ -1,0 +1,165 @@
+import Fabric
+import FlowModel
+import PCIeProtocol
+import Topology
+import Units
+
+/// Every shared resource of a machine that transfers contend for, with its capacity: each
+/// direction of each PCIe link, switch fabrics, root-complex forwarding, memories, DMA
+/// engines, socket links, NVLink and XGMI.
+///
+/// PCIe link capacities are payload rates: the link's data-link rate times the efficiency of
+/// posted writes with the link's max payload size, from `PCIeProtocol`'s TLP accounting
+/// (computed once per link).
+public struct MachineResources: Sendable {
+    /// A resource's name (for reports) and payload capacity in bytes per second.
+    public struct Resource: Sendable, Hashable {
+        /// A readable name: `gpu0.link.up`, `plx0.fabric`, `cpu0.memory`...
+        public var name: String
+        /// Payload bytes per second.
+        public var capacity: Double
+    }
+
+    /// All resources; the index is the flow model's `ResourceID`.
+    public private(set) var resources: [Resource] = []
+    /// For each PCI node with a link to its parent: the up (toward the root) resource.
+    public private(set) var linkUp: [Int?]
+    /// For each PCI node with a link to its parent: the down resource.
+    public private(set) var linkDown: [Int?]
+    /// The trained configuration of each node's upstream link.
+    public private(set) var linkConfiguration: [PCIeLinkConfiguration?]
+    /// Switch fabric resources, by switch index (nil when the file gives no bandwidth).
+    public private(set) var switchFabric: [Int?]
+    /// Root-complex peer-to-peer forwarding, by root complex (nil when not limited).
+    public private(set) var rootComplexForwarding: [Int?]
+    /// System memory, by socket.
+    public private(set) var socketMemory: [Int?]
+    /// Device memory, by node.
+    public private(set) var deviceMemory: [Int?]
+    /// DMA engines, by node.
+    public private(set) var dmaEngines: [Int?]
+    /// Socket links by (from, to) socket pair.
+    public private(set) var socketLinks: [SocketPair: Int] = [:]
+    /// NVLink toward the NVSwitch planes, by node: (transmit, receive).
+    public private(set) var nvlinkToSwitch: [Int: (tx: Int, rx: Int, links: Int)] = [:]
+    /// Direct vendor links by ordered node pair: resource for that direction.
+    public private(set) var directVendorLink: [SocketPair: Int] = [:]
+
+    /// An ordered pair of indices.
+    public struct SocketPair: Hashable, Sendable {
+        /// From.
+        public var from: Int
+        /// To.
+        public var to: Int
+    }
+
+    /// Builds the resources of `machine` with `parameters`.
+    public init(machine: EnumeratedMachine, parameters: ModelParameters) {
+        let topology = machine.topology
+        let count = topology.nodes.count
+        linkUp = Array(repeating: nil, count: count)
+        linkDown = Array(repeating: nil, count: count)
+        linkConfiguration = Array(repeating: nil, count: count)
+        deviceMemory = Array(repeating: nil, count: count)
+        dmaEngines = Array(repeating: nil, count: count)
+        switchFabric = Array(repeating: nil, count: topology.switches.count)
+        rootComplexForwarding = Array(repeating: nil, count: topology.rootComplexes.count)
+        socketMemory = Array(repeating: nil, count: topology.sockets.count)
+
+        for (index, node) in topology.nodes.enumerated() {
+            if let parent = node.parent, node.kind == .endpoint || node.kind == .switchUpstreamPort,
+                let own = node.link
+            {
+                let trained = topology.nodes[parent].link.map { own.trained(with: $0) } ?? own
+                let mps = Int(node.endpoint?.maxPayload.bytes ?? EndpointDefaults.maxPayload.bytes)
+                let configuration = PCIeLinkConfiguration(
+                    generation: PCIeGeneration(rawValue: trained.generation) ?? .gen3,
+                    width: LinkWidth(rawValue: trained.width) ?? .x16,
+                    maxPayloadSize: TransactionSizeLimit(rawValue: mps) ?? .bytes256)
+                linkConfiguration[index] = configuration
+                let payloadRate = configuration.effectiveBandwidth(
+                    for: TransferPattern(operation: .write, length: 1 << 20))
+                linkUp[index] = add("\(node.id).link.up", payloadRate)
+                linkDown[index] = add("\(node.id).link.down", payloadRate)
+            }
+            if let memory = node.endpoint?.memory {
+                deviceMemory[index] = add("\(node.id).memory", memory.bandwidth.bytesPerSecond)
+            }
+            if let dma = node.endpoint?.dma {
+                dmaEngines[index] = add("\(node.id).dma", Double(dma.engines) * dma.rate.bytesPerSecond)
+            }
+        }
+        for (index, sw) in topology.switches.enumerated() {
+            if let bandwidth = sw.bandwidth { switchFabric[index] = add("\(sw.id).fabric", bandwidth.bytesPerSecond) }
+        }
+        for (index, complex) in topology.rootComplexes.enumerated() {
+            if let bandwidth = complex.p2pBandwidth {
+                rootComplexForwarding[index] = add("\(complex.id).p2p", bandwidth.bytesPerSecond)
+            }
+        }
+        for (index, socket) in topology.sockets.enumerated() {
+            if let memory = socket.memory {
+                socketMemory[index] = add("\(socket.id).memory", memory.bandwidth.bytesPerSecond)
+            }
+        }
+        for link in topology.socketLinks {
+            let rate = Double(link.links) * link.bandwidthPerLink.bytesPerSecond
+            for (from, to) in [(link.a, link.b), (link.b, link.a)] {
+                let name = "\(topology.sockets[from].id)->\(topology.sockets[to].id).\(link.kind.rawValue)"
+                socketLinks[SocketPair(from: from, to: to)] = add(name, rate)
+            }
+        }
+        // NVLink toward switch planes: the sum over every link from a device to any NVSwitch.
+        var switchLinks: [Int: (links: Int, rate: Double)] = [:]
+        for link in topology.vendorLinks {
+            switch link.kind {
+            case .nvlink(let generation):
+                let perLink =
+                    nvlinkBandwidthPerLink(generation: generation).bytesPerSecond * parameters.nvlinkEfficiency
+                if case .node(let a) = link.a, case .node(let b) = link.b, !topology.isSwitchEnd(link.a),
+                    !topology.isSwitchEnd(link.b)
+                {
+                    addDirect(topology, a, b, Double(link.links) * perLink, "nvlink")
+                } else {
+                    for (end, other) in [(link.a, link.b), (link.b, link.a)] {
+                        if case .node(let device) = end, topology.isSwitchEnd(other), !topology.isSwitchEnd(end) {
+                            let current = switchLinks[device] ?? (0, 0)
+                            switchLinks[device] = (
+                                current.links + link.links, current.rate + Double(link.links) * perLink
+                            )
+                        }
+                    }
+                }
+            case .xgmi(_, let linkRate):
+                if case .node(let a) = link.a, case .node(let b) = link.b {
+                    addDirect(
+                        topology, a, b, Double(link.links) * linkRate.bytesPerSecond * parameters.xgmiEfficiency, "xgmi"
+                    )
+                }
+            }
+        }
+        for device in switchLinks.keys.sorted() {
+            guard let entry = switchLinks[device] else { continue }
+            let id = topology.nodes[device].id
+            nvlinkToSwitch[device] = (
+                add("\(id).nvlink.tx", entry.rate), add("\(id).nvlink.rx", entry.rate), entry.links
+            )
+        }
+    }
+
+    private mutating func add(_ name: String, _ capacity: Double) -> Int {
+        resources.append(Resource(name: name, capacity: capacity))
+        return resources.count - 1
+    }
+
+    private mutating func addDirect(_ topology: Topology, _ a: Int, _ b: Int, _ rate: Double, _ kind: String) {
+        for (from, to) in [(a, b), (b, a)] {
+            let pair = SocketPair(from: from, to: to)
+            if let existing = directVendorLink[pair] {
+                resources[existing].capacity += rate
+            } else {
+                directVendorLink[pair] = add("\(topology.nodes[from].id)->\(topology.nodes[to].id).\(kind)", rate)
+            }
+        }
+    }
+}

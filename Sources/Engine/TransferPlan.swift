@@ -1,0 +1,92 @@
+import Units
+
+/// How a transfer moves its data.
+public enum TransferMechanism: String, Sendable, Codable, CaseIterable {
+    /// A copy within one device's memory.
+    case local
+    /// Direct NVLink between the two devices.
+    case nvlink
+    /// NVLink through NVSwitch planes.
+    case nvswitch
+    /// Direct AMD XGMI.
+    case xgmi
+    /// PCIe peer-to-peer below a common switch (Linux BUS_ADDR).
+    case pcieP2PBusAddress = "pcie-p2p-bus-addr"
+    /// PCIe peer-to-peer through the host bridge (Linux THRU_HOST_BRIDGE).
+    case pcieP2PHostBridge = "pcie-p2p-host-bridge"
+    /// Device to host, then host to device, through a pinned staging buffer.
+    case bounce
+    /// Host memory to a device.
+    case hostToDevice = "host-to-device"
+    /// A device to host memory.
+    case deviceToHost = "device-to-host"
+
+    /// Whether data goes peer-to-peer (vendor link or PCIe P2P), as opposed to through memory.
+    public var isPeerToPeer: Bool {
+        switch self {
+        case .nvlink, .nvswitch, .xgmi, .pcieP2PBusAddress, .pcieP2PHostBridge: return true
+        case .local, .bounce, .hostToDevice, .deviceToHost: return false
+        }
+    }
+}
+
+/// Which path a transfer should take.
+public enum PathChoice: String, Sendable, Codable, CaseIterable {
+    /// The best permitted: vendor link, then NVSwitch, then PCIe P2P as Linux allows, then bounce.
+    case auto
+    /// Peer-to-peer only (vendor link or PCIe); refused when not permitted.
+    case p2p
+    /// PCIe peer-to-peer only, even where a vendor link exists.
+    case pcie
+    /// Through system memory.
+    case bounce
+}
+
+/// Whether the initiator writes into the peer (push) or reads from it (pull).
+public enum DMADirection: String, Sendable, Codable {
+    /// The source's DMA engine writes into the destination's BAR (posted writes).
+    case push
+    /// The destination's DMA engine reads the source's BAR (non-posted reads).
+    case pull
+}
+
+/// One flow of a planned transfer: the resources it crosses, its latency and any rate cap.
+public struct TransferLeg: Sendable, Hashable {
+    /// Resource indices into `MachineResources.resources`.
+    public var route: [Int]
+    /// Latency paid before data flows.
+    public var latency: Picoseconds
+    /// A per-flow cap (bytes per second), such as a bounce leg's staging pipeline.
+    public var rateCap: Double?
+    /// A readable name ("device-to-host leg").
+    public var name: String
+    /// For the second leg of a bounce: it starts when the first chunk (the chunk size, or the
+    /// whole transfer if smaller) has crossed the first leg at this rate (bytes per second).
+    public var waitsForFirstChunk: (chunk: UInt64, rate: Double)? = nil
+
+    public static func == (lhs: TransferLeg, rhs: TransferLeg) -> Bool {
+        lhs.route == rhs.route && lhs.latency == rhs.latency && lhs.rateCap == rhs.rateCap && lhs.name == rhs.name
+            && lhs.waitsForFirstChunk?.chunk == rhs.waitsForFirstChunk?.chunk
+            && lhs.waitsForFirstChunk?.rate == rhs.waitsForFirstChunk?.rate
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(route)
+        hasher.combine(latency)
+        hasher.combine(name)
+    }
+}
+
+/// How a transfer will go: its mechanism, legs, hops and the facts behind the choice.
+public struct TransferPlan: Sendable, Hashable {
+    /// The mechanism.
+    public var mechanism: TransferMechanism
+    /// The flows that carry it (two for a bounce).
+    public var legs: [TransferLeg]
+    /// The hops, by id.
+    public var hops: [String]
+    /// The Linux map type, when the decision was consulted.
+    public var mapType: String?
+    /// Why this path, and anything the user should know.
+    public var notes: [String]
+}

@@ -1,0 +1,332 @@
+import Fabric
+import Policy
+import Routing
+import Topology
+import Units
+
+/// Why a transfer cannot be planned.
+public struct TransferPlanningError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public var description: String
+
+    /// Creates the error.
+    public init(description: String) { self.description = description }
+}
+
+/// Plans transfers on a machine: picks the path (vendor link, NVSwitch, PCIe P2P as Linux
+/// decides, bounce) and turns it into flows over the machine's resources.
+public struct TransferPlanner: Sendable {
+    /// The machine.
+    public let machine: EnumeratedMachine
+    /// Its resources.
+    public let resources: MachineResources
+    /// The kernel's view, for P2P decisions.
+    public let kernel: KernelView
+    /// The calibration.
+    public let parameters: ModelParameters
+
+    /// Creates a planner.
+    public init(machine: EnumeratedMachine, parameters: ModelParameters = ModelParameters()) {
+        self.machine = machine
+        self.parameters = parameters
+        self.resources = MachineResources(machine: machine, parameters: parameters)
+        self.kernel = KernelView(machine: machine)
+    }
+
+    private var topology: Topology { machine.topology }
+
+    /// An end of a transfer: a device, or a socket's system memory.
+    public enum End: Sendable, Hashable {
+        /// A PCI device (node index).
+        case device(Int)
+        /// System memory of a socket.
+        case host(Int)
+    }
+
+    /// Resolves a user's id: a device id, or a socket id (`cpu0`) for its memory.
+    public func end(named id: String) throws(TransferPlanningError) -> End {
+        if let node = topology.nodeIndex(of: id), topology.nodes[node].kind == .endpoint { return .device(node) }
+        if let socket = topology.sockets.firstIndex(where: { $0.id == id }) { return .host(socket) }
+        let known = (topology.endpointIndices.map { topology.nodes[$0].id } + topology.sockets.map(\.id))
+        throw TransferPlanningError(
+            description: "no device or socket '\(id)' in '\(topology.name)' (known: \(known.joined(separator: ", ")))")
+    }
+
+    private func socket(of node: Int) -> Int { topology.rootComplexes[topology.nodes[node].rootComplex].socket }
+
+    // MARK: PCIe pieces
+
+    /// Resources, latency and hops from `node` up to its root complex (excluded).
+    private func up(_ node: Int, stopBefore stop: Int? = nil) -> (route: [Int], latency: Picoseconds, hops: [String]) {
+        var route: [Int] = []
+        var latency = Picoseconds.zero
+        var hops: [String] = []
+        for index in topology.upstreamChain(of: node) {
+            if index == stop { break }
+            let spec = topology.nodes[index]
+            hops.append(spec.id)
+            if let link = resources.linkUp[index] {
+                route.append(link)
+                latency = latency + parameters.pcieLinkLatency
+            }
+            if spec.kind == .switchDownstreamPort, let sw = spec.switchIndex {
+                if let fabric = resources.switchFabric[sw] { route.append(fabric) }
+                latency = latency + topology.switches[sw].latency
+            }
+        }
+        return (route, latency, hops)
+    }
+
+    /// Resources, latency and hops from below `stop` (or the root complex) down to `node`.
+    private func down(_ node: Int, stopBefore stop: Int? = nil, skipSwitch: Int? = nil) -> (
+        route: [Int], latency: Picoseconds, hops: [String]
+    ) {
+        var chain: [Int] = []
+        for index in topology.upstreamChain(of: node) {
+            if index == stop { break }
+            chain.append(index)
+        }
+        var route: [Int] = []
+        var latency = Picoseconds.zero
+        for index in chain.reversed() {
+            let spec = topology.nodes[index]
+            if spec.kind == .switchDownstreamPort, let sw = spec.switchIndex, sw != skipSwitch {
+                if let fabric = resources.switchFabric[sw] { route.append(fabric) }
+                latency = latency + topology.switches[sw].latency
+            }
+            if let link = resources.linkDown[index] {
+                route.append(link)
+                latency = latency + parameters.pcieLinkLatency
+            }
+        }
+        return (route, latency, chain.reversed().map { topology.nodes[$0].id })
+    }
+
+    /// Socket links from one socket to another (direct only; p2psim's bundled machines have at
+    /// most two sockets per link hop).
+    private func socketHop(from a: Int, to b: Int) -> (route: [Int], latency: Picoseconds, hops: [String]) {
+        guard a != b else { return ([], .zero, []) }
+        let link = topology.socketLinks.first { ($0.a == a && $0.b == b) || ($0.a == b && $0.b == a) }
+        let resource = resources.socketLinks[MachineResources.SocketPair(from: a, to: b)]
+        return (resource.map { [$0] } ?? [], link?.latency ?? .zero, [topology.sockets[a].id, topology.sockets[b].id])
+    }
+
+    private func rootComplexLatency(_ complex: Int) -> Picoseconds {
+        topology.rootComplexes[complex].memoryLatency.map { $0 + parameters.rootComplexLatency }
+            ?? parameters.rootComplexLatency
+    }
+
+    // MARK: Legs
+
+    /// Device to host memory on `socket`.
+    private func deviceToHostLeg(_ source: Int, socket: Int) -> TransferLeg {
+        let (upRoute, upLatency, _) = up(source)
+        let complex = topology.nodes[source].rootComplex
+        let hop = socketHop(from: self.socket(of: source), to: socket)
+        var route =
+            (resources.dmaEngines[source].map { [$0] } ?? []) + (resources.deviceMemory[source].map { [$0] } ?? [])
+        route += upRoute + hop.route + (resources.socketMemory[socket].map { [$0] } ?? [])
+        let memoryLatency = topology.sockets[socket].memory?.latency ?? .zero
+        return TransferLeg(
+            route: route, latency: upLatency + rootComplexLatency(complex) + hop.latency + memoryLatency, rateCap: nil,
+            name: "device-to-host")
+    }
+
+    /// Host memory on `socket` to a device.
+    private func hostToDeviceLeg(_ destination: Int, socket: Int, dmaOf initiator: Int) -> TransferLeg {
+        let (downRoute, downLatency, _) = down(destination)
+        let complex = topology.nodes[destination].rootComplex
+        let hop = socketHop(from: socket, to: self.socket(of: destination))
+        var route =
+            (resources.dmaEngines[initiator].map { [$0] } ?? []) + (resources.socketMemory[socket].map { [$0] } ?? [])
+        route += hop.route + downRoute + (resources.deviceMemory[destination].map { [$0] } ?? [])
+        let memoryLatency = topology.sockets[socket].memory?.latency ?? .zero
+        return TransferLeg(
+            route: route, latency: memoryLatency + hop.latency + rootComplexLatency(complex) + downLatency,
+            rateCap: nil,
+            name: "host-to-device")
+    }
+
+    private func capacity(of leg: TransferLeg) -> Double {
+        leg.route.map { resources.resources[$0].capacity }.min() ?? .infinity
+    }
+
+    /// The bounce: device to a pinned staging buffer on `staging`, then staging to device,
+    /// pipelined over chunks with a synchronisation cost per chunk.
+    public func bouncePlan(from source: Int, to destination: Int, stagingSocket staging: Int? = nil) -> TransferPlan {
+        let socketIndex = staging ?? socket(of: source)
+        var first = deviceToHostLeg(source, socket: socketIndex)
+        var second = hostToDeviceLeg(destination, socket: socketIndex, dmaOf: destination)
+        // A leg moves a chunk, then waits for the synchronisation before the next: its rate is
+        // chunk / (chunk / r + sync), where r is its uncontended bottleneck.
+        let chunk = Double(parameters.bounceChunkSize.bytes)
+        let sync = parameters.bounceChunkSynchronisation.seconds
+        for leg in [0, 1] {
+            let r = capacity(of: leg == 0 ? first : second)
+            let cap = r.isFinite ? chunk / (chunk / r + sync) : nil
+            if leg == 0 { first.rateCap = cap } else { second.rateCap = cap }
+        }
+        // The second leg starts when the first chunk has landed in the staging buffer and its
+        // completion has been synchronised.
+        second.latency = second.latency + first.latency + parameters.bounceChunkSynchronisation
+        second.waitsForFirstChunk = (parameters.bounceChunkSize.bytes, max(capacity(of: first), 1))
+        return TransferPlan(
+            mechanism: .bounce, legs: [first, second],
+            hops: topology.bounceRoute(from: source, to: destination, stagingSocket: socketIndex), mapType: nil,
+            notes: [
+                "staged through \(topology.sockets[socketIndex].id) memory in \(parameters.bounceChunkSize) chunks, \(parameters.bounceChunkSynchronisation) synchronisation per chunk"
+            ])
+    }
+
+    /// Plans a transfer of `source` to `destination` with `choice` and `direction`.
+    public func plan(
+        from source: End, to destination: End, choice: PathChoice = .auto, direction: DMADirection = .push,
+        stagingSocket: Int? = nil
+    ) throws(TransferPlanningError) -> TransferPlan {
+        switch (source, destination) {
+        case (.host(let socket), .device(let device)):
+            let leg = hostToDeviceLeg(device, socket: socket, dmaOf: device)
+            return TransferPlan(
+                mechanism: .hostToDevice, legs: [leg],
+                hops: [topology.sockets[socket].id + ".memory"]
+                    + topology.pcieRoute(from: device, to: device, throughHostBridge: true).reversed(),
+                mapType: nil, notes: [])
+        case (.device(let device), .host(let socket)):
+            return TransferPlan(
+                mechanism: .deviceToHost, legs: [deviceToHostLeg(device, socket: socket)],
+                hops: topology.upstreamChain(of: device).map { topology.nodes[$0].id } + [
+                    topology.sockets[socket].id + ".memory"
+                ],
+                mapType: nil, notes: [])
+        case (.host, .host):
+            throw TransferPlanningError(description: "a host-to-host copy is not a device transfer")
+        case (.device(let a), .device(let b)):
+            return try planDevices(a, b, choice: choice, direction: direction, stagingSocket: stagingSocket)
+        }
+    }
+
+    private func planDevices(
+        _ a: Int, _ b: Int, choice: PathChoice, direction: DMADirection, stagingSocket: Int?
+    ) throws(TransferPlanningError) -> TransferPlan {
+        let initiator = direction == .push ? a : b
+        let dma = resources.dmaEngines[initiator].map { [$0] } ?? []
+        let memories = (resources.deviceMemory[a].map { [$0] } ?? []) + (resources.deviceMemory[b].map { [$0] } ?? [])
+        if a == b {
+            let bandwidth = resources.deviceMemory[a].map { resources.resources[$0].capacity } ?? .infinity
+            return TransferPlan(
+                mechanism: .local,
+                legs: [
+                    TransferLeg(
+                        route: memories.prefix(1).map { $0 }, latency: .zero, rateCap: bandwidth / 2, name: "local copy"
+                    )
+                ],
+                hops: [topology.nodes[a].id], mapType: nil,
+                notes: ["a copy within one memory reads and writes it: half its bandwidth"])
+        }
+        if choice == .bounce { return bouncePlan(from: a, to: b, stagingSocket: stagingSocket) }
+        if choice == .auto || choice == .p2p {
+            if let link = resources.directVendorLink[MachineResources.SocketPair(from: a, to: b)] {
+                let isXGMI = resources.resources[link].name.hasSuffix(".xgmi")
+                return TransferPlan(
+                    mechanism: isXGMI ? .xgmi : .nvlink,
+                    legs: [
+                        TransferLeg(
+                            route: dma + memories + [link],
+                            latency: isXGMI ? parameters.xgmiLatency : parameters.nvlinkLatency, rateCap: nil,
+                            name: isXGMI ? "XGMI" : "NVLink")
+                    ],
+                    hops: [topology.nodes[a].id, topology.nodes[b].id], mapType: nil, notes: [])
+            }
+            if let tx = resources.nvlinkToSwitch[a], let rx = resources.nvlinkToSwitch[b],
+                topology.nvlinkCount(between: a, and: b) > 0
+            {
+                return TransferPlan(
+                    mechanism: .nvswitch,
+                    legs: [
+                        TransferLeg(
+                            route: dma + memories + [tx.tx, rx.rx], latency: parameters.nvlinkLatency, rateCap: nil,
+                            name: "NVLink via NVSwitch")
+                    ],
+                    hops: [topology.nodes[a].id, "nvswitch", topology.nodes[b].id], mapType: nil, notes: [])
+            }
+        }
+        // PCIe peer-to-peer, as the kernel decides: the provider is the device whose BAR is
+        // accessed (the destination for a push, the source for a pull).
+        let provider = direction == .push ? b : a
+        let client = direction == .push ? a : b
+        guard let decision = kernel.decide(provider: topology.nodes[provider].id, client: topology.nodes[client].id)
+        else {
+            return bouncePlan(from: a, to: b, stagingSocket: stagingSocket)
+        }
+        var notes: [String] = []
+        if decision.mapType != .notSupported {
+            let throughHost = decision.mapType == .throughHostBridge
+            let complexA = topology.nodes[a].rootComplex
+            let complexB = topology.nodes[b].rootComplex
+            if throughHost {
+                let capability = topology.rootComplexes[complexA].p2p
+                let forwards = complexA == complexB ? capability : .readwrite
+                if forwards == .none || (forwards == .writes && direction == .pull) {
+                    notes.append(
+                        "Linux allows THRU_HOST_BRIDGE, but root complex \(topology.rootComplexes[complexA].id) forwards \(capability == .none ? "no peer-to-peer requests" : "peer-to-peer writes only"): a \(direction == .pull ? "read" : "write") would complete with Unsupported Request, so the data bounces"
+                    )
+                    if choice == .p2p || choice == .pcie {
+                        throw TransferPlanningError(description: notes.joined())
+                    }
+                    var plan = bouncePlan(from: a, to: b, stagingSocket: stagingSocket)
+                    plan.mapType = decision.mapType.kernelName
+                    plan.notes = notes + plan.notes
+                    return plan
+                }
+            }
+            var route = dma + memories
+            var latency = Picoseconds.zero
+            if throughHost {
+                let upPart = up(a)
+                let downPart = down(b)
+                route += upPart.route
+                if let forwarding = resources.rootComplexForwarding[complexA] { route.append(forwarding) }
+                let hop = socketHop(from: socket(of: a), to: socket(of: b))
+                route += hop.route + downPart.route
+                let rcLatency = topology.rootComplexes[complexA].p2pLatency ?? parameters.rootComplexLatency
+                latency = upPart.latency + rcLatency + hop.latency + downPart.latency
+                if complexA != complexB { latency = latency + parameters.rootComplexLatency }
+            } else {
+                let chainB = Set(topology.upstreamChain(of: b))
+                let common = topology.upstreamChain(of: a).first { chainB.contains($0) }
+                let upPart = up(a, stopBefore: common)
+                // The switch whose ports the path enters and leaves is crossed once.
+                let lastUp = topology.upstreamChain(of: a).prefix { $0 != common }.last
+                let crossed = lastUp.flatMap { topology.nodes[$0].switchIndex }
+                let downPart = down(b, stopBefore: common, skipSwitch: crossed)
+                route += upPart.route + downPart.route
+                latency = upPart.latency + downPart.latency
+            }
+            if direction == .pull {
+                notes.append(
+                    "pull: \(topology.nodes[b].id) reads \(topology.nodes[a].id)'s BAR; latency is a round trip")
+                latency = latency + latency
+            }
+            if let aperture = topology.memoryAperture(of: provider), aperture.bar.size < aperture.memory.capacity {
+                notes.append(
+                    "\(topology.nodes[provider].id)'s BAR\(aperture.bar.index) exposes \(aperture.bar.size) of \(aperture.memory.capacity): a buffer beyond the window is not reachable peer-to-peer (resizable BAR would fix it)"
+                )
+            }
+            return TransferPlan(
+                mechanism: throughHost ? .pcieP2PHostBridge : .pcieP2PBusAddress,
+                legs: [TransferLeg(route: route, latency: latency, rateCap: nil, name: "PCIe peer-to-peer")],
+                hops: topology.pcieRoute(from: a, to: b, throughHostBridge: throughHost),
+                mapType: decision.mapType.kernelName, notes: notes + ["Linux: \(decision.reason)"])
+        }
+        if choice == .p2p || choice == .pcie {
+            throw TransferPlanningError(
+                description:
+                    "peer-to-peer from \(topology.nodes[a].id) to \(topology.nodes[b].id) is not permitted: \(decision.reason)"
+            )
+        }
+        var plan = bouncePlan(from: a, to: b, stagingSocket: stagingSocket)
+        plan.mapType = decision.mapType.kernelName
+        plan.notes.insert("Linux refuses P2P (NOT_SUPPORTED): \(decision.reason)", at: 0)
+        return plan
+    }
+}

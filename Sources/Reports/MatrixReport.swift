@@ -1,0 +1,173 @@
+import Engine
+import Foundation
+import Topology
+import Units
+
+/// What `p2psim matrix` prints, in the layout of NVIDIA's p2pBandwidthLatencyTest.
+public struct MatrixReport: Codable, Sendable, Equatable {
+    /// Bandwidths with P2P enabled and disabled, GB/s.
+    public struct Bandwidths: Codable, Sendable, Equatable {
+        /// P2P enabled (falls back to the bounce where P2P is not possible, as the test does).
+        public var p2pEnabled: [[Double]]
+        /// P2P disabled: every off-diagonal copy bounces through system memory.
+        public var p2pDisabled: [[Double]]
+    }
+
+    /// The topology's name.
+    public var topology: String
+    /// The model that produced the figures.
+    public var fidelity: String
+    /// The devices, in order.
+    public var devices: [String]
+    /// The size of each bandwidth copy.
+    public var sizeBytes: UInt64
+    /// 1 where device i can reach device j peer-to-peer.
+    public var connectivity: [[Int]]
+    /// Copies of one direction at a time.
+    public var unidirectional: Bandwidths
+    /// Both directions at once; the figure is the sum of the two.
+    public var bidirectional: Bandwidths
+    /// Small-copy latency in microseconds (software overhead included).
+    public var latencyMicroseconds: Bandwidths
+    /// Host-to-device and device-to-host bandwidth of each device, GB/s (the copy-engine figures
+    /// nvbandwidth reports), to the device's own socket.
+    public var hostToDevice: [Double]
+    /// See `hostToDevice`.
+    public var deviceToHost: [Double]
+
+    private enum CodingKeys: String, CodingKey {
+        case topology, fidelity, devices, sizeBytes, connectivity, unidirectional, bidirectional, latencyMicroseconds
+        case hostToDevice, deviceToHost
+    }
+
+    /// Fills the matrices with the flow engine.
+    public static func make(planner: TransferPlanner, devices ids: [String]) throws(TransferPlanningError)
+        -> MatrixReport
+    {
+        let topology = planner.machine.topology
+        var nodes: [Int] = []
+        for id in ids {
+            guard case .device(let node) = try planner.end(named: id) else {
+                throw TransferPlanningError(description: "'\(id)' is not a device")
+            }
+            nodes.append(node)
+        }
+        let engine = FlowEngine(planner: planner)
+        let size = planner.parameters.matrixTransferSize.bytes
+        let probe = planner.parameters.latencyProbeSize.bytes
+        let n = nodes.count
+        var connectivity = [[Int]](repeating: [Int](repeating: 0, count: n), count: n)
+        var uniOn = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+        var uniOff = uniOn
+        var biOn = uniOn
+        var biOff = uniOn
+        var latencyOn = uniOn
+        var latencyOff = uniOn
+        func gbps(_ outcome: TransferOutcome) -> Double { outcome.bandwidth / 1e9 }
+        for i in 0..<n {
+            for j in 0..<n {
+                let a = nodes[i]
+                let b = nodes[j]
+                let enabled = try planner.plan(from: .device(a), to: .device(b), choice: .auto)
+                let reverseEnabled = try planner.plan(from: .device(b), to: .device(a), choice: .auto)
+                let disabled = i == j ? enabled : planner.bouncePlan(from: a, to: b)
+                let reverseDisabled = i == j ? reverseEnabled : planner.bouncePlan(from: b, to: a)
+                connectivity[i][j] = i == j || enabled.mechanism.isPeerToPeer ? 1 : 0
+                uniOn[i][j] = gbps(engine.run([ScheduledTransfer(label: "", plan: enabled, bytes: size)]).outcomes[0])
+                uniOff[i][j] = gbps(engine.run([ScheduledTransfer(label: "", plan: disabled, bytes: size)]).outcomes[0])
+                let both = engine.run([
+                    ScheduledTransfer(label: "", plan: enabled, bytes: size),
+                    ScheduledTransfer(label: "", plan: reverseEnabled, bytes: size),
+                ]).outcomes
+                biOn[i][j] = i == j ? uniOn[i][j] : both.map(gbps).reduce(0, +)
+                let bothOff = engine.run([
+                    ScheduledTransfer(label: "", plan: disabled, bytes: size),
+                    ScheduledTransfer(label: "", plan: reverseDisabled, bytes: size),
+                ]).outcomes
+                biOff[i][j] = i == j ? uniOff[i][j] : bothOff.map(gbps).reduce(0, +)
+                latencyOn[i][j] =
+                    engine.run([ScheduledTransfer(label: "", plan: enabled, bytes: probe)]).outcomes[0].duration.seconds
+                    * 1e6
+                latencyOff[i][j] =
+                    engine.run([ScheduledTransfer(label: "", plan: disabled, bytes: probe)]).outcomes[0].duration
+                    .seconds * 1e6
+            }
+        }
+        var hostToDevice: [Double] = []
+        var deviceToHost: [Double] = []
+        for node in nodes {
+            let socket = topology.rootComplexes[topology.nodes[node].rootComplex].socket
+            let h2d = try planner.plan(from: .host(socket), to: .device(node))
+            let d2h = try planner.plan(from: .device(node), to: .host(socket))
+            hostToDevice.append(gbps(engine.run([ScheduledTransfer(label: "", plan: h2d, bytes: size)]).outcomes[0]))
+            deviceToHost.append(gbps(engine.run([ScheduledTransfer(label: "", plan: d2h, bytes: size)]).outcomes[0]))
+        }
+        return MatrixReport(
+            topology: topology.name, fidelity: "flow", devices: ids, sizeBytes: size, connectivity: connectivity,
+            unidirectional: Bandwidths(p2pEnabled: uniOn, p2pDisabled: uniOff),
+            bidirectional: Bandwidths(p2pEnabled: biOn, p2pDisabled: biOff),
+            latencyMicroseconds: Bandwidths(p2pEnabled: latencyOn, p2pDisabled: latencyOff),
+            hostToDevice: hostToDevice, deviceToHost: deviceToHost)
+    }
+
+    private func block(_ title: String, _ values: [[Double]], digits: Int) -> String {
+        var rows = [["D\\D"] + devices]
+        for (index, row) in values.enumerated() {
+            rows.append([devices[index]] + row.map { formatDecimal($0, maxFractionDigits: digits) })
+        }
+        return title + "\n" + TextTable(rows: rows).render() + "\n"
+    }
+
+    /// The matrices as text, in p2pBandwidthLatencyTest's order.
+    public func text() -> String {
+        var out = "p2psim matrix on '\(topology)' (fidelity: \(fidelity)), \(ByteCount(sizeBytes)) per copy\n\n"
+        var rows = [["D\\D"] + devices]
+        for (index, row) in connectivity.enumerated() { rows.append([devices[index]] + row.map(String.init)) }
+        out += "P2P Connectivity Matrix\n" + TextTable(rows: rows).render() + "\n"
+        out += block("Unidirectional P2P=Disabled Bandwidth Matrix (GB/s)", unidirectional.p2pDisabled, digits: 2)
+        out += block(
+            "Unidirectional P2P=Enabled Bandwidth (P2P Writes) Matrix (GB/s)", unidirectional.p2pEnabled, digits: 2)
+        out += block("Bidirectional P2P=Disabled Bandwidth Matrix (GB/s)", bidirectional.p2pDisabled, digits: 2)
+        out += block("Bidirectional P2P=Enabled Bandwidth Matrix (GB/s)", bidirectional.p2pEnabled, digits: 2)
+        out += block("P2P=Disabled Latency Matrix (us)", latencyMicroseconds.p2pDisabled, digits: 2)
+        out += block("P2P=Enabled Latency (P2P Writes) Matrix (us)", latencyMicroseconds.p2pEnabled, digits: 2)
+        var hostRows = [["device", "host-to-device GB/s", "device-to-host GB/s"]]
+        for (index, id) in devices.enumerated() {
+            hostRows.append([
+                id, formatDecimal(hostToDevice[index], maxFractionDigits: 2),
+                formatDecimal(deviceToHost[index], maxFractionDigits: 2),
+            ])
+        }
+        out += "Host copies (copy engine, to the device's own socket)\n" + TextTable(rows: hostRows).render()
+        return out
+    }
+
+    /// The matrices as CSV: one row per (matrix, source, destination).
+    public func csv() -> String {
+        var lines = [csvLine(["matrix", "from", "to", "value"])]
+        let named: [(String, [[Double]])] = [
+            ("unidirectional_p2p_disabled_GBps", unidirectional.p2pDisabled),
+            ("unidirectional_p2p_enabled_GBps", unidirectional.p2pEnabled),
+            ("bidirectional_p2p_disabled_GBps", bidirectional.p2pDisabled),
+            ("bidirectional_p2p_enabled_GBps", bidirectional.p2pEnabled),
+            ("latency_p2p_disabled_us", latencyMicroseconds.p2pDisabled),
+            ("latency_p2p_enabled_us", latencyMicroseconds.p2pEnabled),
+            ("connectivity", connectivity.map { $0.map(Double.init) }),
+        ]
+        for (name, values) in named {
+            for (i, row) in values.enumerated() {
+                for (j, value) in row.enumerated() {
+                    lines.append(csvLine([name, devices[i], devices[j], formatDecimal(value, maxFractionDigits: 4)]))
+                }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// JSON with sorted keys.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+    }
+}
