@@ -65,6 +65,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "FabricTests", dependencies: ["Fabric", "Topology"]),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Fabric", "Reports", "Topology", "Units"]),
     ],
     swiftLanguageModes: [.v6]
 )
