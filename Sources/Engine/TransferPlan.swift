@@ -60,6 +60,8 @@ public struct TransferLeg: Sendable, Hashable {
     public var rateCap: Double?
     /// A readable name ("device-to-host leg").
     public var name: String
+    /// Where the latency comes from, hop by hop (empty where the model has one figure).
+    public var latencyBreakdown: [HopLatency] = []
     /// For the second leg of a bounce: it starts when the first chunk (the chunk size, or the
     /// whole transfer if smaller) has crossed the first leg at this rate (bytes per second).
     public var waitsForFirstChunk: (chunk: UInt64, rate: Double)? = nil
@@ -75,6 +77,14 @@ public struct TransferLeg: Sendable, Hashable {
         hasher.combine(latency)
         hasher.combine(name)
     }
+}
+
+/// The latency one hop adds.
+public struct HopLatency: Sendable, Hashable, Codable {
+    /// The hop.
+    public var hop: String
+    /// Its one-way latency.
+    public var latency: Picoseconds
 }
 
 /// How a transfer will go: its mechanism, legs, hops and the facts behind the choice.

@@ -57,10 +57,13 @@ public struct TransferPlanner: Sendable {
     // MARK: PCIe pieces
 
     /// Resources, latency and hops from `node` up to its root complex (excluded).
-    private func up(_ node: Int, stopBefore stop: Int? = nil) -> (route: [Int], latency: Picoseconds, hops: [String]) {
+    private func up(_ node: Int, stopBefore stop: Int? = nil) -> (
+        route: [Int], latency: Picoseconds, hops: [String], parts: [HopLatency]
+    ) {
         var route: [Int] = []
         var latency = Picoseconds.zero
         var hops: [String] = []
+        var parts: [HopLatency] = []
         for index in topology.upstreamChain(of: node) {
             if index == stop { break }
             let spec = topology.nodes[index]
@@ -68,18 +71,21 @@ public struct TransferPlanner: Sendable {
             if let link = resources.linkUp[index] {
                 route.append(link)
                 latency = latency + parameters.pcieLinkLatency
+                parts.append(HopLatency(hop: "\(spec.id) link (up)", latency: parameters.pcieLinkLatency))
             }
             if spec.kind == .switchDownstreamPort, let sw = spec.switchIndex {
                 if let fabric = resources.switchFabric[sw] { route.append(fabric) }
                 latency = latency + topology.switches[sw].latency
+                parts.append(
+                    HopLatency(hop: "\(topology.switches[sw].id) port to port", latency: topology.switches[sw].latency))
             }
         }
-        return (route, latency, hops)
+        return (route, latency, hops, parts)
     }
 
     /// Resources, latency and hops from below `stop` (or the root complex) down to `node`.
     private func down(_ node: Int, stopBefore stop: Int? = nil, skipSwitch: Int? = nil) -> (
-        route: [Int], latency: Picoseconds, hops: [String]
+        route: [Int], latency: Picoseconds, hops: [String], parts: [HopLatency]
     ) {
         var chain: [Int] = []
         for index in topology.upstreamChain(of: node) {
@@ -88,18 +94,22 @@ public struct TransferPlanner: Sendable {
         }
         var route: [Int] = []
         var latency = Picoseconds.zero
+        var parts: [HopLatency] = []
         for index in chain.reversed() {
             let spec = topology.nodes[index]
             if spec.kind == .switchDownstreamPort, let sw = spec.switchIndex, sw != skipSwitch {
                 if let fabric = resources.switchFabric[sw] { route.append(fabric) }
                 latency = latency + topology.switches[sw].latency
+                parts.append(
+                    HopLatency(hop: "\(topology.switches[sw].id) port to port", latency: topology.switches[sw].latency))
             }
             if let link = resources.linkDown[index] {
                 route.append(link)
                 latency = latency + parameters.pcieLinkLatency
+                parts.append(HopLatency(hop: "\(spec.id) link (down)", latency: parameters.pcieLinkLatency))
             }
         }
-        return (route, latency, chain.reversed().map { topology.nodes[$0].id })
+        return (route, latency, chain.reversed().map { topology.nodes[$0].id }, parts)
     }
 
     /// Socket links from one socket to another (direct only; p2psim's bundled machines have at
@@ -120,21 +130,26 @@ public struct TransferPlanner: Sendable {
 
     /// Device to host memory on `socket`.
     private func deviceToHostLeg(_ source: Int, socket: Int) -> TransferLeg {
-        let (upRoute, upLatency, _) = up(source)
+        let (upRoute, upLatency, _, upParts) = up(source)
         let complex = topology.nodes[source].rootComplex
         let hop = socketHop(from: self.socket(of: source), to: socket)
         var route =
             (resources.dmaEngines[source].map { [$0] } ?? []) + (resources.deviceMemory[source].map { [$0] } ?? [])
         route += upRoute + hop.route + (resources.socketMemory[socket].map { [$0] } ?? [])
         let memoryLatency = topology.sockets[socket].memory?.latency ?? .zero
-        return TransferLeg(
+        var leg = TransferLeg(
             route: route, latency: upLatency + rootComplexLatency(complex) + hop.latency + memoryLatency, rateCap: nil,
             name: "device-to-host")
+        leg.latencyBreakdown =
+            upParts + [HopLatency(hop: topology.rootComplexes[complex].id, latency: rootComplexLatency(complex))]
+            + (hop.latency == .zero ? [] : [HopLatency(hop: hop.hops.joined(separator: "->"), latency: hop.latency)])
+            + [HopLatency(hop: topology.sockets[socket].id + ".memory", latency: memoryLatency)]
+        return leg
     }
 
     /// Host memory on `socket` to a device.
     private func hostToDeviceLeg(_ destination: Int, socket: Int, dmaOf initiator: Int) -> TransferLeg {
-        let (downRoute, downLatency, _) = down(destination)
+        let (downRoute, downLatency, _, downParts) = down(destination)
         let complex = topology.nodes[destination].rootComplex
         let hop = socketHop(from: socket, to: self.socket(of: destination))
         var route =
