@@ -35,10 +35,15 @@ let package = Package(
         .target(name: "Routing", dependencies: ["Fabric", "Policy", "Topology"]),
         // What users read: tables, trees, matrices, JSON.
         .target(name: "Reports", dependencies: ["Fabric", "Policy", "Routing", "Topology"]),
+        // Importing real machines: hwloc XML (`lstopo --of xml`) to the topology format.
+        .target(name: "HwlocImport", dependencies: ["Topology", "CLibXML2", "Units"]),
         // The umbrella library for users' own test suites.
         .target(
             name: "P2PSim",
-            dependencies: ["Units", "SimKernel", "Topology", "Fabric", "FlowModel", "Policy", "PCIeProtocol", "Routing", "Reports"],
+            dependencies: [
+                "Units", "SimKernel", "Topology", "Fabric", "FlowModel", "Policy", "PCIeProtocol", "Routing", "Reports",
+                "HwlocImport",
+            ],
             resources: [
                 .embedInCode("Topologies/default.xml")
             ]
@@ -58,6 +63,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "FabricTests", dependencies: ["Fabric", "Topology"]),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
+        .testTarget(name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric"]),
     ],
     swiftLanguageModes: [.v6]
 )

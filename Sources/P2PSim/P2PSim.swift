@@ -1,5 +1,6 @@
 @_exported import Fabric
 @_exported import FlowModel
+@_exported import HwlocImport
 @_exported import PCIeProtocol
 @_exported import Policy
 @_exported import Reports

@@ -16,7 +16,7 @@ struct P2PSimCommand: ParsableCommand {
             Exit status: 0 success, 1 a failed check, 2 bad input or usage.
             """,
         version: p2psimVersion,
-        subcommands: [ValidateCommand.self, ShowCommand.self, ExplainCommand.self, SchemaCommand.self]
+        subcommands: [ValidateCommand.self, ShowCommand.self, ExplainCommand.self, SchemaCommand.self, ImportCommand.self]
     )
 
     /// Runs the command, mapping every usage error to exit status 2 (ArgumentParser's default is
