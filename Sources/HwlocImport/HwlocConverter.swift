@@ -539,7 +539,7 @@ struct HwlocConverter {
             lines.append("      <iommu mode=\"\(mode.rawValue)\"/>")
             note("IOMMU mode '\(mode.rawValue)' on every root complex, as requested.")
         } else {
-            note("hwloc does not record the IOMMU: it is left off (override with --iommu).")
+            note("hwloc does not record the IOMMU: it is left off (the iommu option of p2psim import hwloc overrides it).")
         }
         // Root ports, then integrated endpoints.
         for child in host.children.sorted(by: IONode.busOrder) {
@@ -637,7 +637,7 @@ struct HwlocConverter {
         if options.acsRedirect {
             note("ACS P2P Request/Completion Redirect is enabled on every switch downstream port, as requested.")
         } else {
-            note("hwloc does not record ACS: no ACS capability or control is written (override with --acs-redirect).")
+            note("hwloc does not record ACS: no ACS capability or control is written (the acs-redirect option of p2psim import hwloc overrides it).")
         }
         for port in downstream {
             let bus = port.busID
