@@ -539,7 +539,9 @@ struct HwlocConverter {
             lines.append("      <iommu mode=\"\(mode.rawValue)\"/>")
             note("IOMMU mode '\(mode.rawValue)' on every root complex, as requested.")
         } else {
-            note("hwloc does not record the IOMMU: it is left off (the iommu option of p2psim import hwloc overrides it).")
+            note(
+                "hwloc does not record the IOMMU: it is left off (the iommu option of p2psim import hwloc overrides it)."
+            )
         }
         // Root ports, then integrated endpoints.
         for child in host.children.sorted(by: IONode.busOrder) {
@@ -637,7 +639,9 @@ struct HwlocConverter {
         if options.acsRedirect {
             note("ACS P2P Request/Completion Redirect is enabled on every switch downstream port, as requested.")
         } else {
-            note("hwloc does not record ACS: no ACS capability or control is written (the acs-redirect option of p2psim import hwloc overrides it).")
+            note(
+                "hwloc does not record ACS: no ACS capability or control is written (the acs-redirect option of p2psim import hwloc overrides it)."
+            )
         }
         for port in downstream {
             let bus = port.busID
@@ -740,7 +744,6 @@ struct HwlocConverter {
     private mutating func linkSpec(
         _ node: IONode, inherited: PCIeLinkSpec?, known: Int? = nil, kind: EndpointKind? = nil
     ) -> PCIeLinkSpec {
-        let where_ = node.busID?.description ?? "a device"
         guard let speed = node.linkSpeed, speed > 0 else {
             let fallback = inherited ?? PCIeLinkSpec(generation: known ?? 3, width: kind == .nvme ? 4 : 16)
             note(
@@ -782,7 +785,7 @@ struct HwlocConverter {
         let result = chosen ?? candidates[0]
         let others = candidates.filter { $0 != result }.map(\.description).joined(separator: ", ")
         note(
-            "\(where_): pci_link_speed \(speed) GB/s read as \(result) (\(reason)); it could also be \(others)."
+            "pci_link_speed \(speed) GB/s is read as \(result) (\(reason)) wherever it appears; it could also be \(others)."
         )
         return result
     }
