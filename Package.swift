@@ -39,12 +39,14 @@ let package = Package(
             dependencies: ["Fabric", "FlowModel", "PCIeProtocol", "Policy", "Routing", "Topology", "Units"]),
         // What users read: tables, trees, matrices, JSON.
         .target(name: "Reports", dependencies: ["Engine", "Fabric", "Policy", "Routing", "Topology"]),
+        // Importing real machines: hwloc XML (`lstopo --of xml`) to the topology format.
+        .target(name: "HwlocImport", dependencies: ["Topology", "CLibXML2", "Units"]),
         // The umbrella library for users' own test suites.
         .target(
             name: "P2PSim",
             dependencies: [
                 "Units", "SimKernel", "Topology", "Fabric", "Engine", "FlowModel", "Policy", "PCIeProtocol", "Routing",
-                "Reports",
+                "Reports", "HwlocImport",
             ],
             resources: [
                 .embedInCode("Topologies/default.xml")
@@ -66,6 +68,7 @@ let package = Package(
         .testTarget(name: "FabricTests", dependencies: ["Fabric", "Topology"]),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Fabric", "Reports", "Topology", "Units"]),
+        .testTarget(name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Units"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -156,10 +156,14 @@ public struct TransferPlanner: Sendable {
             (resources.dmaEngines[initiator].map { [$0] } ?? []) + (resources.socketMemory[socket].map { [$0] } ?? [])
         route += hop.route + downRoute + (resources.deviceMemory[destination].map { [$0] } ?? [])
         let memoryLatency = topology.sockets[socket].memory?.latency ?? .zero
-        return TransferLeg(
+        var leg = TransferLeg(
             route: route, latency: memoryLatency + hop.latency + rootComplexLatency(complex) + downLatency,
-            rateCap: nil,
-            name: "host-to-device")
+            rateCap: nil, name: "host-to-device")
+        leg.latencyBreakdown =
+            [HopLatency(hop: topology.sockets[socket].id + ".memory", latency: memoryLatency)]
+            + (hop.latency == .zero ? [] : [HopLatency(hop: hop.hops.joined(separator: "->"), latency: hop.latency)])
+            + [HopLatency(hop: topology.rootComplexes[complex].id, latency: rootComplexLatency(complex))] + downParts
+        return leg
     }
 
     private func capacity(of leg: TransferLeg) -> Double {

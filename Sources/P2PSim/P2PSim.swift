@@ -1,6 +1,7 @@
 @_exported import Engine
 @_exported import Fabric
 @_exported import FlowModel
+@_exported import HwlocImport
 @_exported import PCIeProtocol
 @_exported import Policy
 @_exported import Reports

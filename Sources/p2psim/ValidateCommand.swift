@@ -16,7 +16,7 @@ struct ValidateCommand: ParsableCommand {
         var failed = false
         for file in files {
             do {
-                let topology = try TopologyLoader.load(contentsOf: file)
+                let topology = try BundledTopology.load(file)
                 for warning in topology.warnings { StandardError.write(warning.description) }
                 let machine = try EnumeratedMachine(topology)
                 let endpoints = topology.endpointIndices.count
