@@ -50,6 +50,28 @@ public struct ResourceUsage: Sendable, Hashable {
     public var busySeconds: Double
 }
 
+/// A change of the load a resource carries, for traces.
+public struct LoadSample: Sendable, Hashable {
+    /// When, in picoseconds.
+    public var time: Picoseconds
+    /// The resource index.
+    public var resource: Int
+    /// Bytes per second it carries from then on.
+    public var load: Double
+}
+
+/// Everything a flow-engine run produced.
+public struct FlowRun: Sendable {
+    /// Each transfer's outcome, in order.
+    public var outcomes: [TransferOutcome]
+    /// Every resource's use.
+    public var usage: [ResourceUsage]
+    /// Load changes of every resource, in time order (empty unless recorded).
+    public var loads: [LoadSample]
+    /// The number of flow-model events.
+    public var events: Int
+}
+
 /// Runs transfers concurrently in the flow-level (fluid) model: every leg is a flow over its
 /// resources with max-min fair rates; latency is paid before data flows; software launch and
 /// completion costs frame each transfer.
@@ -71,7 +93,15 @@ public struct FlowEngine: Sendable {
     ///
     /// - Complexity: that of `FlowSimulation`: events only when flows start or end.
     public func run(_ transfers: [ScheduledTransfer]) -> (outcomes: [TransferOutcome], usage: [ResourceUsage]) {
+        let result = run(transfers, recordingLoads: false)
+        return (result.outcomes, result.usage)
+    }
+
+    /// Runs `transfers`; with `recordingLoads`, also the load of every resource over time.
+    public func run(_ transfers: [ScheduledTransfer], recordingLoads: Bool) -> FlowRun {
         var simulation = FlowSimulation(capacities: resources.resources.map(\.capacity))
+        simulation.recordsRates = recordingLoads
+        var routes: [[Int]] = []
         var flows: [[FlowID]] = []
         for transfer in transfers {
             var ids: [FlowID] = []
@@ -85,6 +115,7 @@ public struct FlowEngine: Sendable {
                     route: leg.route.map { ResourceID($0) }, bytes: transfer.bytes,
                     startTime: (transfer.start + launch).rawValue, latency: latency.rawValue, rateCap: leg.rateCap)
                 ids.append(simulation.addFlow(spec))
+                routes.append(leg.route)
             }
             flows.append(ids)
         }
@@ -132,7 +163,22 @@ public struct FlowEngine: Sendable {
                 name: resource.name, capacity: resource.capacity, bytes: simulation.bytesCarried(by: ResourceID(index)),
                 busySeconds: simulation.busyTime(of: ResourceID(index)))
         }
-        return (outcomes, usage)
+        var loads: [LoadSample] = []
+        if recordingLoads {
+            var flowRate = [Double](repeating: 0, count: routes.count)
+            var resourceLoad = [Double](repeating: 0, count: resources.resources.count)
+            for change in simulation.rateLog {
+                let flow = change.flow.index
+                let delta = change.rate - flowRate[flow]
+                flowRate[flow] = change.rate
+                let time = Picoseconds(UInt64((change.time * 1e12).rounded()))
+                for resource in routes[flow] {
+                    resourceLoad[resource] = max(0, resourceLoad[resource] + delta)
+                    loads.append(LoadSample(time: time, resource: resource, load: resourceLoad[resource]))
+                }
+            }
+        }
+        return FlowRun(outcomes: outcomes, usage: usage, loads: loads, events: simulation.eventCount)
     }
 }
 

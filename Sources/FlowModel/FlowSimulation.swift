@@ -68,6 +68,12 @@ public struct FlowSimulation: Sendable {
     public private(set) var now: Double = 0
     /// The number of (batched) events processed so far.
     public private(set) var eventCount = 0
+    /// Whether to record every change of a flow's rate in ``rateLog`` (for traces); off by
+    /// default, when it costs one branch per event.
+    public var recordsRates = false
+    /// Every rate change as (seconds, flow, bytes per second), in time order, when
+    /// ``recordsRates`` is set; a finished flow's last entry has rate 0.
+    public private(set) var rateLog: [(time: Double, flow: FlowID, rate: Double)] = []
 
     /// Creates a simulation over resources with the given capacities in bytes/s.
     public init(capacities: [Double] = []) {
@@ -147,6 +153,12 @@ public struct FlowSimulation: Sendable {
             eventCount += 1
             solver.update(activating: activatedBatch, deactivating: completedBatch)
             for id in solver.changedFlows { reschedule(id.index, at: t) }
+            if recordsRates {
+                for id in completedBatch { rateLog.append((t, id, 0)) }
+                for id in solver.changedFlows where state[id.index] == .draining {
+                    rateLog.append((t, id, solver.rates[id.index]))
+                }
+            }
         }
     }
 

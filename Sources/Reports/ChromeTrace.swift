@@ -1,0 +1,130 @@
+import Engine
+import Foundation
+import Units
+
+/// A Chrome trace-event JSON file (the format Perfetto and chrome://tracing load): transfers as
+/// async spans, resource loads as counters.
+///
+/// Timestamps are microseconds (the format's unit) with picosecond resolution kept as decimals.
+/// Events are sorted by timestamp, so every track's timestamps are non-decreasing.
+public struct ChromeTrace: Sendable {
+    private var events: [[String: TraceValue]] = []
+
+    /// A JSON value in a trace event.
+    public enum TraceValue: Sendable, Encodable, Equatable {
+        case string(String)
+        case number(Double)
+        case integer(Int)
+        case object([String: TraceValue])
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .string(let value): try container.encode(value)
+            case .number(let value): try container.encode(value)
+            case .integer(let value): try container.encode(value)
+            case .object(let value): try container.encode(value)
+            }
+        }
+    }
+
+    /// Creates an empty trace.
+    public init() {}
+
+    private static func microseconds(_ time: Picoseconds) -> TraceValue { .number(Double(time.rawValue) / 1e6) }
+
+    /// Adds the transfers and loads of a run; `process` separates runs in one file.
+    public mutating func add(run: FlowRun, resources: MachineResources, process: Int, name: String) {
+        events.append([
+            "name": .string("process_name"), "ph": .string("M"), "pid": .integer(process), "tid": .integer(0),
+            "ts": .number(0), "args": .object(["name": .string(name)]),
+        ])
+        for (index, outcome) in run.outcomes.enumerated() {
+            let id = TraceValue.string("\(process).\(index)")
+            let args: [String: TraceValue] = [
+                "mechanism": .string(outcome.transfer.plan.mechanism.rawValue),
+                "bytes": .integer(Int(clamping: outcome.transfer.bytes)),
+                "bandwidthGBps": .number(outcome.bandwidth / 1e9), "bottleneck": .string(outcome.bottleneck),
+            ]
+            events.append([
+                "name": .string(outcome.transfer.label), "cat": .string("transfer"), "ph": .string("b"), "id": id,
+                "pid": .integer(process), "tid": .integer(1), "ts": Self.microseconds(outcome.transfer.start),
+                "args": .object(args),
+            ])
+            events.append([
+                "name": .string(outcome.transfer.label), "cat": .string("transfer"), "ph": .string("e"), "id": id,
+                "pid": .integer(process), "tid": .integer(1), "ts": Self.microseconds(outcome.finish),
+                "args": .object([:]),
+            ])
+        }
+        for sample in run.loads {
+            let resource = resources.resources[sample.resource]
+            events.append([
+                "name": .string(resource.name), "ph": .string("C"), "pid": .integer(process), "tid": .integer(2),
+                "ts": Self.microseconds(sample.time),
+                "args": .object([
+                    "GBps": .number(sample.load / 1e9),
+                    "utilisation": .number(resource.capacity > 0 ? sample.load / resource.capacity : 0),
+                ]),
+            ])
+        }
+    }
+
+    /// The trace as JSON: `{"traceEvents": [...], "displayTimeUnit": "ns"}`, events in time order.
+    public func json() throws -> String {
+        struct Document: Encodable {
+            var traceEvents: [[String: TraceValue]]
+            var displayTimeUnit = "ns"
+        }
+        let sorted = events.enumerated().sorted { lhs, rhs in
+            let a = lhs.element["ts"].flatMap { value -> Double? in if case .number(let x) = value { return x } else { return nil } } ?? 0
+            let b = rhs.element["ts"].flatMap { value -> Double? in if case .number(let x) = value { return x } else { return nil } } ?? 0
+            return a < b || (a == b && lhs.offset < rhs.offset)
+        }.map(\.element)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(Document(traceEvents: sorted)), as: UTF8.self) + "\n"
+    }
+}
+
+/// Per-resource statistics of a run, for `--stats`.
+public struct RunStatistics: Encodable, Sendable {
+    /// One resource's figures.
+    public struct Resource: Encodable, Sendable {
+        /// Its name (a link direction is `<node>.link.up` or `.down`).
+        public var name: String
+        /// Capacity in GB/s.
+        public var capacityGBps: Double
+        /// Bytes carried.
+        public var bytes: Double
+        /// Seconds it carried traffic.
+        public var busySeconds: Double
+    }
+
+    /// The model that produced the figures.
+    public var fidelity: String
+    /// Resources that carried traffic, by name.
+    public var resources: [Resource]
+    /// Flow-model events.
+    public var events: Int
+    /// What this fidelity does not model (peak queue depth, IOTLB, flow-control stalls come
+    /// from the packet model).
+    public var notModelled: [String]
+
+    /// The statistics of `run`.
+    public init(run: FlowRun) {
+        fidelity = "flow"
+        resources = run.usage.filter { $0.bytes > 0 }.map {
+            Resource(name: $0.name, capacityGBps: $0.capacity / 1e9, bytes: $0.bytes, busySeconds: $0.busySeconds)
+        }
+        events = run.events
+        notModelled = ["peakQueueDepth", "iotlbHits", "iotlbMisses", "flowControlStalls"]
+    }
+
+    /// JSON with sorted keys.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+    }
+}
