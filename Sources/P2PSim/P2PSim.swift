@@ -1,5 +1,6 @@
 @_exported import Fabric
 @_exported import FlowModel
+@_exported import IOMMU
 @_exported import PCIeProtocol
 @_exported import Policy
 @_exported import Reports
