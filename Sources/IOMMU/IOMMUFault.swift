@@ -62,6 +62,8 @@ public enum IOMMUMapError: Error, Sendable, Hashable {
     case overlapsExistingMapping(iova: UInt64)
     /// An unmap range cuts through a mapping (the kernel cannot split a large page on unmap).
     case splitsMapping(iova: UInt64, pageSize: IOMMUPageSize)
+    /// No IOVA allocation holds this DMA address (an unmap of something never mapped).
+    case notAllocated(dmaAddress: UInt64)
     /// No IOVA space left below the DMA mask.
     case iovaSpaceExhausted(size: UInt64, dmaMask: UInt64)
     /// The IOMMU does not translate (mode off or passthrough); the DMA address is the physical one.

@@ -253,7 +253,9 @@ public struct IOMMUUnit: Sendable {
             guard !overflow else { throw .overflow }
             let size = (end - (segment.address - offset) + granule - 1) / granule * granule
             chunks.append((segment.address - offset, size, offset))
-            total += size
+            let (sum, tooLarge) = total.addingReportingOverflow(size)
+            guard !tooLarge else { throw .overflow }
+            total = sum
         }
         guard let base = domains[domain.rawValue].allocator.allocate(size: total, dmaMask: dmaMask) else {
             throw .iovaSpaceExhausted(size: total, dmaMask: dmaMask)
@@ -277,7 +279,7 @@ public struct IOMMUUnit: Sendable {
         guard domains.indices.contains(domain.rawValue) else { throw .unknownDomain(domain) }
         guard configuration.mode == .translated else { return }
         guard let range = domains[domain.rawValue].allocator.range(containing: dmaAddress) else {
-            throw .splitsMapping(iova: dmaAddress, pageSize: .size4KiB)
+            throw .notAllocated(dmaAddress: dmaAddress)
         }
         var first = range.first
         let end = range.first + range.length

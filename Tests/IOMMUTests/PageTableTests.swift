@@ -128,6 +128,9 @@ struct PageTableTests {
             iommu.translate(domain: nic, iova: addresses[1] + 4_096, length: 4, access: .read).translation?
                 .physicalAddress == 0x2_0000_1000)
         try iommu.unmapResource(domain: nic, dmaAddress: dma)
+        #expect(throws: IOMMUMapError.notAllocated(dmaAddress: dma)) {
+            try iommu.unmapResource(domain: nic, dmaAddress: dma)
+        }
         #expect(iommu.translate(domain: nic, iova: dma, length: 4, access: .read).fault?.reason == .unmapped)
     }
 }
