@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "PCIeProtocol"),
         // The flow-level (fluid) model: max-min fair sharing with selective updates.
         .target(name: "FlowModel"),
+        // The IOMMU: modes, I/O page tables, IOVA allocation, IOTLB, ATS, address kinds for P2P.
+        .target(name: "IOMMU", dependencies: ["Units"]),
         // The Linux kernel's P2P DMA decision (drivers/pci/p2pdma.c) and amdgpu's dma-buf rule.
         .target(name: "Policy"),
         // Topology files: the model, the libxml2 loader, the schema, diagnostics.
@@ -45,7 +47,8 @@ let package = Package(
         .target(
             name: "P2PSim",
             dependencies: [
-                "Units", "SimKernel", "Topology", "Fabric", "Engine", "FlowModel", "Policy", "PCIeProtocol", "Routing",
+                "Units", "SimKernel", "Topology", "Fabric", "Engine", "FlowModel", "IOMMU", "Policy", "PCIeProtocol",
+                "Routing",
                 "Reports", "HwlocImport",
             ],
             resources: [
@@ -69,6 +72,7 @@ let package = Package(
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Fabric", "Reports", "Topology", "Units"]),
         .testTarget(name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Units"]),
+        .testTarget(name: "IOMMUTests", dependencies: ["IOMMU", "Units"]),
     ],
     swiftLanguageModes: [.v6]
 )

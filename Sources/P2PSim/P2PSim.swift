@@ -2,6 +2,7 @@
 @_exported import Fabric
 @_exported import FlowModel
 @_exported import HwlocImport
+@_exported import IOMMU
 @_exported import PCIeProtocol
 @_exported import Policy
 @_exported import Reports
