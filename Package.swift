@@ -73,6 +73,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Fabric", "Reports", "Topology", "Units"]),
         .testTarget(name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Units"]),
         .testTarget(name: "IOMMUTests", dependencies: ["IOMMU", "Units"]),
+        // End to end: runs the built p2psim binary.
+        .testTarget(name: "CommandLineTests", dependencies: ["p2psim"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -126,12 +126,14 @@ public struct FlowEngine: Sendable {
             let finish = Picoseconds(end) + completion
             let duration = finish - transfer.start
             let seconds = duration.seconds
-            // The bottleneck: the busiest resource on the legs (ties: the smallest capacity).
+            // The bottleneck: the resource on the legs with the highest average load (bytes over
+            // capacity x duration; ties: the smaller capacity), unless a leg ran at its rate cap.
             var best: (name: String, utilisation: Double, capacity: Double)?
             for leg in transfer.plan.legs {
                 for resource in leg.route {
                     let spec = resources.resources[resource]
-                    let utilisation = seconds > 0 ? simulation.busyTime(of: ResourceID(resource)) / seconds : 0
+                    let carried = simulation.bytesCarried(by: ResourceID(resource))
+                    let utilisation = seconds > 0 && spec.capacity > 0 ? carried / (spec.capacity * seconds) : 0
                     if best == nil || utilisation > (best?.utilisation ?? 0) + 1e-9
                         || (abs(utilisation - (best?.utilisation ?? 0)) <= 1e-9
                             && spec.capacity < (best?.capacity ?? .infinity))
@@ -139,7 +141,10 @@ public struct FlowEngine: Sendable {
                         best = (spec.name, utilisation, spec.capacity)
                     }
                 }
-                if let cap = leg.rateCap, let current = best, cap < current.capacity {
+            }
+            let achieved = seconds > 0 ? Double(transfer.bytes) / seconds : 0
+            for leg in transfer.plan.legs {
+                if let cap = leg.rateCap, achieved >= 0.95 * cap {
                     best = ("\(leg.name) pipeline", 1, cap)
                 }
             }
@@ -148,7 +153,7 @@ public struct FlowEngine: Sendable {
                 reason =
                     best.name.hasSuffix("pipeline")
                     ? "chunked staging: each chunk waits for its synchronisation"
-                    : "\(formatGB(best.capacity)) GB/s, busy \(Int((best.utilisation * 100).rounded()))% of the transfer"
+                    : "\(formatGB(best.capacity)) GB/s, \(Int((best.utilisation * 100).rounded()))% loaded over the transfer"
             } else {
                 reason = "no shared resource"
             }

@@ -300,6 +300,7 @@ public struct TransferPlanner: Sendable {
             }
             var route = dma + memories
             var latency = Picoseconds.zero
+            var breakdown: [HopLatency] = []
             if throughHost {
                 let upPart = up(a)
                 let downPart = down(b)
@@ -309,7 +310,16 @@ public struct TransferPlanner: Sendable {
                 route += hop.route + downPart.route
                 let rcLatency = topology.rootComplexes[complexA].p2pLatency ?? parameters.rootComplexLatency
                 latency = upPart.latency + rcLatency + hop.latency + downPart.latency
-                if complexA != complexB { latency = latency + parameters.rootComplexLatency }
+                breakdown = upPart.parts + [HopLatency(hop: topology.rootComplexes[complexA].id, latency: rcLatency)]
+                if hop.latency > .zero {
+                    breakdown.append(HopLatency(hop: hop.hops.joined(separator: "->"), latency: hop.latency))
+                }
+                if complexA != complexB {
+                    latency = latency + parameters.rootComplexLatency
+                    breakdown.append(
+                        HopLatency(hop: topology.rootComplexes[complexB].id, latency: parameters.rootComplexLatency))
+                }
+                breakdown += downPart.parts
             } else {
                 let chainB = Set(topology.upstreamChain(of: b))
                 let common = topology.upstreamChain(of: a).first { chainB.contains($0) }
@@ -320,11 +330,21 @@ public struct TransferPlanner: Sendable {
                 let downPart = down(b, stopBefore: common, skipSwitch: crossed)
                 route += upPart.route + downPart.route
                 latency = upPart.latency + downPart.latency
+                breakdown = upPart.parts + downPart.parts
             }
+            var readCap: Double?
             if direction == .pull {
                 notes.append(
                     "pull: \(topology.nodes[b].id) reads \(topology.nodes[a].id)'s BAR; latency is a round trip")
                 latency = latency + latency
+                // Outstanding reads bound a reader: tags x MRRS per round trip (Little's law).
+                if let reader = topology.nodes[b].endpoint, latency > .zero {
+                    let cap = Double(reader.tags) * Double(reader.maxReadRequest.bytes) / latency.seconds
+                    readCap = cap
+                    notes.append(
+                        "reads are capped at \(reader.tags) tags x \(reader.maxReadRequest) per \(latency) round trip = \(formatDecimal(cap / 1e9, maxFractionDigits: 2)) GB/s"
+                    )
+                }
             }
             if let aperture = topology.memoryAperture(of: provider), aperture.bar.size < aperture.memory.capacity {
                 notes.append(
@@ -333,7 +353,11 @@ public struct TransferPlanner: Sendable {
             }
             return TransferPlan(
                 mechanism: throughHost ? .pcieP2PHostBridge : .pcieP2PBusAddress,
-                legs: [TransferLeg(route: route, latency: latency, rateCap: nil, name: "PCIe peer-to-peer")],
+                legs: [
+                    TransferLeg(
+                        route: route, latency: latency, rateCap: readCap, name: "PCIe peer-to-peer",
+                        latencyBreakdown: direction == .pull ? (breakdown + breakdown.reversed()) : breakdown)
+                ],
                 hops: topology.pcieRoute(from: a, to: b, throughHostBridge: throughHost),
                 mapType: decision.mapType.kernelName, notes: notes + ["Linux: \(decision.reason)"])
         }

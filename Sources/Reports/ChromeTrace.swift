@@ -77,8 +77,14 @@ public struct ChromeTrace: Sendable {
             var displayTimeUnit = "ns"
         }
         let sorted = events.enumerated().sorted { lhs, rhs in
-            let a = lhs.element["ts"].flatMap { value -> Double? in if case .number(let x) = value { return x } else { return nil } } ?? 0
-            let b = rhs.element["ts"].flatMap { value -> Double? in if case .number(let x) = value { return x } else { return nil } } ?? 0
+            let a =
+                lhs.element["ts"].flatMap { value -> Double? in
+                    if case .number(let x) = value { return x } else { return nil }
+                } ?? 0
+            let b =
+                rhs.element["ts"].flatMap { value -> Double? in
+                    if case .number(let x) = value { return x } else { return nil }
+                } ?? 0
             return a < b || (a == b && lhs.offset < rhs.offset)
         }.map(\.element)
         let encoder = JSONEncoder()

@@ -49,11 +49,26 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
         planner: TransferPlanner, from source: String, to destination: String, bytes: UInt64, direction: DMADirection,
         stagingSocket: Int?
     ) throws(TransferPlanningError) -> ComparisonReport {
+        try makeWithRuns(
+            planner: planner, from: source, to: destination, bytes: bytes, direction: direction,
+            stagingSocket: stagingSocket
+        ).report
+    }
+
+    /// Simulates both ways and also returns the runs (P2P first when permitted, then the
+    /// bounce), with resource loads recorded, for traces and statistics.
+    public static func makeWithRuns(
+        planner: TransferPlanner, from source: String, to destination: String, bytes: UInt64, direction: DMADirection,
+        stagingSocket: Int?
+    ) throws(TransferPlanningError) -> (report: ComparisonReport, runs: [(name: String, run: FlowRun)]) {
+        var runs: [(name: String, run: FlowRun)] = []
         let a = try planner.end(named: source)
         let b = try planner.end(named: destination)
         let engine = FlowEngine(planner: planner)
-        func summarize(_ plan: TransferPlan) -> PathSummary {
-            let run = engine.run([ScheduledTransfer(label: "\(source)->\(destination)", plan: plan, bytes: bytes)])
+        func summarize(_ plan: TransferPlan, name: String) -> PathSummary {
+            let run = engine.run(
+                [ScheduledTransfer(label: "\(source)->\(destination)", plan: plan, bytes: bytes)], recordingLoads: true)
+            runs.append((name, run))
             let probe = engine.run([
                 ScheduledTransfer(label: "probe", plan: plan, bytes: planner.parameters.latencyProbeSize.bytes)
             ])
@@ -69,17 +84,20 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
         var p2p: PathSummary?
         var refusal: String?
         do {
-            p2p = summarize(try planner.plan(from: a, to: b, choice: .p2p, direction: direction))
+            p2p = summarize(try planner.plan(from: a, to: b, choice: .p2p, direction: direction), name: "P2P via BAR")
         } catch {
             refusal = error.description
         }
         guard case .device(let sourceNode) = a, case .device(let destinationNode) = b else {
             throw TransferPlanningError(description: "compare takes two devices")
         }
-        let bounce = summarize(planner.bouncePlan(from: sourceNode, to: destinationNode, stagingSocket: stagingSocket))
-        return ComparisonReport(
+        let bounce = summarize(
+            planner.bouncePlan(from: sourceNode, to: destinationNode, stagingSocket: stagingSocket),
+            name: "bounce through system memory")
+        let report = ComparisonReport(
             topology: planner.machine.topology.name, from: source, to: destination, sizeBytes: bytes, fidelity: "flow",
             p2p: p2p, p2pRefusal: refusal, bounce: bounce, speedup: p2p.map { bounce.seconds / $0.seconds })
+        return (report, runs)
     }
 
     /// The side-by-side text.

@@ -38,6 +38,15 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
+    @Option(help: "Simulation fidelity. 'flow' is the fluid model.")
+    var fidelity: Fidelity = .flow
+
+    @Option(help: "Write a Chrome trace-event JSON file (Perfetto, chrome://tracing): one process per path.")
+    var trace: String?
+
+    @Option(help: "Write per-resource statistics of both runs as JSON.")
+    var stats: String?
+
     func run() throws {
         let machine = try enumerate(try loadTopology(file))
         let planner = TransferPlanner(machine: machine)
@@ -49,17 +58,29 @@ struct CompareCommand: ParsableCommand {
             }
             staging = index
         }
+        let made: (report: ComparisonReport, runs: [(name: String, run: FlowRun)])
         do {
-            let report = try ComparisonReport.make(
+            made = try ComparisonReport.makeWithRuns(
                 planner: planner, from: from, to: to, bytes: size.bytes, direction: pull ? .pull : .push,
                 stagingSocket: staging)
-            switch format {
-            case .table: print(report.text(), terminator: "")
-            case .json: print(try report.json(), terminator: "")
-            }
-        } catch let error as TransferPlanningError {
+        } catch {
             StandardError.write("error: \(error)")
             throw ExitCode(2)
+        }
+        switch format {
+        case .table: print(made.report.text(), terminator: "")
+        case .json: print(try made.report.json(), terminator: "")
+        }
+        if let trace {
+            var document = ChromeTrace()
+            for (index, entry) in made.runs.enumerated() {
+                document.add(run: entry.run, resources: planner.resources, process: index + 1, name: entry.name)
+            }
+            try writeOutput(try document.json(), to: trace)
+        }
+        if let stats {
+            let documents = try made.runs.map { try RunStatistics(run: $0.run).json() }
+            try writeOutput("[\n" + documents.joined(separator: ",\n") + "]\n", to: stats)
         }
     }
 }

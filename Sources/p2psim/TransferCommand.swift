@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import P2PSim
+
+/// `p2psim transfer [TOPOLOGY] --from A --to B --size N`: the life of a transfer.
+struct TransferCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transfer",
+        abstract: "Simulate one transfer, or several at once, and show how each travels and what limits it.",
+        discussion: """
+            --concurrent adds transfers that run at the same time (SRC:DST or SRC:DST:SIZE), so \
+            shared links, switches, memories and NVLinks show their contention. A device id or a \
+            socket id (cpu0, meaning its memory) may be either end.
+            """
+    )
+
+    @Argument(help: "A topology file (default: the built-in default topology).")
+    var file: String?
+
+    @Option(help: "The source device (or a socket id for its memory).")
+    var from: String = "gpu0"
+
+    @Option(help: "The destination device (or a socket id for its memory).")
+    var to: String = "gpu1"
+
+    @Option(help: "Bytes to move, with a unit.", transform: parseSize)
+    var size: ByteCount = .mib(256)
+
+    @Flag(help: "Posted writes by the source (default) or non-posted reads by the destination.")
+    var operation: DMAOperationFlag = .write
+
+    @Option(help: "Path: auto, p2p, pcie or bounce.")
+    var path: PathChoice = .auto
+
+    @Option(help: "A transfer running at the same time: SRC:DST or SRC:DST:SIZE. Repeatable.")
+    var concurrent: [String] = []
+
+    @Option(help: "Simulation fidelity. 'flow' is the fluid model.")
+    var fidelity: Fidelity = .flow
+
+    @Option(help: "Output format: table, json or csv.")
+    var format: TransferFormat = .table
+
+    @Option(help: "Write a Chrome trace-event JSON file (Perfetto, chrome://tracing).")
+    var trace: String?
+
+    @Option(help: "Write per-resource statistics as JSON.")
+    var stats: String?
+
+    enum DMAOperationFlag: String, EnumerableFlag {
+        case write, read
+    }
+
+    enum TransferFormat: String, ExpressibleByArgument, CaseIterable {
+        case table, json, csv
+    }
+
+    func run() throws {
+        let machine = try enumerate(try loadTopology(file))
+        let planner = TransferPlanner(machine: machine)
+        let direction: DMADirection = operation == .read ? .pull : .push
+        var requests = [(from, to, size.bytes)]
+        for spec in concurrent {
+            let parts = spec.split(separator: ":").map(String.init)
+            guard parts.count == 2 || parts.count == 3 else {
+                throw ValidationError("--concurrent takes SRC:DST or SRC:DST:SIZE, not '\(spec)'")
+            }
+            requests.append((parts[0], parts[1], parts.count == 3 ? try parseSize(parts[2]).bytes : size.bytes))
+        }
+        let scheduled: [ScheduledTransfer]
+        switch Self.plan(requests, planner: planner, choice: path, direction: direction) {
+        case .success(let transfers): scheduled = transfers
+        case .failure(let error):
+            StandardError.write("error: \(error)")
+            throw ExitCode(2)
+        }
+        let run = FlowEngine(planner: planner).run(scheduled, recordingLoads: trace != nil)
+        let report = TransferReport(planner: planner, run: run, direction: direction)
+        switch format {
+        case .table: print(report.text(), terminator: "")
+        case .json: print(try report.json(), terminator: "")
+        case .csv: print(report.csv(), terminator: "")
+        }
+        if let trace {
+            var document = ChromeTrace()
+            document.add(run: run, resources: planner.resources, process: 1, name: "\(machine.topology.name) (flow)")
+            try writeOutput(try document.json(), to: trace)
+        }
+        if let stats { try writeOutput(try RunStatistics(run: run).json(), to: stats) }
+    }
+}
+
+extension TransferCommand {
+    /// Plans every requested transfer, or says why one cannot be planned.
+    static func plan(
+        _ requests: [(String, String, UInt64)], planner: TransferPlanner, choice: PathChoice, direction: DMADirection
+    ) -> Result<[ScheduledTransfer], TransferPlanningError> {
+        var scheduled: [ScheduledTransfer] = []
+        for (source, destination, bytes) in requests {
+            let plan: TransferPlan
+            do {
+                plan = try planner.plan(
+                    from: planner.end(named: source), to: planner.end(named: destination), choice: choice,
+                    direction: direction)
+            } catch {
+                return .failure(error)
+            }
+            scheduled.append(ScheduledTransfer(label: "\(source)->\(destination)", plan: plan, bytes: bytes))
+        }
+        return .success(scheduled)
+    }
+}
+
+/// The simulation fidelities.
+enum Fidelity: String, ExpressibleByArgument, CaseIterable {
+    /// The flow-level (fluid) model.
+    case flow
+}
+
+/// Writes `text` to `path`; a path that cannot be written is bad input (exit 2).
+func writeOutput(_ text: String, to path: String) throws {
+    do {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    } catch {
+        StandardError.write("error: cannot write '\(path)': \(error.localizedDescription)")
+        throw ExitCode(2)
+    }
+}
+
+extension PathChoice: ExpressibleByArgument {}
