@@ -73,6 +73,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Fabric", "Reports", "Topology", "Units"]),
         .testTarget(name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Units"]),
         .testTarget(name: "IOMMUTests", dependencies: ["IOMMU", "Units"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Engine", "Fabric", "Reports", "Topology"]),
         // End to end: runs the built p2psim binary.
         .testTarget(name: "CommandLineTests", dependencies: ["p2psim"]),
     ],

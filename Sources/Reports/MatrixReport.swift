@@ -13,10 +13,14 @@ public struct MatrixReport: Codable, Sendable, Equatable {
         public var p2pDisabled: [[Double]]
     }
 
+    /// Always "matrix", so that `merge` knows what it joins.
+    public var kind = "matrix"
     /// The topology's name.
     public var topology: String
     /// The model that produced the figures.
     public var fidelity: String
+    /// The source rows this report computed (all of them unless it is a shard).
+    public var rowsComputed: [Int]
     /// The devices, in order.
     public var devices: [String]
     /// The size of each bandwidth copy.
@@ -36,14 +40,14 @@ public struct MatrixReport: Codable, Sendable, Equatable {
     public var deviceToHost: [Double]
 
     private enum CodingKeys: String, CodingKey {
-        case topology, fidelity, devices, sizeBytes, connectivity, unidirectional, bidirectional, latencyMicroseconds
-        case hostToDevice, deviceToHost
+        case kind, topology, fidelity, rowsComputed, devices, sizeBytes, connectivity, unidirectional, bidirectional
+        case latencyMicroseconds, hostToDevice, deviceToHost
     }
 
     /// Fills the matrices with the flow engine.
-    public static func make(planner: TransferPlanner, devices ids: [String]) throws(TransferPlanningError)
-        -> MatrixReport
-    {
+    public static func make(
+        planner: TransferPlanner, devices ids: [String], shardIndex: Int = 0, shardCount: Int = 1
+    ) throws(TransferPlanningError) -> MatrixReport {
         let topology = planner.machine.topology
         var nodes: [Int] = []
         for id in ids {
@@ -64,7 +68,8 @@ public struct MatrixReport: Codable, Sendable, Equatable {
         var latencyOn = uniOn
         var latencyOff = uniOn
         func gbps(_ outcome: TransferOutcome) -> Double { outcome.bandwidth / 1e9 }
-        for i in 0..<n {
+        let rows = (0..<n).filter { $0 % shardCount == shardIndex }
+        for i in rows {
             for j in 0..<n {
                 let a = nodes[i]
                 let b = nodes[j]
@@ -93,21 +98,53 @@ public struct MatrixReport: Codable, Sendable, Equatable {
                     .seconds * 1e6
             }
         }
-        var hostToDevice: [Double] = []
-        var deviceToHost: [Double] = []
-        for node in nodes {
+        var hostToDevice = [Double](repeating: 0, count: n)
+        var deviceToHost = [Double](repeating: 0, count: n)
+        for i in rows {
+            let node = nodes[i]
             let socket = topology.rootComplexes[topology.nodes[node].rootComplex].socket
             let h2d = try planner.plan(from: .host(socket), to: .device(node))
             let d2h = try planner.plan(from: .device(node), to: .host(socket))
-            hostToDevice.append(gbps(engine.run([ScheduledTransfer(label: "", plan: h2d, bytes: size)]).outcomes[0]))
-            deviceToHost.append(gbps(engine.run([ScheduledTransfer(label: "", plan: d2h, bytes: size)]).outcomes[0]))
+            hostToDevice[i] = gbps(engine.run([ScheduledTransfer(label: "", plan: h2d, bytes: size)]).outcomes[0])
+            deviceToHost[i] = gbps(engine.run([ScheduledTransfer(label: "", plan: d2h, bytes: size)]).outcomes[0])
         }
         return MatrixReport(
-            topology: topology.name, fidelity: "flow", devices: ids, sizeBytes: size, connectivity: connectivity,
+            topology: topology.name, fidelity: "flow", rowsComputed: rows, devices: ids, sizeBytes: size,
+            connectivity: connectivity,
             unidirectional: Bandwidths(p2pEnabled: uniOn, p2pDisabled: uniOff),
             bidirectional: Bandwidths(p2pEnabled: biOn, p2pDisabled: biOff),
             latencyMicroseconds: Bandwidths(p2pEnabled: latencyOn, p2pDisabled: latencyOff),
             hostToDevice: hostToDevice, deviceToHost: deviceToHost)
+    }
+
+    /// Joins shards of one matrix: each row comes from the shard that computed it; the result
+    /// equals a single run's.
+    public static func merge(_ parts: [MatrixReport]) throws(TransferPlanningError) -> MatrixReport {
+        guard var merged = parts.first else { throw TransferPlanningError(description: "nothing to merge") }
+        for part in parts.dropFirst() {
+            guard part.topology == merged.topology, part.devices == merged.devices, part.sizeBytes == merged.sizeBytes,
+                part.fidelity == merged.fidelity
+            else {
+                throw TransferPlanningError(description: "the parts are not shards of one matrix")
+            }
+            for row in part.rowsComputed {
+                guard !merged.rowsComputed.contains(row) else {
+                    throw TransferPlanningError(description: "row \(row) appears in two parts")
+                }
+                merged.rowsComputed.append(row)
+                merged.connectivity[row] = part.connectivity[row]
+                merged.unidirectional.p2pEnabled[row] = part.unidirectional.p2pEnabled[row]
+                merged.unidirectional.p2pDisabled[row] = part.unidirectional.p2pDisabled[row]
+                merged.bidirectional.p2pEnabled[row] = part.bidirectional.p2pEnabled[row]
+                merged.bidirectional.p2pDisabled[row] = part.bidirectional.p2pDisabled[row]
+                merged.latencyMicroseconds.p2pEnabled[row] = part.latencyMicroseconds.p2pEnabled[row]
+                merged.latencyMicroseconds.p2pDisabled[row] = part.latencyMicroseconds.p2pDisabled[row]
+                merged.hostToDevice[row] = part.hostToDevice[row]
+                merged.deviceToHost[row] = part.deviceToHost[row]
+            }
+        }
+        merged.rowsComputed.sort()
+        return merged
     }
 
     private func block(_ title: String, _ values: [[Double]], digits: Int) -> String {

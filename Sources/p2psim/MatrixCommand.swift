@@ -17,6 +17,12 @@ struct MatrixCommand: ParsableCommand {
     @Option(help: "Output format: table, json or csv.")
     var format: MatrixFormat = .table
 
+    @Option(help: "Compute only part K of N (1-based) of the source rows, for job arrays; join with `p2psim merge`.")
+    var shard: Shard = Shard(index: 0, count: 1)
+
+    @Option(help: "Simulation fidelity. 'flow' is the fluid model (the default for matrices).")
+    var fidelity: Fidelity = .flow
+
     enum MatrixFormat: String, ExpressibleByArgument, CaseIterable {
         case table, json, csv
     }
@@ -34,7 +40,9 @@ struct MatrixCommand: ParsableCommand {
             throw ExitCode(2)
         }
         do {
-            let report = try MatrixReport.make(planner: TransferPlanner(machine: machine), devices: ids)
+            let report = try MatrixReport.make(
+                planner: TransferPlanner(machine: machine), devices: ids, shardIndex: shard.index,
+                shardCount: shard.count)
             switch format {
             case .table: print(report.text(), terminator: "")
             case .json: print(try report.json(), terminator: "")

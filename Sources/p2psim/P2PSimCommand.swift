@@ -17,7 +17,8 @@ struct P2PSimCommand: ParsableCommand {
             """,
         version: p2psimVersion,
         subcommands: [
-            CompareCommand.self, MatrixCommand.self, TransferCommand.self, ExplainCommand.self, ShowCommand.self,
+            CompareCommand.self, MatrixCommand.self, TransferCommand.self, SweepCommand.self, MergeCommand.self,
+            ExplainCommand.self, ShowCommand.self,
             ValidateCommand.self,
             ImportCommand.self, SchemaCommand.self,
         ]
