@@ -40,7 +40,10 @@ let package = Package(
             name: "Engine",
             dependencies: ["Fabric", "FlowModel", "PCIeProtocol", "Policy", "Routing", "Topology", "Units"]),
         // What users read: tables, trees, matrices, JSON.
-        .target(name: "Reports", dependencies: ["Engine", "Fabric", "Policy", "Routing", "Topology"]),
+        .target(
+            name: "Reports",
+            dependencies: ["Engine", "Fabric", "FlowModel", "IOMMU", "PCIeProtocol", "Policy", "Routing", "Topology"]
+        ),
         // Importing real machines: hwloc XML (`lstopo --of xml`) to the topology format.
         .target(name: "HwlocImport", dependencies: ["Topology", "CLibXML2", "Units"]),
         // The umbrella library for users' own test suites.

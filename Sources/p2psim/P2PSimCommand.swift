@@ -20,7 +20,7 @@ struct P2PSimCommand: ParsableCommand {
             CompareCommand.self, MatrixCommand.self, TransferCommand.self, SweepCommand.self, MergeCommand.self,
             ExplainCommand.self, ShowCommand.self,
             ValidateCommand.self,
-            ImportCommand.self, SchemaCommand.self,
+            ImportCommand.self, SchemaCommand.self, ValidationReportCommand.self,
         ]
     )
 
