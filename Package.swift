@@ -39,12 +39,16 @@ let package = Package(
             dependencies: ["Fabric", "FlowModel", "PCIeProtocol", "Policy", "Routing", "Topology", "Units"]),
         // What users read: tables, trees, matrices, JSON.
         .target(name: "Reports", dependencies: ["Engine", "Fabric", "Policy", "Routing", "Topology"]),
+        // Scenarios: scenario files with expectations, check reports, JUnit, golden baselines.
+        .target(
+            name: "Scenarios",
+            dependencies: ["CLibXML2", "Engine", "Fabric", "Policy", "Reports", "Routing", "Topology", "Units"]),
         // The umbrella library for users' own test suites.
         .target(
             name: "P2PSim",
             dependencies: [
                 "Units", "SimKernel", "Topology", "Fabric", "Engine", "FlowModel", "Policy", "PCIeProtocol", "Routing",
-                "Reports",
+                "Reports", "Scenarios",
             ],
             resources: [
                 .embedInCode("Topologies/default.xml")
@@ -65,6 +69,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "FabricTests", dependencies: ["Fabric", "Topology"]),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Engine", "Topology"]),
     ],
     swiftLanguageModes: [.v6]
 )

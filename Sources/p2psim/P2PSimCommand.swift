@@ -18,7 +18,7 @@ struct P2PSimCommand: ParsableCommand {
         version: p2psimVersion,
         subcommands: [
             CompareCommand.self, MatrixCommand.self, ExplainCommand.self, ShowCommand.self, ValidateCommand.self,
-            SchemaCommand.self,
+            SchemaCommand.self, CheckCommand.self, BaselineCommand.self,
         ]
     )
 
