@@ -46,13 +46,17 @@ let package = Package(
         ),
         // Importing real machines: hwloc XML (`lstopo --of xml`) to the topology format.
         .target(name: "HwlocImport", dependencies: ["Topology", "CLibXML2", "Units"]),
+        // Scenarios: scenario files with expectations, check reports, JUnit, golden baselines.
+        .target(
+            name: "Scenarios",
+            dependencies: ["CLibXML2", "Engine", "Fabric", "Policy", "Reports", "Routing", "Topology", "Units"]),
         // The umbrella library for users' own test suites.
         .target(
             name: "P2PSim",
             dependencies: [
                 "Units", "SimKernel", "Topology", "Fabric", "Engine", "FlowModel", "IOMMU", "Policy", "PCIeProtocol",
                 "Routing",
-                "Reports", "HwlocImport",
+                "Reports", "HwlocImport", "Scenarios",
             ],
             resources: [
                 .embedInCode("Topologies/default.xml")
@@ -79,6 +83,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Engine", "Fabric", "Reports", "Topology"]),
         // End to end: runs the built p2psim binary.
         .testTarget(name: "CommandLineTests", dependencies: ["p2psim"]),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Engine", "Topology"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,6 +7,7 @@
 @_exported import Policy
 @_exported import Reports
 @_exported import Routing
+@_exported import Scenarios
 @_exported import SimKernel
 @_exported import Topology
 @_exported import Units

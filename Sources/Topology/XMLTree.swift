@@ -168,13 +168,13 @@ package final class SourceTexts {
     }
 
     /// The column of `<name` on `line` of `file`.
-    func column(ofElement name: String, on line: Int, in file: String) -> Int? {
+    package func column(ofElement name: String, on line: Int, in file: String) -> Int? {
         guard !name.isEmpty, let lines = lines(of: file), line >= 1, line <= lines.count else { return nil }
         return column(of: "<" + name, in: lines[line - 1])
     }
 
     /// The line and column of `name=` at or after `line` of `file` (attributes may wrap).
-    func column(ofAttribute name: String, from line: Int, in file: String) -> (line: Int, column: Int)? {
+    package func column(ofAttribute name: String, from line: Int, in file: String) -> (line: Int, column: Int)? {
         guard let lines = lines(of: file), line >= 1 else { return nil }
         var current = line
         while current <= min(lines.count, line + 30) {

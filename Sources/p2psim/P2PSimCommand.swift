@@ -18,8 +18,7 @@ struct P2PSimCommand: ParsableCommand {
         version: p2psimVersion,
         subcommands: [
             CompareCommand.self, MatrixCommand.self, TransferCommand.self, SweepCommand.self, MergeCommand.self,
-            ExplainCommand.self, ShowCommand.self,
-            ValidateCommand.self,
+            ExplainCommand.self, ShowCommand.self, ValidateCommand.self, CheckCommand.self, BaselineCommand.self,
             ImportCommand.self, SchemaCommand.self, ValidationReportCommand.self,
         ]
     )

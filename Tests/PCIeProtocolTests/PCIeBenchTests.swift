@@ -66,7 +66,7 @@ struct PCIeBenchTests {
     func report() {
         let a = PCIeValidation.markdownReport()
         #expect(a == PCIeValidation.markdownReport())
-        #expect(a.hasPrefix("# PCIeProtocol validation"))
+        #expect(a.hasPrefix("## PCIe: TLP accounting against pcie-bench"))
         let tableRows = a.split(separator: "\n").filter { $0.hasPrefix("| Gen") }
         #expect(tableRows.count == 48)
         #expect(PCIeValidation.fixed(48.75, 1) == "48.8")
