@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "PCIeProtocol"),
         // The flow-level (fluid) model: max-min fair sharing with selective updates.
         .target(name: "FlowModel"),
+        // The packet-level PCIe model: TLPs, credits, DLLPs, tags over a small fabric description.
+        .target(name: "PacketModel", dependencies: ["SimKernel", "PCIeProtocol", "Units"]),
         // The Linux kernel's P2P DMA decision (drivers/pci/p2pdma.c) and amdgpu's dma-buf rule.
         .target(name: "Policy"),
         // Topology files: the model, the libxml2 loader, the schema, diagnostics.
@@ -38,7 +40,11 @@ let package = Package(
         // The umbrella library for users' own test suites.
         .target(
             name: "P2PSim",
-            dependencies: ["Units", "SimKernel", "Topology", "Fabric", "FlowModel", "Policy", "PCIeProtocol", "Routing", "Reports"],
+            dependencies: [
+                "Units", "SimKernel", "Topology", "Fabric", "FlowModel", "Policy", "PCIeProtocol", "PacketModel",
+                "Routing",
+                "Reports",
+            ],
             resources: [
                 .embedInCode("Topologies/default.xml")
             ]
@@ -58,6 +64,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "FabricTests", dependencies: ["Fabric", "Topology"]),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
+        .testTarget(name: "PacketModelTests", dependencies: ["PacketModel", "PCIeProtocol", "Units"]),
     ],
     swiftLanguageModes: [.v6]
 )

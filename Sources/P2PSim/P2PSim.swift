@@ -1,6 +1,7 @@
 @_exported import Fabric
 @_exported import FlowModel
 @_exported import PCIeProtocol
+@_exported import PacketModel
 @_exported import Policy
 @_exported import Reports
 @_exported import Routing
