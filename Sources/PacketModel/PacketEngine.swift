@@ -362,59 +362,61 @@ struct PacketEngine: SimulationModel {
 
     // MARK: Links
 
-    /// Starts the next TLP on a link's transmitter if it is free and a queued TLP has credits.
+    /// Starts the next TLPs on a link's transmitter as its inputs and credits allow.
     ///
-    /// Input queues are served round-robin; within a queue, in order. A free transmitter with
-    /// TLPs waiting and no credits for any of them is in flow-control stall.
+    /// A link with several inputs serves them round-robin, one TLP each time its transmitter is
+    /// free (a `wake` event marks that time). A link with one input needs no arbitration, so it
+    /// commits every queued TLP it has credits for at once, each starting when the previous one
+    /// ends: no `wake` per TLP, and still no more in flight than the receiver's credits. A free
+    /// transmitter with TLPs waiting and no credits for any of them is in flow-control stall.
     ///
-    /// - Complexity: O(number of inputs of the link + crossings to the next link).
+    /// - Complexity: O(number of inputs of the link + crossings to the next link) per TLP started.
     mutating func tryStart(_ link: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
-        guard stages[link].queued > 0 else { return }
-        if now < stages[link].busyUntil {
-            if !stages[link].wakePending {
-                stages[link].wakePending = true
-                scheduler.schedule(
-                    .wake(Int32(link)), to: packetComponent, after: Picoseconds(stages[link].busyUntil - now))
-            }
-            return
-        }
         let inputStart = Int(stages[link].inputStart)
         let inputCount = Int(stages[link].inputCount)
-        var i = Int(stages[link].roundRobin)
-        var chosen = -1
-        for _ in 0..<inputCount {
-            let head = inputs[inputStart + i].head
-            if head >= 0 && hasCredits(link, pool[Int(head)]) {
-                chosen = inputStart + i
-                break
+        let lookahead = inputCount == 1
+        while stages[link].queued > 0 {
+            let busyUntil = stages[link].busyUntil
+            if now < busyUntil && !lookahead {
+                if !stages[link].wakePending {
+                    stages[link].wakePending = true
+                    scheduler.schedule(.wake(Int32(link)), to: packetComponent, after: Picoseconds(busyUntil - now))
+                }
+                return
             }
-            i += 1
-            if i == inputCount { i = 0 }
-        }
-        guard chosen >= 0 else {
-            if stages[link].stallSince == .max { stages[link].stallSince = now }
-            return
-        }
-        if stages[link].stallSince != .max {
-            stages[link].stallTime += now - stages[link].stallSince
-            stages[link].stallSince = .max
-        }
-        stages[link].roundRobin = Int32(i + 1 == inputCount ? 0 : i + 1)
-        let index = inputs[chosen].head
-        let next = pool[Int(index)].next
-        inputs[chosen].head = next
-        if next < 0 { inputs[chosen].tail = -1 }
-        stages[link].queued -= 1
-        commit(index, link: link, now: now, scheduler: &scheduler)
-        let requester = inputs[chosen].requester
-        if requester >= 0 {
-            transfers[Int(requester)].staged = false
-            _ = pump(Int(requester), now: now, scheduler: &scheduler)
-        }
-        if stages[link].queued > 0 && !stages[link].wakePending {
-            stages[link].wakePending = true
-            scheduler.schedule(
-                .wake(Int32(link)), to: packetComponent, after: Picoseconds(stages[link].busyUntil - now))
+            var i = Int(stages[link].roundRobin)
+            var chosen = -1
+            for _ in 0..<inputCount {
+                let head = inputs[inputStart + i].head
+                if head >= 0 && hasCredits(link, pool[Int(head)]) {
+                    chosen = inputStart + i
+                    break
+                }
+                i += 1
+                if i == inputCount { i = 0 }
+            }
+            let start = max(now, busyUntil)
+            guard chosen >= 0 else {
+                if stages[link].stallSince == .max { stages[link].stallSince = start }
+                return
+            }
+            if stages[link].stallSince != .max {
+                let since = stages[link].stallSince
+                stages[link].stallTime += start > since ? start - since : 0
+                stages[link].stallSince = .max
+            }
+            stages[link].roundRobin = Int32(i + 1 == inputCount ? 0 : i + 1)
+            let index = inputs[chosen].head
+            let next = pool[Int(index)].next
+            inputs[chosen].head = next
+            if next < 0 { inputs[chosen].tail = -1 }
+            stages[link].queued -= 1
+            commit(index, link: link, start: start, now: now, scheduler: &scheduler)
+            let requester = inputs[chosen].requester
+            if requester >= 0 {
+                transfers[Int(requester)].staged = false
+                _ = pump(Int(requester), now: now, scheduler: &scheduler)
+            }
         }
     }
 
@@ -424,17 +426,21 @@ struct PacketEngine: SimulationModel {
         return credits.header(c) >= 1 && credits.data(c) >= record.dataCredits
     }
 
-    /// Transmits a TLP on a link: takes the link's credits, frees the previous link's, and
-    /// schedules its arrival at the next input queue or terminal past the crossings between.
+    /// Transmits a TLP on a link from `start`: takes the link's credits, frees the previous
+    /// link's, and schedules its arrival at the next input queue past the crossings between; a
+    /// TLP for the completer's memory is served there at once (the memory is an analytic FIFO
+    /// server, so this saves an event per TLP).
     ///
     /// - Complexity: O(crossings to the next link).
-    mutating func commit(_ index: Int32, link: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+    mutating func commit(
+        _ index: Int32, link: Int, start: UInt64, now: UInt64, scheduler: inout Scheduler<PacketEvent>
+    ) {
         var record = pool[Int(index)]
         let c = record.kind.creditClass
         let dataCredits = record.dataCredits
         stages[link].credits.add(c, header: -1, data: -dataCredits)
         if record.heldLink >= 0 {
-            release(Int(record.heldLink), record, at: now, scheduler: &scheduler)
+            release(Int(record.heldLink), record, at: start, scheduler: &scheduler)
         }
         let overhead: UInt32
         switch record.kind {
@@ -444,12 +450,12 @@ struct PacketEngine: SimulationModel {
         }
         let wire = UInt64(overhead + record.padded)
         let serialisation = serialise(link, bytes: wire)
-        stages[link].busyUntil = now + serialisation
+        stages[link].busyUntil = start + serialisation
         stages[link].busyTime += serialisation
         stages[link].tlpCount += 1
         stages[link].tlpBytes += wire
         if record.kind != .memoryRead { stages[link].payloadBytes += UInt64(record.length) }
-        let arrival = now + serialisation + stages[link].latency
+        let arrival = start + serialisation + stages[link].latency
         // One Ack per Ack latency period while TLPs arrive (spec §3.6.3.1).
         let ackSlot = arrival / stages[link].ackInterval + 1
         if ackSlot != stages[link].lastAckSlot {
@@ -462,7 +468,12 @@ struct PacketEngine: SimulationModel {
         record.hop += 1
         let eligible = traverse(&record, from: arrival, scheduler: &scheduler)
         pool[Int(index)] = record
-        scheduler.schedule(.arrive(index), to: packetComponent, after: Picoseconds(eligible - now))
+        let terminal = hops[Int(record.hop)].terminal
+        if terminal >= 0 {
+            serveAtMemory(index, record, memory: Int(terminal), arrival: eligible, now: now, scheduler: &scheduler)
+        } else {
+            scheduler.schedule(.arrive(index), to: packetComponent, after: Picoseconds(eligible - now))
+        }
     }
 
     /// Serialisation time of `bytes` on a link, carrying the fraction of a picosecond over so
@@ -604,15 +615,16 @@ struct PacketEngine: SimulationModel {
         } else if hop.terminal == -2 {
             receiveCompletion(index, record, now: now, scheduler: &scheduler)
         } else {
-            serveAtMemory(index, record, memory: Int(hop.terminal), now: now, scheduler: &scheduler)
+            serveAtMemory(index, record, memory: Int(hop.terminal), arrival: now, now: now, scheduler: &scheduler)
         }
     }
 
     /// The completer's memory takes a write, or reads the data of a read request.
     mutating func serveAtMemory(
-        _ index: Int32, _ record: TLPRecord, memory: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>
+        _ index: Int32, _ record: TLPRecord, memory: Int, arrival: UInt64, now: UInt64,
+        scheduler: inout Scheduler<PacketEvent>
     ) {
-        let begin = max(now, stages[memory].freeAt)
+        let begin = max(arrival, stages[memory].freeAt)
         let service = UInt64((Double(record.length) * stages[memory].psPerByte).rounded(.up))
         stages[memory].freeAt = begin + service
         stages[memory].busyTime += service

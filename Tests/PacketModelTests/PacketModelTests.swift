@@ -234,3 +234,35 @@ struct BehaviourTests {
         #expect(throws: PacketModelError.self) { try PacketSimulation(fabric: fabric, transfers: []) }
     }
 }
+
+@Suite("Packet model: two-level switch tree")
+struct SwitchTreeTests {
+    @Test("A peer write across endpoint → switch → switch → switch → endpoint runs at the link's rate")
+    func treeBandwidth() throws {
+        let scenario = PacketScenarios.twoLevelSwitchTreeWrite(bytes: 16 << 20)
+        let result = try PacketSimulation.run(fabric: scenario.fabric, transfers: scenario.transfers)
+        let transfer = try #require(result.transfers.first)
+        let link = analytical(PCIeLinkConfiguration(generation: .gen4, width: .x16), .write, bytes: 16 << 20)
+        print("tree: \(transfer.achievedBandwidth), link \(link / 1e9) GB/s, bottleneck \(transfer.bottleneck.cause)")
+        #expect(relative(transfer.achievedBandwidth.bytesPerSecond, link) < 0.01)
+        #expect(transfer.tlps.memoryWrites == (16 << 20) / 256)
+        for id in ["ep0.up", "leaf0.up", "leaf1.dn", "ep1.dn"] {
+            #expect(result.stage(StageID(id))?.tlpCount == (16 << 20) / 256)
+        }
+    }
+
+    @Test("Memory is bounded by credits: the TLP pool peaks at the same size for 4 MiB and 64 MiB")
+    func boundedMemory() throws {
+        func peakPool(_ bytes: UInt64) throws -> (Int, Int) {
+            let scenario = PacketScenarios.twoLevelSwitchTreeWrite(bytes: bytes)
+            var simulation = try PacketSimulation(fabric: scenario.fabric, transfers: scenario.transfers)
+            _ = simulation.run()
+            return (simulation.simulation.model.pool.count, simulation.simulation.model.batches.count)
+        }
+        let small = try peakPool(4 << 20)
+        let large = try peakPool(64 << 20)
+        print("TLP pool / credit batches: 4 MiB \(small), 64 MiB \(large)")
+        #expect(small == large)
+        #expect(large.0 < 1_000)
+    }
+}
