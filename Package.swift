@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "FlowModel"),
         // The IOMMU: modes, I/O page tables, IOVA allocation, IOTLB, ATS, address kinds for P2P.
         .target(name: "IOMMU", dependencies: ["Units"]),
+        // The packet-level PCIe model: TLPs, credits, DLLPs, tags over a small fabric description.
+        .target(name: "PacketModel", dependencies: ["SimKernel", "PCIeProtocol", "Units"]),
         // The Linux kernel's P2P DMA decision (drivers/pci/p2pdma.c) and amdgpu's dma-buf rule.
         .target(name: "Policy"),
         // Topology files: the model, the libxml2 loader, the schema, diagnostics.
@@ -55,6 +57,7 @@ let package = Package(
             name: "P2PSim",
             dependencies: [
                 "Units", "SimKernel", "Topology", "Fabric", "Engine", "FlowModel", "IOMMU", "Policy", "PCIeProtocol",
+                "PacketModel",
                 "Routing",
                 "Reports", "HwlocImport", "Scenarios",
             ],
@@ -84,6 +87,7 @@ let package = Package(
         // End to end: runs the built p2psim binary.
         .testTarget(name: "CommandLineTests", dependencies: ["p2psim"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Engine", "Topology"]),
+        .testTarget(name: "PacketModelTests", dependencies: ["PacketModel", "PCIeProtocol", "Units"]),
     ],
     swiftLanguageModes: [.v6]
 )

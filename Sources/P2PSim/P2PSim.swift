@@ -4,6 +4,7 @@
 @_exported import HwlocImport
 @_exported import IOMMU
 @_exported import PCIeProtocol
+@_exported import PacketModel
 @_exported import Policy
 @_exported import Reports
 @_exported import Routing

@@ -1,0 +1,713 @@
+// PacketEngine.swift — the packet-level model the kernel drives.
+//
+// Each link direction is a server: a transmitter that serialises one TLP at a time, fed by FIFO
+// input queues (one per ingress port and credit class) served round-robin, and a receiver whose
+// buffer is counted in flow-control credits (PCIe Base Spec rev 5.0 §2.6.1). A TLP starts on a
+// link only when the link's receiver has header and data credits for it; it frees them when it
+// starts on the next link or is taken by the completer, and the credits come back to the
+// transmitter by UpdateFC: one DLLP per credit type per UpdateFC interval (spec Tables
+// 2-46..2-48), plus the link latency. Ack DLLPs go back once per Ack latency period while TLPs
+// arrive (spec §3.6.3.1, Tables 3-7..3-9). DLLPs take serialisation time on the reverse direction.
+//
+// Switch and root-complex crossings and the memory are analytic FIFO servers computed when a
+// TLP is committed, so a TLP costs one `arrive` event per link it crosses, plus a `wake` when it
+// had to wait for the transmitter. TLPs live in a slot pool that grows to the peak number in
+// flight (bounded by credits and tags) and is reused; requesters generate them one at a time as
+// the first link takes them, so memory does not grow with the transfer size.
+
+import PCIeProtocol
+import SimKernel
+import Units
+
+/// The one kernel component of the packet model: events are dispatched on their message.
+let packetComponent = ComponentID(Int32(0))
+
+/// A kernel event of the packet model; all payloads are integer ids.
+enum PacketEvent {
+    /// A transfer's requester starts.
+    case start(Int32)
+    /// A TLP (pool slot) reaches its next link's input queue or its terminal.
+    case arrive(Int32)
+    /// A link's transmitter becomes free.
+    case wake(Int32)
+    /// An UpdateFC reaches a link's transmitter: the oldest pending credit batch returns.
+    case credits(Int32)
+    /// A requester's DMA rate cap allows the next request.
+    case requesterWake(Int32)
+    /// The memory has the data of a read request (pool slot) ready: completions go out.
+    case completions(Int32)
+}
+
+/// TLP types inside the engine.
+enum PacketKindCode: UInt8 {
+    case memoryWrite = 0
+    case memoryRead = 1
+    case completionWithData = 2
+    case completionUnsupported = 3
+
+    /// Credit class: 0 posted, 1 non-posted, 2 completion.
+    @inline(__always) var creditClass: Int {
+        switch self {
+        case .memoryWrite: return 0
+        case .memoryRead: return 1
+        case .completionWithData, .completionUnsupported: return 2
+        }
+    }
+}
+
+/// A TLP in flight, stored in the pool.
+struct TLPRecord {
+    var transfer: Int32 = 0
+    var hop: Int32 = 0
+    var heldLink: Int32 = -1
+    var tag: Int32 = -1
+    var next: Int32 = -1
+    var kind: PacketKindCode = .memoryWrite
+    var length: UInt32 = 0
+    var padded: UInt32 = 0
+    var lastSerialisation: UInt64 = 0
+    var address: UInt64 = 0
+
+    /// Data credits (16 B each, spec §2.6.1) the TLP occupies.
+    @inline(__always) var dataCredits: Int64 { Int64((padded + 15) >> 4) }
+}
+
+/// Six credit counters: header and data for posted, non-posted, completion.
+struct CreditVector {
+    var header: (Int64, Int64, Int64) = (0, 0, 0)
+    var data: (Int64, Int64, Int64) = (0, 0, 0)
+
+    @inline(__always) func header(_ c: Int) -> Int64 { c == 0 ? header.0 : (c == 1 ? header.1 : header.2) }
+    @inline(__always) func data(_ c: Int) -> Int64 { c == 0 ? data.0 : (c == 1 ? data.1 : data.2) }
+    @inline(__always) mutating func add(_ c: Int, header h: Int64, data d: Int64) {
+        switch c {
+        case 0:
+            header.0 += h
+            data.0 += d
+        case 1:
+            header.1 += h
+            data.1 += d
+        default:
+            header.2 += h
+            data.2 += d
+        }
+    }
+}
+
+/// A batch of credits freed in one UpdateFC interval, on its way back to the transmitter.
+struct CreditBatch {
+    var slot: UInt64 = 0
+    var amounts = CreditVector()
+    var next: Int32 = -1
+}
+
+/// A step of a compiled route: the link entered, or the terminal reached.
+struct Hop {
+    /// Link stage index, or -1 at the terminal.
+    var link: Int32
+    /// Input queue index on `link`.
+    var input: Int32
+    /// Crossing stages passed before reaching this hop: range in `crossingList`.
+    var crossingStart: Int32
+    var crossingCount: Int32
+    /// Terminal: memory stage index, or -2 for the requester; -1 when `link` is set.
+    var terminal: Int32
+}
+
+/// An input queue of a link's transmitter: an intrusive FIFO through the TLP pool.
+struct InputQueue {
+    var head: Int32 = -1
+    var tail: Int32 = -1
+    /// The transfer whose requester feeds this queue, or -1.
+    var requester: Int32 = -1
+}
+
+/// Kinds of stages inside the engine.
+enum StageCode: UInt8 {
+    case link
+    case switchCrossing
+    case rootComplex
+    case memory
+}
+
+/// The state and counters of one stage.
+struct StageState {
+    var code: StageCode
+    var latency: UInt64
+    /// Picoseconds per byte; 0 for unlimited.
+    var psPerByte: Double
+    var forwardsReads = true
+    // Link direction only.
+    var reverse: Int32 = -1
+    var credits = CreditVector()
+    var infinite: (Bool, Bool, Bool) = (false, false, false)
+    var overheadWrite: UInt32 = 0
+    var overheadRead: UInt32 = 0
+    var overheadCompletion: UInt32 = 0
+    var ackInterval: UInt64 = 1
+    var fcInterval: UInt64 = 1
+    var dllpTime: UInt64 = 0
+    var dllpFraction: Double = 0
+    var sendsDLLPs = false
+    var busyUntil: UInt64 = 0
+    var carry: Double = 0
+    var wakePending = false
+    var inputStart: Int32 = 0
+    var inputCount: Int32 = 0
+    var roundRobin: Int32 = 0
+    var queued: Int32 = 0
+    var lastAckSlot: UInt64 = 0
+    var batchHead: Int32 = -1
+    var batchTail: Int32 = -1
+    var stallSince: UInt64 = .max
+    // Crossings and memory.
+    var freeAt: UInt64 = 0
+    // Counters.
+    var tlpCount = 0
+    var tlpBytes: UInt64 = 0
+    var payloadBytes: UInt64 = 0
+    var acks = 0
+    var updateFCs = 0
+    var dllpsTransmitted = 0
+    var busyTime: UInt64 = 0
+    var peakQueue: Int32 = 0
+    var stallTime: UInt64 = 0
+
+    @inline(__always) func isInfinite(_ c: Int) -> Bool {
+        c == 0 ? infinite.0 : (c == 1 ? infinite.1 : infinite.2)
+    }
+}
+
+/// The runtime state of one transfer.
+struct TransferState {
+    var isRead: Bool
+    var bytes: UInt64
+    var start: UInt64
+    var splitter: RequestSplitter
+    var issuedBytes: UInt64 = 0
+    var doneBytes: UInt64 = 0
+    var finish: UInt64 = 0
+    var started = false
+    var staged = false
+    var wakePending = false
+    var nextIssue: UInt64 = 0
+    var dmaPsPerByte: Double
+    var maxPayload: Int
+    var completionBoundary: Int
+    var completionSplitting: CompletionSplitPolicy
+    var requestHopStart: Int32 = 0
+    var completionHopStart: Int32 = 0
+    var unsupportedHopStart: Int32 = -1
+    var tagBase: Int32 = 0
+    var freeTagCount: Int32 = 0
+    var tagWaitSince: UInt64 = .max
+    var tagWait: UInt64 = 0
+    var dmaWait: UInt64 = 0
+    var counts = TLPCounts()
+    var unsupported = 0
+}
+
+/// The packet-level model: stages, routes, TLP pool, transfers.
+struct PacketEngine: SimulationModel {
+    typealias Message = PacketEvent
+
+    var stages: [StageState]
+    var inputs: [InputQueue]
+    var hops: [Hop]
+    var crossingList: [Int32]
+    var transfers: [TransferState]
+    var tagRemaining: [UInt32]
+    var tagFree: [Int32]
+    var pool: [TLPRecord] = []
+    var poolFree: Int32 = -1
+    var batches: [CreditBatch] = []
+    var batchFree: Int32 = -1
+
+    // MARK: Pools
+
+    /// Takes a TLP slot from the free list, growing the pool only past its peak.
+    ///
+    /// - Complexity: O(1) amortised.
+    @inline(__always) mutating func allocateTLP(_ record: TLPRecord) -> Int32 {
+        if poolFree >= 0 {
+            let index = poolFree
+            poolFree = pool[Int(index)].next
+            pool[Int(index)] = record
+            return index
+        }
+        pool.append(record)
+        return Int32(pool.count - 1)
+    }
+
+    @inline(__always) mutating func freeTLP(_ index: Int32) {
+        pool[Int(index)].next = poolFree
+        poolFree = index
+    }
+
+    @inline(__always) mutating func allocateBatch(slot: UInt64) -> Int32 {
+        if batchFree >= 0 {
+            let index = batchFree
+            batchFree = batches[Int(index)].next
+            batches[Int(index)] = CreditBatch(slot: slot)
+            return index
+        }
+        batches.append(CreditBatch(slot: slot))
+        return Int32(batches.count - 1)
+    }
+
+    // MARK: Queues
+
+    /// Appends a TLP to an input queue of a link.
+    ///
+    /// - Complexity: O(1).
+    @inline(__always) mutating func enqueue(_ index: Int32, input: Int32, link: Int) {
+        pool[Int(index)].next = -1
+        let tail = inputs[Int(input)].tail
+        if tail >= 0 {
+            pool[Int(tail)].next = index
+        } else {
+            inputs[Int(input)].head = index
+        }
+        inputs[Int(input)].tail = index
+        stages[link].queued += 1
+        if stages[link].queued > stages[link].peakQueue { stages[link].peakQueue = stages[link].queued }
+    }
+
+    // MARK: Event dispatch
+
+    /// Handles one event.
+    ///
+    /// - Complexity: O(inputs of the link + crossings on the route step) per event.
+    mutating func handle(_ event: ScheduledEvent<PacketEvent>, scheduler: inout Scheduler<PacketEvent>) {
+        let now = event.time.rawValue
+        switch event.message {
+        case .start(let t):
+            transfers[Int(t)].started = true
+            transfers[Int(t)].nextIssue = now
+            pumpAndStart(Int(t), now: now, scheduler: &scheduler)
+        case .arrive(let index):
+            arrive(index, now: now, scheduler: &scheduler)
+        case .wake(let link):
+            stages[Int(link)].wakePending = false
+            tryStart(Int(link), now: now, scheduler: &scheduler)
+        case .credits(let link):
+            returnCredits(Int(link), now: now, scheduler: &scheduler)
+        case .requesterWake(let t):
+            transfers[Int(t)].wakePending = false
+            pumpAndStart(Int(t), now: now, scheduler: &scheduler)
+        case .completions(let index):
+            emitCompletions(index, now: now, scheduler: &scheduler)
+        }
+    }
+
+    // MARK: Requester
+
+    /// Lets a requester stage its next request, then lets its first link transmit.
+    mutating func pumpAndStart(_ t: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        if pump(t, now: now, scheduler: &scheduler) {
+            let link = Int(hops[Int(transfers[t].requestHopStart)].link)
+            tryStart(link, now: now, scheduler: &scheduler)
+        }
+    }
+
+    /// Puts the requester's next MWr or MRd in its first link's input queue if it has none
+    /// there, a tag is free (reads) and its DMA rate cap allows; returns whether it did.
+    ///
+    /// - Complexity: O(1).
+    mutating func pump(_ t: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) -> Bool {
+        var state = transfers[t]
+        guard state.started, !state.staged, state.issuedBytes < state.bytes else { return false }
+        if state.isRead && state.freeTagCount == 0 {
+            if state.tagWaitSince == .max { transfers[t].tagWaitSince = now }
+            return false
+        }
+        if now < state.nextIssue {
+            if !state.wakePending {
+                transfers[t].wakePending = true
+                transfers[t].dmaWait += state.nextIssue - now
+                scheduler.schedule(
+                    .requesterWake(Int32(t)), to: packetComponent, after: Picoseconds(state.nextIssue - now))
+            }
+            return false
+        }
+        guard let segment = state.splitter.next() else { return false }
+        var record = TLPRecord()
+        record.transfer = Int32(t)
+        record.hop = state.requestHopStart
+        record.address = segment.address
+        record.length = UInt32(segment.length)
+        if state.isRead {
+            state.freeTagCount -= 1
+            let tag = tagFree[Int(state.tagBase + state.freeTagCount)]
+            tagRemaining[Int(state.tagBase + tag)] = UInt32(segment.length)
+            record.tag = tag
+            record.kind = .memoryRead
+            state.counts.memoryReads += 1
+        } else {
+            record.kind = .memoryWrite
+            record.padded = UInt32(segment.paddedBytes)
+            state.counts.memoryWrites += 1
+        }
+        state.issuedBytes += UInt64(segment.length)
+        if state.dmaPsPerByte > 0 {
+            state.nextIssue = now + UInt64((Double(segment.length) * state.dmaPsPerByte).rounded(.up))
+        }
+        state.staged = true
+        transfers[t] = state
+        let hop = hops[Int(state.requestHopStart)]
+        let index = allocateTLP(record)
+        enqueue(index, input: hop.input, link: Int(hop.link))
+        return true
+    }
+
+    // MARK: Links
+
+    /// Starts the next TLPs on a link's transmitter as its inputs and credits allow.
+    ///
+    /// A link with several inputs serves them round-robin, one TLP each time its transmitter is
+    /// free (a `wake` event marks that time). A link with one input needs no arbitration, so it
+    /// commits every queued TLP it has credits for at once, each starting when the previous one
+    /// ends: no `wake` per TLP, and still no more in flight than the receiver's credits. A free
+    /// transmitter with TLPs waiting and no credits for any of them is in flow-control stall.
+    ///
+    /// - Complexity: O(number of inputs of the link + crossings to the next link) per TLP started.
+    mutating func tryStart(_ link: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        let inputStart = Int(stages[link].inputStart)
+        let inputCount = Int(stages[link].inputCount)
+        let lookahead = inputCount == 1
+        while stages[link].queued > 0 {
+            let busyUntil = stages[link].busyUntil
+            if now < busyUntil && !lookahead {
+                if !stages[link].wakePending {
+                    stages[link].wakePending = true
+                    scheduler.schedule(.wake(Int32(link)), to: packetComponent, after: Picoseconds(busyUntil - now))
+                }
+                return
+            }
+            var i = Int(stages[link].roundRobin)
+            var chosen = -1
+            for _ in 0..<inputCount {
+                let head = inputs[inputStart + i].head
+                if head >= 0 && hasCredits(link, pool[Int(head)]) {
+                    chosen = inputStart + i
+                    break
+                }
+                i += 1
+                if i == inputCount { i = 0 }
+            }
+            let start = max(now, busyUntil)
+            guard chosen >= 0 else {
+                if stages[link].stallSince == .max { stages[link].stallSince = start }
+                return
+            }
+            if stages[link].stallSince != .max {
+                let since = stages[link].stallSince
+                stages[link].stallTime += start > since ? start - since : 0
+                stages[link].stallSince = .max
+            }
+            stages[link].roundRobin = Int32(i + 1 == inputCount ? 0 : i + 1)
+            let index = inputs[chosen].head
+            let next = pool[Int(index)].next
+            inputs[chosen].head = next
+            if next < 0 { inputs[chosen].tail = -1 }
+            stages[link].queued -= 1
+            commit(index, link: link, start: start, now: now, scheduler: &scheduler)
+            let requester = inputs[chosen].requester
+            if requester >= 0 {
+                transfers[Int(requester)].staged = false
+                _ = pump(Int(requester), now: now, scheduler: &scheduler)
+            }
+        }
+    }
+
+    @inline(__always) func hasCredits(_ link: Int, _ record: TLPRecord) -> Bool {
+        let c = record.kind.creditClass
+        let credits = stages[link].credits
+        return credits.header(c) >= 1 && credits.data(c) >= record.dataCredits
+    }
+
+    /// Transmits a TLP on a link from `start`: takes the link's credits, frees the previous
+    /// link's, and schedules its arrival at the next input queue past the crossings between; a
+    /// TLP for the completer's memory is served there at once (the memory is an analytic FIFO
+    /// server, so this saves an event per TLP).
+    ///
+    /// - Complexity: O(crossings to the next link).
+    mutating func commit(
+        _ index: Int32, link: Int, start: UInt64, now: UInt64, scheduler: inout Scheduler<PacketEvent>
+    ) {
+        var record = pool[Int(index)]
+        let c = record.kind.creditClass
+        let dataCredits = record.dataCredits
+        stages[link].credits.add(c, header: -1, data: -dataCredits)
+        if record.heldLink >= 0 {
+            release(Int(record.heldLink), record, at: start, scheduler: &scheduler)
+        }
+        let overhead: UInt32
+        switch record.kind {
+        case .memoryWrite: overhead = stages[link].overheadWrite
+        case .memoryRead: overhead = stages[link].overheadRead
+        case .completionWithData, .completionUnsupported: overhead = stages[link].overheadCompletion
+        }
+        let wire = UInt64(overhead + record.padded)
+        let serialisation = serialise(link, bytes: wire)
+        stages[link].busyUntil = start + serialisation
+        stages[link].busyTime += serialisation
+        stages[link].tlpCount += 1
+        stages[link].tlpBytes += wire
+        if record.kind != .memoryRead { stages[link].payloadBytes += UInt64(record.length) }
+        let arrival = start + serialisation + stages[link].latency
+        // One Ack per Ack latency period while TLPs arrive (spec §3.6.3.1).
+        let ackSlot = arrival / stages[link].ackInterval + 1
+        if ackSlot != stages[link].lastAckSlot {
+            stages[link].lastAckSlot = ackSlot
+            stages[link].acks += 1
+            chargeDLLP(returnedFor: link, now: now)
+        }
+        record.heldLink = Int32(link)
+        record.lastSerialisation = serialisation
+        record.hop += 1
+        let eligible = traverse(&record, from: arrival, scheduler: &scheduler)
+        pool[Int(index)] = record
+        let terminal = hops[Int(record.hop)].terminal
+        if terminal >= 0 {
+            serveAtMemory(index, record, memory: Int(terminal), arrival: eligible, now: now, scheduler: &scheduler)
+        } else {
+            scheduler.schedule(.arrive(index), to: packetComponent, after: Picoseconds(eligible - now))
+        }
+    }
+
+    /// Serialisation time of `bytes` on a link, carrying the fraction of a picosecond over so
+    /// that totals stay exact.
+    @inline(__always) mutating func serialise(_ link: Int, bytes: UInt64) -> UInt64 {
+        let exact = Double(bytes) * stages[link].psPerByte + stages[link].carry
+        let whole = exact.rounded(.down)
+        stages[link].carry = exact - whole
+        return UInt64(whole)
+    }
+
+    /// Charges one DLLP, sent by the receiver of `link`, to the reverse direction's transmitter.
+    @inline(__always) mutating func chargeDLLP(returnedFor link: Int, now: UInt64) {
+        let reverse = Int(stages[link].reverse)
+        guard reverse >= 0, stages[link].sendsDLLPs else { return }
+        let time = serialise(reverse, bytes: UInt64(PCIeWireSizes.dllp))
+        stages[reverse].busyUntil = max(now, stages[reverse].busyUntil) + time
+        stages[reverse].busyTime += time
+        stages[reverse].dllpsTransmitted += 1
+    }
+
+    /// Frees a TLP's credits at a link's receiver at time `time` (not before now): they join
+    /// the UpdateFC batch of the interval they fall in.
+    ///
+    /// - Complexity: O(1).
+    mutating func release(_ link: Int, _ record: TLPRecord, at time: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        let c = record.kind.creditClass
+        let dataCredits = record.dataCredits
+        if stages[link].isInfinite(c) {
+            stages[link].credits.add(c, header: 1, data: dataCredits)
+            return
+        }
+        let interval = stages[link].fcInterval
+        let slot = time / interval + 1
+        let tail = stages[link].batchTail
+        var batch: Int32
+        if tail >= 0 && batches[Int(tail)].slot >= slot {
+            batch = tail
+        } else {
+            batch = allocateBatch(slot: slot)
+            if tail >= 0 {
+                batches[Int(tail)].next = batch
+            } else {
+                stages[link].batchHead = batch
+            }
+            stages[link].batchTail = batch
+            let sent = slot * interval
+            let arrival = sent + stages[link].dllpTime + stages[link].latency
+            scheduler.schedule(
+                .credits(Int32(link)), to: packetComponent, after: Picoseconds(arrival - scheduler.now.rawValue))
+        }
+        if batches[Int(batch)].amounts.header(c) == 0 && batches[Int(batch)].amounts.data(c) == 0 {
+            // One UpdateFC per credit type per interval (spec §2.6.1.2).
+            stages[link].updateFCs += 1
+            chargeDLLP(returnedFor: link, now: scheduler.now.rawValue)
+        }
+        batches[Int(batch)].amounts.add(c, header: 1, data: dataCredits)
+    }
+
+    /// Applies the oldest pending credit batch of a link and lets its transmitter go on.
+    mutating func returnCredits(_ link: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        let batch = stages[link].batchHead
+        guard batch >= 0 else { return }
+        let amounts = batches[Int(batch)].amounts
+        stages[link].credits.add(0, header: amounts.header.0, data: amounts.data.0)
+        stages[link].credits.add(1, header: amounts.header.1, data: amounts.data.1)
+        stages[link].credits.add(2, header: amounts.header.2, data: amounts.data.2)
+        let next = batches[Int(batch)].next
+        stages[link].batchHead = next
+        if next < 0 { stages[link].batchTail = -1 }
+        batches[Int(batch)].next = batchFree
+        batchFree = batch
+        tryStart(link, now: now, scheduler: &scheduler)
+    }
+
+    // MARK: Crossings
+
+    /// Passes a TLP through the crossings before its current hop, from time `time`.
+    ///
+    /// Returns when it reaches the hop. A read reaching a root complex that does not forward reads
+    /// becomes an Unsupported Request completion on the transfer's way back.
+    ///
+    /// - Complexity: O(crossings passed).
+    mutating func traverse(
+        _ record: inout TLPRecord, from time: UInt64, scheduler: inout Scheduler<PacketEvent>
+    ) -> UInt64 {
+        var time = time
+        var overlap = record.lastSerialisation
+        var hop = hops[Int(record.hop)]
+        var k: Int32 = 0
+        while k < hop.crossingCount {
+            let s = Int(crossingList[Int(hop.crossingStart + k)])
+            k += 1
+            // Cut-through: the crossing latency runs from the head of the TLP, so the part
+            // spent receiving its tail overlaps with it.
+            let latency = stages[s].latency
+            time += latency > overlap ? latency - overlap : 0
+            overlap = 0
+            // Header (4 DW, spec §2.2.4.1) plus padded payload: what a crossing moves.
+            let wire = UInt64(record.padded) + UInt64(PCIeWireSizes.header4DW)
+            if stages[s].psPerByte > 0 {
+                let begin = max(time, stages[s].freeAt)
+                let service = UInt64((Double(wire) * stages[s].psPerByte).rounded(.up))
+                stages[s].freeAt = begin + service
+                stages[s].busyTime += service
+                time = begin
+            }
+            stages[s].tlpCount += 1
+            stages[s].tlpBytes += wire
+            stages[s].payloadBytes += record.kind == .memoryRead ? 0 : UInt64(record.length)
+            if stages[s].code == .rootComplex && !stages[s].forwardsReads && record.kind == .memoryRead {
+                let t = Int(record.transfer)
+                // The root complex consumes the request: its non-posted credits at the link it
+                // came in on are freed, and the completion it makes holds none yet.
+                if record.heldLink >= 0 {
+                    release(Int(record.heldLink), record, at: time, scheduler: &scheduler)
+                    record.heldLink = -1
+                }
+                record.kind = .completionUnsupported
+                record.padded = 0
+                record.hop = transfers[t].unsupportedHopStart
+                transfers[t].counts.completionsWithoutData += 1
+                hop = hops[Int(record.hop)]
+                k = 0
+            }
+        }
+        return time
+    }
+
+    // MARK: Arrivals and terminals
+
+    /// A TLP reaches its next link's input queue, the completer's memory or the requester.
+    mutating func arrive(_ index: Int32, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        let record = pool[Int(index)]
+        let hop = hops[Int(record.hop)]
+        if hop.link >= 0 {
+            enqueue(index, input: hop.input, link: Int(hop.link))
+            tryStart(Int(hop.link), now: now, scheduler: &scheduler)
+        } else if hop.terminal == -2 {
+            receiveCompletion(index, record, now: now, scheduler: &scheduler)
+        } else {
+            serveAtMemory(index, record, memory: Int(hop.terminal), arrival: now, now: now, scheduler: &scheduler)
+        }
+    }
+
+    /// The completer's memory takes a write, or reads the data of a read request.
+    mutating func serveAtMemory(
+        _ index: Int32, _ record: TLPRecord, memory: Int, arrival: UInt64, now: UInt64,
+        scheduler: inout Scheduler<PacketEvent>
+    ) {
+        let begin = max(arrival, stages[memory].freeAt)
+        let service = UInt64((Double(record.length) * stages[memory].psPerByte).rounded(.up))
+        stages[memory].freeAt = begin + service
+        stages[memory].busyTime += service
+        stages[memory].tlpCount += 1
+        stages[memory].tlpBytes += UInt64(record.length)
+        stages[memory].payloadBytes += UInt64(record.length)
+        if record.heldLink >= 0 { release(Int(record.heldLink), record, at: begin, scheduler: &scheduler) }
+        let t = Int(record.transfer)
+        if record.kind == .memoryWrite {
+            transfers[t].doneBytes += UInt64(record.length)
+            if transfers[t].doneBytes == transfers[t].bytes { transfers[t].finish = begin + service }
+            freeTLP(index)
+        } else {
+            let ready = begin + service + stages[memory].latency
+            scheduler.schedule(.completions(index), to: packetComponent, after: Picoseconds(ready - now))
+        }
+    }
+
+    /// Sends the completions answering a read request into the completion route.
+    ///
+    /// - Complexity: O(completions of the request).
+    mutating func emitCompletions(_ index: Int32, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        let request = pool[Int(index)]
+        freeTLP(index)
+        let t = Int(request.transfer)
+        let state = transfers[t]
+        let splitter = CompletionSplitter(
+            request: TLPSegment(address: request.address, length: Int(request.length)),
+            maxPayloadSize: state.maxPayload, readCompletionBoundary: state.completionBoundary,
+            policy: state.completionSplitting)
+        var count = 0
+        var firstLink = -1
+        for segment in splitter {
+            var record = TLPRecord()
+            record.transfer = request.transfer
+            record.tag = request.tag
+            record.kind = .completionWithData
+            record.address = segment.address
+            record.length = UInt32(segment.length)
+            record.padded = UInt32(segment.paddedBytes)
+            record.hop = state.completionHopStart
+            let eligible = traverse(&record, from: now, scheduler: &scheduler)
+            let slot = allocateTLP(record)
+            let hop = hops[Int(record.hop)]
+            if eligible == now && hop.link >= 0 {
+                enqueue(slot, input: hop.input, link: Int(hop.link))
+                firstLink = Int(hop.link)
+            } else {
+                scheduler.schedule(.arrive(slot), to: packetComponent, after: Picoseconds(eligible - now))
+            }
+            count += 1
+        }
+        transfers[t].counts.completionsWithData += count
+        if firstLink >= 0 { tryStart(firstLink, now: now, scheduler: &scheduler) }
+    }
+
+    /// The requester takes a completion: counts its bytes, frees the tag when the request is
+    /// answered, and issues more.
+    mutating func receiveCompletion(
+        _ index: Int32, _ record: TLPRecord, now: UInt64, scheduler: inout Scheduler<PacketEvent>
+    ) {
+        if record.heldLink >= 0 { release(Int(record.heldLink), record, at: now, scheduler: &scheduler) }
+        freeTLP(index)
+        let t = Int(record.transfer)
+        let slot = Int(transfers[t].tagBase + record.tag)
+        if record.kind == .completionUnsupported {
+            transfers[t].doneBytes += UInt64(tagRemaining[slot])
+            transfers[t].unsupported += 1
+            tagRemaining[slot] = 0
+        } else {
+            transfers[t].doneBytes += UInt64(record.length)
+            tagRemaining[slot] -= record.length
+        }
+        if transfers[t].doneBytes == transfers[t].bytes { transfers[t].finish = now }
+        if tagRemaining[slot] == 0 {
+            let free = transfers[t].freeTagCount
+            tagFree[Int(transfers[t].tagBase + free)] = record.tag
+            transfers[t].freeTagCount = free + 1
+            if transfers[t].tagWaitSince != .max {
+                transfers[t].tagWait += now - transfers[t].tagWaitSince
+                transfers[t].tagWaitSince = .max
+            }
+            pumpAndStart(t, now: now, scheduler: &scheduler)
+        }
+    }
+}
