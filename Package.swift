@@ -40,11 +40,16 @@ let package = Package(
         // Transfers: named calibration, machine resources, path planning, the flow engine.
         .target(
             name: "Engine",
-            dependencies: ["Fabric", "FlowModel", "PCIeProtocol", "Policy", "Routing", "Topology", "Units"]),
+            dependencies: [
+                "Fabric", "FlowModel", "PCIeProtocol", "PacketModel", "Policy", "Routing", "Topology", "Units",
+            ]),
         // What users read: tables, trees, matrices, JSON.
         .target(
             name: "Reports",
-            dependencies: ["Engine", "Fabric", "FlowModel", "IOMMU", "PCIeProtocol", "Policy", "Routing", "Topology"]
+            dependencies: [
+                "Engine", "Fabric", "FlowModel", "IOMMU", "PCIeProtocol", "PacketModel", "Policy", "Routing",
+                "Topology",
+            ]
         ),
         // Importing real machines: hwloc XML (`lstopo --of xml`) to the topology format.
         .target(name: "HwlocImport", dependencies: ["Topology", "CLibXML2", "Units"]),

@@ -70,6 +70,14 @@ public struct FlowRun: Sendable {
     public var loads: [LoadSample]
     /// The number of flow-model events.
     public var events: Int
+
+    /// Creates a run record.
+    public init(outcomes: [TransferOutcome], usage: [ResourceUsage], loads: [LoadSample], events: Int) {
+        self.outcomes = outcomes
+        self.usage = usage
+        self.loads = loads
+        self.events = events
+    }
 }
 
 /// Runs transfers concurrently in the flow-level (fluid) model: every leg is a flow over its

@@ -53,6 +53,20 @@ public struct MachineResources: Sendable {
         public var to: Int
     }
 
+    /// No resources at all (for reports of runs that have none).
+    public static let empty = MachineResources()
+
+    private init() {
+        linkUp = []
+        linkDown = []
+        linkConfiguration = []
+        switchFabric = []
+        rootComplexForwarding = []
+        socketMemory = []
+        deviceMemory = []
+        dmaEngines = []
+    }
+
     /// Builds the resources of `machine` with `parameters`.
     public init(machine: EnumeratedMachine, parameters: ModelParameters) {
         let topology = machine.topology

@@ -49,6 +49,15 @@ public struct ModelParameters: Sendable, Hashable {
     /// 57.2 GB/s takes 36.7 us, and 17 us of synchronisation per chunk gives 39 GB/s in steady
     /// state and 36.9 GB/s over a 40 MB copy (19 chunks, with the pipeline fill).
     public var bounceChunkSynchronisation = Picoseconds.us(17)
+    /// How long a stream at the link's full rate a PCIe receiver's buffers hold (packet model).
+    ///
+    /// Origin: receivers advertise enough credits to cover their flow-control loop at full
+    /// rate, or the link could never be filled (PCIe Base Specification 2.6.1, the
+    /// implementation note on UpdateFC and receive buffer sizing); Intel's P-Tile Gen4 x16 port
+    /// holds 12 KB of posted data, about 380 ns at 31.5 GB/s. A root complex or a switch with a
+    /// long internal path (165 ns here) needs more, so p2psim sizes every receiver for 1 us at its
+    /// link's rate, and never below the P-Tile's credits.
+    public var receiverBufferCoverage = Picoseconds.us(1)
     /// Size of each copy in `matrix` bandwidth measurements.
     ///
     /// Origin: p2pBandwidthLatencyTest copies 10,000,000 ints (40,000,000 bytes) per repeat.
@@ -70,7 +79,7 @@ public struct ModelParameters: Sendable, Hashable {
     public static let names: [String] = [
         "nvlinkEfficiency", "nvlinkLatency", "xgmiEfficiency", "xgmiLatency", "pcieLinkLatency",
         "rootComplexLatency", "bounceChunkSize", "bounceChunkSynchronisation", "matrixTransferSize",
-        "latencyProbeSize", "defaultLaunchOverhead", "defaultCompletionOverhead",
+        "latencyProbeSize", "defaultLaunchOverhead", "defaultCompletionOverhead", "receiverBufferCoverage",
     ]
 
     /// Every parameter as `name = value` lines, in a fixed order: what a baseline hashes.
@@ -85,6 +94,7 @@ public struct ModelParameters: Sendable, Hashable {
             "matrixTransferSize = \(matrixTransferSize.bytes) B", "latencyProbeSize = \(latencyProbeSize.bytes) B",
             "defaultLaunchOverhead = \(defaultLaunchOverhead.rawValue) ps",
             "defaultCompletionOverhead = \(defaultCompletionOverhead.rawValue) ps",
+            "receiverBufferCoverage = \(receiverBufferCoverage.rawValue) ps",
         ].joined(separator: "\n") + "\n"
     }
 
@@ -125,6 +135,7 @@ public struct ModelParameters: Sendable, Hashable {
         case "latencyProbeSize": latencyProbeSize = try size()
         case "defaultLaunchOverhead": defaultLaunchOverhead = try time()
         case "defaultCompletionOverhead": defaultCompletionOverhead = try time()
+        case "receiverBufferCoverage": receiverBufferCoverage = try time()
         default:
             throw OverrideError(
                 description: "unknown parameter '\(name)' (known: \(Self.names.joined(separator: ", ")))")

@@ -62,12 +62,21 @@ public struct TransferLeg: Sendable, Hashable {
     public var name: String
     /// Where the latency comes from, hop by hop (empty where the model has one figure).
     public var latencyBreakdown: [HopLatency] = []
+    /// The PCIe path in crossing order, ending at the memory written or read (empty for vendor
+    /// links and local copies, which the packet model does not cover).
+    public var elements: [PathElement] = []
+    /// Whether the leg's DMA reads (the initiator at the far end pulls) rather than writes.
+    public var isRead = false
+    /// For the second leg of a bounce: the delay before it may start, besides the first chunk's
+    /// transfer (the first leg's latency and one synchronisation), for the packet model.
+    public var startDelay = Picoseconds.zero
     /// For the second leg of a bounce: it starts when the first chunk (the chunk size, or the
     /// whole transfer if smaller) has crossed the first leg at this rate (bytes per second).
     public var waitsForFirstChunk: (chunk: UInt64, rate: Double)? = nil
 
     public static func == (lhs: TransferLeg, rhs: TransferLeg) -> Bool {
         lhs.route == rhs.route && lhs.latency == rhs.latency && lhs.rateCap == rhs.rateCap && lhs.name == rhs.name
+            && lhs.elements == rhs.elements && lhs.isRead == rhs.isRead
             && lhs.waitsForFirstChunk?.chunk == rhs.waitsForFirstChunk?.chunk
             && lhs.waitsForFirstChunk?.rate == rhs.waitsForFirstChunk?.rate
     }
@@ -77,6 +86,23 @@ public struct TransferLeg: Sendable, Hashable {
         hasher.combine(latency)
         hasher.combine(name)
     }
+}
+
+/// One element of a leg's PCIe path, in the order data crosses it: what the packet model
+/// turns into stages.
+public enum PathElement: Sendable, Hashable {
+    /// The link above a node, crossed upward (toward the root) or downward.
+    case link(node: Int, upward: Bool)
+    /// A PCIe switch's fabric (port to port).
+    case switchCrossing(Int)
+    /// A root complex: to or from memory, or forwarding between root ports.
+    case rootComplex(Int)
+    /// A socket link, from one socket to another.
+    case socketLink(from: Int, to: Int)
+    /// System memory of a socket.
+    case hostMemory(Int)
+    /// A device's memory.
+    case deviceMemory(Int)
 }
 
 /// The latency one hop adds.

@@ -58,12 +58,13 @@ public struct TransferPlanner: Sendable {
 
     /// Resources, latency and hops from `node` up to its root complex (excluded).
     private func up(_ node: Int, stopBefore stop: Int? = nil) -> (
-        route: [Int], latency: Picoseconds, hops: [String], parts: [HopLatency]
+        route: [Int], latency: Picoseconds, hops: [String], parts: [HopLatency], elements: [PathElement]
     ) {
         var route: [Int] = []
         var latency = Picoseconds.zero
         var hops: [String] = []
         var parts: [HopLatency] = []
+        var elements: [PathElement] = []
         for index in topology.upstreamChain(of: node) {
             if index == stop { break }
             let spec = topology.nodes[index]
@@ -72,20 +73,22 @@ public struct TransferPlanner: Sendable {
                 route.append(link)
                 latency = latency + parameters.pcieLinkLatency
                 parts.append(HopLatency(hop: "\(spec.id) link (up)", latency: parameters.pcieLinkLatency))
+                elements.append(.link(node: index, upward: true))
             }
             if spec.kind == .switchDownstreamPort, let sw = spec.switchIndex {
                 if let fabric = resources.switchFabric[sw] { route.append(fabric) }
+                elements.append(.switchCrossing(sw))
                 latency = latency + topology.switches[sw].latency
                 parts.append(
                     HopLatency(hop: "\(topology.switches[sw].id) port to port", latency: topology.switches[sw].latency))
             }
         }
-        return (route, latency, hops, parts)
+        return (route, latency, hops, parts, elements)
     }
 
     /// Resources, latency and hops from below `stop` (or the root complex) down to `node`.
     private func down(_ node: Int, stopBefore stop: Int? = nil, skipSwitch: Int? = nil) -> (
-        route: [Int], latency: Picoseconds, hops: [String], parts: [HopLatency]
+        route: [Int], latency: Picoseconds, hops: [String], parts: [HopLatency], elements: [PathElement]
     ) {
         var chain: [Int] = []
         for index in topology.upstreamChain(of: node) {
@@ -95,10 +98,12 @@ public struct TransferPlanner: Sendable {
         var route: [Int] = []
         var latency = Picoseconds.zero
         var parts: [HopLatency] = []
+        var elements: [PathElement] = []
         for index in chain.reversed() {
             let spec = topology.nodes[index]
             if spec.kind == .switchDownstreamPort, let sw = spec.switchIndex, sw != skipSwitch {
                 if let fabric = resources.switchFabric[sw] { route.append(fabric) }
+                elements.append(.switchCrossing(sw))
                 latency = latency + topology.switches[sw].latency
                 parts.append(
                     HopLatency(hop: "\(topology.switches[sw].id) port to port", latency: topology.switches[sw].latency))
@@ -107,9 +112,10 @@ public struct TransferPlanner: Sendable {
                 route.append(link)
                 latency = latency + parameters.pcieLinkLatency
                 parts.append(HopLatency(hop: "\(spec.id) link (down)", latency: parameters.pcieLinkLatency))
+                elements.append(.link(node: index, upward: false))
             }
         }
-        return (route, latency, chain.reversed().map { topology.nodes[$0].id }, parts)
+        return (route, latency, chain.reversed().map { topology.nodes[$0].id }, parts, elements)
     }
 
     /// Socket links from one socket to another (direct only; p2psim's bundled machines have at
@@ -130,7 +136,7 @@ public struct TransferPlanner: Sendable {
 
     /// Device to host memory on `socket`.
     private func deviceToHostLeg(_ source: Int, socket: Int) -> TransferLeg {
-        let (upRoute, upLatency, _, upParts) = up(source)
+        let (upRoute, upLatency, _, upParts, upElements) = up(source)
         let complex = topology.nodes[source].rootComplex
         let hop = socketHop(from: self.socket(of: source), to: socket)
         var route =
@@ -144,12 +150,16 @@ public struct TransferPlanner: Sendable {
             upParts + [HopLatency(hop: topology.rootComplexes[complex].id, latency: rootComplexLatency(complex))]
             + (hop.latency == .zero ? [] : [HopLatency(hop: hop.hops.joined(separator: "->"), latency: hop.latency)])
             + [HopLatency(hop: topology.sockets[socket].id + ".memory", latency: memoryLatency)]
+        leg.elements =
+            upElements + [.rootComplex(complex)]
+            + (self.socket(of: source) == socket ? [] : [.socketLink(from: self.socket(of: source), to: socket)])
+            + [.hostMemory(socket)]
         return leg
     }
 
     /// Host memory on `socket` to a device.
     private func hostToDeviceLeg(_ destination: Int, socket: Int, dmaOf initiator: Int) -> TransferLeg {
-        let (downRoute, downLatency, _, downParts) = down(destination)
+        let (downRoute, downLatency, _, downParts, downElements) = down(destination)
         let complex = topology.nodes[destination].rootComplex
         let hop = socketHop(from: socket, to: self.socket(of: destination))
         var route =
@@ -163,6 +173,13 @@ public struct TransferPlanner: Sendable {
             [HopLatency(hop: topology.sockets[socket].id + ".memory", latency: memoryLatency)]
             + (hop.latency == .zero ? [] : [HopLatency(hop: hop.hops.joined(separator: "->"), latency: hop.latency)])
             + [HopLatency(hop: topology.rootComplexes[complex].id, latency: rootComplexLatency(complex))] + downParts
+        // The destination's DMA engine reads host memory: elements run from the memory down.
+        leg.elements =
+            [.hostMemory(socket)]
+            + (self.socket(of: destination) == socket
+                ? [] : [.socketLink(from: socket, to: self.socket(of: destination))])
+            + [.rootComplex(complex)] + downElements
+        leg.isRead = true
         return leg
     }
 
@@ -188,6 +205,7 @@ public struct TransferPlanner: Sendable {
         // The second leg starts when the first chunk has landed in the staging buffer and its
         // completion has been synchronised.
         second.latency = second.latency + first.latency + parameters.bounceChunkSynchronisation
+        second.startDelay = first.latency + parameters.bounceChunkSynchronisation
         second.waitsForFirstChunk = (parameters.bounceChunkSize.bytes, max(capacity(of: first), 1))
         return TransferPlan(
             mechanism: .bounce, legs: [first, second],
@@ -301,6 +319,7 @@ public struct TransferPlanner: Sendable {
             var route = dma + memories
             var latency = Picoseconds.zero
             var breakdown: [HopLatency] = []
+            var elements: [PathElement] = []
             if throughHost {
                 let upPart = up(a)
                 let downPart = down(b)
@@ -320,6 +339,12 @@ public struct TransferPlanner: Sendable {
                         HopLatency(hop: topology.rootComplexes[complexB].id, latency: parameters.rootComplexLatency))
                 }
                 breakdown += downPart.parts
+                elements = upPart.elements + [.rootComplex(complexA)]
+                if socket(of: a) != socket(of: b) {
+                    elements.append(.socketLink(from: socket(of: a), to: socket(of: b)))
+                }
+                if complexA != complexB { elements.append(.rootComplex(complexB)) }
+                elements += downPart.elements
             } else {
                 let chainB = Set(topology.upstreamChain(of: b))
                 let common = topology.upstreamChain(of: a).first { chainB.contains($0) }
@@ -331,6 +356,7 @@ public struct TransferPlanner: Sendable {
                 route += upPart.route + downPart.route
                 latency = upPart.latency + downPart.latency
                 breakdown = upPart.parts + downPart.parts
+                elements = upPart.elements + downPart.elements
             }
             var readCap: Double?
             if direction == .pull {
@@ -356,7 +382,9 @@ public struct TransferPlanner: Sendable {
                 legs: [
                     TransferLeg(
                         route: route, latency: latency, rateCap: readCap, name: "PCIe peer-to-peer",
-                        latencyBreakdown: direction == .pull ? (breakdown + breakdown.reversed()) : breakdown)
+                        latencyBreakdown: direction == .pull ? (breakdown + breakdown.reversed()) : breakdown,
+                        elements: direction == .pull ? [.deviceMemory(a)] + elements : elements + [.deviceMemory(b)],
+                        isRead: direction == .pull)
                 ],
                 hops: topology.pcieRoute(from: a, to: b, throughHostBridge: throughHost),
                 mapType: decision.mapType.kernelName, notes: notes + ["Linux: \(decision.reason)"])

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import PacketModel
 import Units
 
 /// A Chrome trace-event JSON file (the format Perfetto and chrome://tracing load): transfers as
@@ -70,6 +71,22 @@ public struct ChromeTrace: Sendable {
         }
     }
 
+    /// Adds the transfers of a packet-model run, and each stage's busy fraction as a counter
+    /// over the run (the packet model reports totals, not a timeline).
+    public mutating func add(packetRun run: PacketEngine.Run, process: Int, name: String) {
+        let flowLike = FlowRun(outcomes: run.outcomes, usage: [], loads: [], events: Int(run.result.eventCount))
+        add(run: flowLike, resources: MachineResources.empty, process: process, name: name)
+        let end = run.outcomes.map(\.finish).max() ?? .zero
+        for stage in run.result.stages where stage.tlpCount > 0 {
+            for (time, value) in [(Picoseconds.zero, stage.busyFraction), (end, 0.0)] {
+                events.append([
+                    "name": .string(stage.id.name), "ph": .string("C"), "pid": .integer(process), "tid": .integer(2),
+                    "ts": Self.microseconds(time), "args": .object(["utilisation": .number(value)]),
+                ])
+            }
+        }
+    }
+
     /// The trace as JSON: `{"traceEvents": [...], "displayTimeUnit": "ns"}`, events in time order.
     public func json() throws -> String {
         struct Document: Encodable {
@@ -90,6 +107,52 @@ public struct ChromeTrace: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(Document(traceEvents: sorted)), as: UTF8.self) + "\n"
+    }
+}
+
+/// Per-stage statistics of a packet-model run, for `--stats`.
+public struct PacketStatistics: Encodable, Sendable {
+    /// One stage's figures.
+    public struct Stage: Encodable, Sendable {
+        /// The stage (a link direction is `<node>.link.up` or `.down`).
+        public var name: String
+        /// TLPs and their bytes.
+        public var tlps: Int, tlpBytes: UInt64, payloadBytes: UInt64
+        /// DLLPs (Ack and UpdateFC) sent on this stage.
+        public var dllps: Int
+        /// Seconds busy, and the fraction of the run.
+        public var busySeconds: Double, busyFraction: Double
+        /// The most TLPs queued at once.
+        public var peakQueueDepth: Int
+        /// Seconds TLPs waited for flow-control credits here.
+        public var flowControlStallSeconds: Double
+    }
+
+    /// The model that produced the figures.
+    public var fidelity = "packet"
+    /// Every stage that carried traffic.
+    public var stages: [Stage]
+    /// Kernel events.
+    public var events: UInt64
+    /// Not modelled in this fidelity.
+    public var notModelled = ["iotlbHits", "iotlbMisses"]
+
+    /// The statistics of `run`.
+    public init(run: PacketEngine.Run) {
+        stages = run.result.stages.filter { $0.tlpCount > 0 || $0.dllpsTransmitted > 0 }.map {
+            Stage(
+                name: $0.id.name, tlps: $0.tlpCount, tlpBytes: $0.tlpBytes, payloadBytes: $0.payloadBytes,
+                dllps: $0.dllpsTransmitted, busySeconds: $0.busyTime.seconds, busyFraction: $0.busyFraction,
+                peakQueueDepth: $0.peakQueueDepth, flowControlStallSeconds: $0.flowControlStallTime.seconds)
+        }
+        events = run.result.eventCount
+    }
+
+    /// JSON with sorted keys.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
     }
 }
 

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import PCIeProtocol
+import PacketModel
 import Topology
 import Units
 
@@ -24,8 +25,8 @@ public struct TransferReport: Encodable, Sendable {
         public var route: [String]
         /// One-way latency hop by hop, per leg.
         public var latency: [LegLatency]
-        /// TLPs by type on the source's PCIe link (empty for vendor links), from the packet
-        /// model's accounting of this transfer's pattern.
+        /// TLPs by type: in flow fidelity those of the source's PCIe link from the TLP
+        /// accounting of the transfer's pattern; in packet fidelity those the model sent.
         public var tlps: [String: Double]
         /// The limiting resource.
         public var bottleneck: String
@@ -75,12 +76,30 @@ public struct TransferReport: Encodable, Sendable {
         }
     }
 
+    /// Builds the report of a packet-model run: TLP counts are the ones the packet model sent.
+    public init(planner: TransferPlanner, packetRun run: PacketEngine.Run, direction: DMADirection) {
+        self.init(planner: planner, outcomes: run.outcomes, direction: direction, fidelity: "packet")
+        for index in transfers.indices {
+            let counts = run.tlps[index]
+            transfers[index].tlps = [
+                "MWr": Double(counts.memoryWrites), "MRd": Double(counts.memoryReads),
+                "CplD": Double(counts.completionsWithData), "Cpl": Double(counts.completionsWithoutData),
+                "DLLP": Double(counts.acks + counts.updateFCs),
+            ].filter { $0.value > 0 }
+            if let message = run.unsupported[index] { transfers[index].notes.append(message) }
+        }
+    }
+
     /// Builds the report of a flow-engine run.
     public init(planner: TransferPlanner, run: FlowRun, direction: DMADirection) {
+        self.init(planner: planner, outcomes: run.outcomes, direction: direction, fidelity: "flow")
+    }
+
+    private init(planner: TransferPlanner, outcomes: [TransferOutcome], direction: DMADirection, fidelity: String) {
         topology = planner.machine.topology.name
-        fidelity = "flow"
+        self.fidelity = fidelity
         let topology = planner.machine.topology
-        transfers = run.outcomes.map { outcome in
+        transfers = outcomes.map { outcome in
             let plan = outcome.transfer.plan
             var tlps: [String: Double] = [:]
             if plan.mechanism != .nvlink && plan.mechanism != .nvswitch && plan.mechanism != .xgmi

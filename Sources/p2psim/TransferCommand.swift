@@ -35,7 +35,7 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "A transfer running at the same time: SRC:DST or SRC:DST:SIZE. Repeatable.")
     var concurrent: [String] = []
 
-    @Option(help: "Simulation fidelity. 'flow' is the fluid model.")
+    @Option(help: "Simulation fidelity: 'flow' (the fluid model) or 'packet' (every TLP on every PCIe hop).")
     var fidelity: Fidelity = .flow
 
     @Option(help: "Output format: table, json or csv.")
@@ -74,19 +74,35 @@ struct TransferCommand: ParsableCommand {
             StandardError.write("error: \(error)")
             throw ExitCode(2)
         }
-        let run = FlowEngine(planner: planner).run(scheduled, recordingLoads: trace != nil)
-        let report = TransferReport(planner: planner, run: run, direction: direction)
+        let report: TransferReport
+        var traceDocument = ChromeTrace()
+        var statistics: String?
+        switch fidelity {
+        case .flow:
+            let run = FlowEngine(planner: planner).run(scheduled, recordingLoads: trace != nil)
+            report = TransferReport(planner: planner, run: run, direction: direction)
+            traceDocument.add(
+                run: run, resources: planner.resources, process: 1, name: "\(machine.topology.name) (flow)")
+            statistics = try RunStatistics(run: run).json()
+        case .packet:
+            let run: PacketEngine.Run
+            do {
+                run = try PacketEngine(planner: planner).run(scheduled)
+            } catch {
+                StandardError.write("error: \(error)")
+                throw ExitCode(2)
+            }
+            report = TransferReport(planner: planner, packetRun: run, direction: direction)
+            traceDocument.add(packetRun: run, process: 1, name: "\(machine.topology.name) (packet)")
+            statistics = try PacketStatistics(run: run).json()
+        }
         switch format {
         case .table: print(report.text(), terminator: "")
         case .json: print(try report.json(), terminator: "")
         case .csv: print(report.csv(), terminator: "")
         }
-        if let trace {
-            var document = ChromeTrace()
-            document.add(run: run, resources: planner.resources, process: 1, name: "\(machine.topology.name) (flow)")
-            try writeOutput(try document.json(), to: trace)
-        }
-        if let stats { try writeOutput(try RunStatistics(run: run).json(), to: stats) }
+        if let trace { try writeOutput(try traceDocument.json(), to: trace) }
+        if let stats, let statistics { try writeOutput(statistics, to: stats) }
     }
 }
 
@@ -115,6 +131,8 @@ extension TransferCommand {
 enum Fidelity: String, ExpressibleByArgument, CaseIterable {
     /// The flow-level (fluid) model.
     case flow
+    /// The packet model: every TLP on every PCIe hop, credits, tags.
+    case packet
 }
 
 /// Writes `text` to `path`; a path that cannot be written is bad input (exit 2).

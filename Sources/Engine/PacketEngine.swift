@@ -1,0 +1,256 @@
+import Fabric
+import PCIeProtocol
+import PacketModel
+import Topology
+import Units
+
+/// Runs transfers in the packet model: every TLP crosses every PCIe link direction, switch,
+/// root complex and memory of its path, with credit flow control and read tags.
+///
+/// It covers PCIe paths (peer-to-peer, bounces, host copies); NVLink, XGMI and local copies have
+/// no packet model, and a transfer that takes one is refused with a message naming the flow
+/// fidelity. The fabric is built from the same plans as the flow engine's, so the two fidelities
+/// differ only in how they compute, which is what cross-validation compares.
+public struct PacketEngine: Sendable {
+    /// The planner whose machine and plans are simulated.
+    public let planner: TransferPlanner
+    /// Software cost per copy.
+    public let launch: Picoseconds, completion: Picoseconds
+
+    /// Creates an engine for a planner's machine.
+    public init(planner: TransferPlanner) {
+        self.planner = planner
+        let software = planner.machine.topology.software
+        launch = software?.launch ?? planner.parameters.defaultLaunchOverhead
+        completion = software?.completion ?? planner.parameters.defaultCompletionOverhead
+    }
+
+    private var topology: Topology { planner.machine.topology }
+
+    /// The stage id of an element, crossed in its own direction (or flipped).
+    private func stageID(_ element: PathElement, p2pForwarding: Bool, flipped: Bool = false) -> StageID {
+        switch element {
+        case .link(let node, let upward):
+            return StageID("\(topology.nodes[node].id).link.\(upward != flipped ? "up" : "down")")
+        case .switchCrossing(let sw): return StageID("\(topology.switches[sw].id).fabric")
+        case .rootComplex(let complex):
+            return StageID("\(topology.rootComplexes[complex].id)\(p2pForwarding ? ".p2p" : ".memory-path")")
+        case .socketLink(let from, let to):
+            let (a, b) = flipped ? (to, from) : (from, to)
+            return StageID("\(topology.sockets[a].id)->\(topology.sockets[b].id).socket-link")
+        case .hostMemory(let socket): return StageID("\(topology.sockets[socket].id).memory")
+        case .deviceMemory(let node): return StageID("\(topology.nodes[node].id).memory")
+        }
+    }
+
+    /// Adds the stages of `element` to `fabric` once.
+    private func addStage(
+        _ element: PathElement, p2pForwarding: Bool, to fabric: inout PacketFabric, added: inout Set<StageID>
+    ) {
+        let id = stageID(element, p2pForwarding: p2pForwarding)
+        guard !added.contains(id) else { return }
+        switch element {
+        case .link(let node, _):
+            let up = StageID("\(topology.nodes[node].id).link.up")
+            let down = StageID("\(topology.nodes[node].id).link.down")
+            guard !added.contains(up) else { return }
+            let configuration =
+                planner.resources.linkConfiguration[node] ?? PCIeLinkConfiguration(generation: .gen3, width: .x16)
+            let credits = receiverCredits(configuration)
+            var endpointCredits = credits
+            endpointCredits.completionHeader = nil
+            endpointCredits.completionData = nil
+            fabric.addLink(
+                downstream: down, upstream: up, configuration: configuration,
+                latency: planner.parameters.pcieLinkLatency,
+                downstreamCredits: topology.nodes[node].kind == .endpoint ? endpointCredits : credits,
+                upstreamCredits: credits)
+            added.insert(up)
+            added.insert(down)
+            return
+        case .switchCrossing(let sw):
+            let spec = topology.switches[sw]
+            fabric.add(PacketStage(id: id, kind: .switchCrossing(latency: spec.latency, bandwidth: spec.bandwidth)))
+        case .rootComplex(let complex):
+            let spec = topology.rootComplexes[complex]
+            if p2pForwarding {
+                fabric.add(
+                    PacketStage(
+                        id: id,
+                        kind: .rootComplexForwarding(
+                            latency: spec.p2pLatency ?? planner.parameters.rootComplexLatency,
+                            bandwidth: spec.p2pBandwidth,
+                            forwardsReads: spec.p2p == .readwrite)))
+            } else {
+                let latency =
+                    spec.memoryLatency.map { $0 + planner.parameters.rootComplexLatency }
+                    ?? planner.parameters.rootComplexLatency
+                fabric.add(PacketStage(id: id, kind: .switchCrossing(latency: latency, bandwidth: nil)))
+            }
+        case .socketLink(let from, let to):
+            // Both directions at once: a read crosses the link one way and its completions the other.
+            let link = topology.socketLinks.first { ($0.a == from && $0.b == to) || ($0.a == to && $0.b == from) }
+            let bandwidth = link.map { DataRate(bytesPerSecond: Double($0.links) * $0.bandwidthPerLink.bytesPerSecond) }
+            for direction in [id, stageID(element, p2pForwarding: p2pForwarding, flipped: true)]
+            where !added.contains(direction) {
+                fabric.add(
+                    PacketStage(
+                        id: direction, kind: .switchCrossing(latency: link?.latency ?? .zero, bandwidth: bandwidth)))
+                added.insert(direction)
+            }
+            return
+        case .hostMemory(let socket):
+            let memory = topology.sockets[socket].memory
+            fabric.add(
+                PacketStage(id: id, kind: .memory(latency: memory?.latency ?? .zero, bandwidth: memory?.bandwidth)))
+        case .deviceMemory(let node):
+            let memory = topology.nodes[node].endpoint?.memory
+            fabric.add(
+                PacketStage(id: id, kind: .memory(latency: memory?.latency ?? .zero, bandwidth: memory?.bandwidth)))
+        }
+        added.insert(id)
+    }
+
+    /// Credits of a receiver sized to hold `receiverBufferCoverage` of a stream at the link's
+    /// rate, never below the P-Tile defaults (`FlowControlCredits.standard`). A data credit is 16
+    /// bytes and a header credit one TLP (PCIe Base Specification 2.6.1).
+    func receiverCredits(_ configuration: PCIeLinkConfiguration) -> FlowControlCredits {
+        let bytes = configuration.tlpBytesPerSecond * planner.parameters.receiverBufferCoverage.seconds
+        let dataCredits = Int((bytes / 16).rounded(.up))
+        let headerCredits = Int((bytes / Double(configuration.maxPayloadSize.rawValue)).rounded(.up))
+        let standard = FlowControlCredits.standard
+        return FlowControlCredits(
+            postedHeader: max(standard.postedHeader ?? 0, headerCredits),
+            postedData: max(standard.postedData ?? 0, dataCredits),
+            nonPostedHeader: max(standard.nonPostedHeader ?? 0, headerCredits),
+            nonPostedData: max(standard.nonPostedData ?? 0, headerCredits),
+            completionHeader: max(standard.completionHeader ?? 0, headerCredits),
+            completionData: max(standard.completionData ?? 0, dataCredits))
+    }
+
+    /// The requester parameters of a device.
+    private func requester(_ node: Int?, rateCap: Double?) -> RequesterParameters {
+        let details = node.flatMap { topology.nodes[$0].endpoint }
+        var dmaRate = rateCap
+        if let dma = details?.dma {
+            let engines = Double(dma.engines) * dma.rate.bytesPerSecond
+            dmaRate = min(dmaRate ?? engines, engines)
+        }
+        return RequesterParameters(
+            maxPayloadSize: TransactionSizeLimit(rawValue: Int(details?.maxPayload.bytes ?? 256)) ?? .bytes256,
+            maxReadRequestSize: TransactionSizeLimit(rawValue: Int(details?.maxReadRequest.bytes ?? 512)) ?? .bytes512,
+            outstandingReadTags: details?.tags ?? EndpointDefaults.tags,
+            readCompletionBoundary: ReadCompletionBoundary(rawValue: Int(details?.readCompletionBoundary.bytes ?? 64))
+                ?? .bytes64,
+            dmaRate: dmaRate.map { DataRate(bytesPerSecond: $0) })
+    }
+
+    /// The device at the requesting end of a leg.
+    private func requesterNode(_ leg: TransferLeg) -> Int? {
+        let links = leg.elements.compactMap { element -> Int? in
+            if case .link(let node, _) = element, topology.nodes[node].kind == .endpoint { return node }
+            return nil
+        }
+        return leg.isRead ? links.last : links.first
+    }
+
+    /// What a packet run produced.
+    public struct Run: Sendable {
+        /// Each transfer's outcome, in order.
+        public var outcomes: [TransferOutcome]
+        /// The packet model's full result: TLP counts, per-stage statistics.
+        public var result: PacketResult
+        /// TLP counts per transfer (summed over its legs).
+        public var tlps: [TLPCounts]
+        /// Transfers that ended with an Unsupported Request, by index, with a message.
+        public var unsupported: [Int: String]
+    }
+
+    /// Runs `transfers` concurrently in the packet model.
+    ///
+    /// - Throws: `TransferPlanningError` for a transfer over a vendor link or a local copy.
+    public func run(_ transfers: [ScheduledTransfer]) throws(TransferPlanningError) -> Run {
+        var fabric = PacketFabric()
+        var added = Set<StageID>()
+        var packetTransfers: [PacketTransfer] = []
+        var owners: [Int] = []
+        for (index, transfer) in transfers.enumerated() {
+            let p2p = transfer.plan.mechanism == .pcieP2PHostBridge || transfer.plan.mechanism == .pcieP2PBusAddress
+            for (legIndex, leg) in transfer.plan.legs.enumerated() {
+                guard !leg.elements.isEmpty else {
+                    throw TransferPlanningError(
+                        description:
+                            "\(transfer.label) goes by \(transfer.plan.mechanism.rawValue), which the packet model does not cover (it models PCIe): use --fidelity flow"
+                    )
+                }
+                for element in leg.elements { addStage(element, p2pForwarding: p2p, to: &fabric, added: &added) }
+                var start = transfer.start + launch + leg.startDelay
+                if let wait = leg.waitsForFirstChunk {
+                    let firstChunk = Double(min(wait.chunk, transfer.bytes))
+                    start = start + Picoseconds(UInt64((firstChunk / wait.rate * 1e12).rounded()))
+                }
+                let tag = "\(transfer.label)#\(index).\(legIndex)"
+                if leg.isRead, let memory = leg.elements.first {
+                    let path = Array(leg.elements.dropFirst())
+                    packetTransfers.append(
+                        PacketTransfer(
+                            kind: .read, bytes: transfer.bytes, startAddress: 1 << 40, start: start,
+                            requester: requester(requesterNode(leg), rateCap: leg.rateCap),
+                            requestRoute: path.reversed().map { stageID($0, p2pForwarding: p2p, flipped: true) }
+                                + [stageID(memory, p2pForwarding: p2p)],
+                            completionRoute: path.map { stageID($0, p2pForwarding: p2p) }, tag: tag))
+                } else {
+                    packetTransfers.append(
+                        PacketTransfer(
+                            kind: .write, bytes: transfer.bytes, startAddress: 1 << 40, start: start,
+                            requester: requester(requesterNode(leg), rateCap: leg.rateCap),
+                            requestRoute: leg.elements.map { stageID($0, p2pForwarding: p2p) }, tag: tag))
+                }
+                owners.append(index)
+            }
+        }
+        let result: PacketResult
+        do {
+            result = try PacketSimulation.run(fabric: fabric, transfers: packetTransfers)
+        } catch {
+            throw TransferPlanningError(description: "packet model: \(error.message)")
+        }
+        var finishes = [Picoseconds](repeating: .zero, count: transfers.count)
+        var tlps = [TLPCounts](repeating: TLPCounts(), count: transfers.count)
+        var bottlenecks = [String](repeating: "none", count: transfers.count)
+        var reasons = [String](repeating: "", count: transfers.count)
+        var longest = [Picoseconds](repeating: .zero, count: transfers.count)
+        var unsupported: [Int: String] = [:]
+        for (legResult, owner) in zip(result.transfers, owners) {
+            finishes[owner] = max(finishes[owner], legResult.finish)
+            tlps[owner].memoryWrites += legResult.tlps.memoryWrites
+            tlps[owner].memoryReads += legResult.tlps.memoryReads
+            tlps[owner].completionsWithData += legResult.tlps.completionsWithData
+            tlps[owner].completionsWithoutData += legResult.tlps.completionsWithoutData
+            tlps[owner].acks += legResult.tlps.acks
+            tlps[owner].updateFCs += legResult.tlps.updateFCs
+            if legResult.duration >= longest[owner] {
+                longest[owner] = legResult.duration
+                switch legResult.bottleneck.cause {
+                case .stage(let stage): bottlenecks[owner] = stage.name
+                case .tags: bottlenecks[owner] = "read tags"
+                case .dmaEngine: bottlenecks[owner] = "DMA engine"
+                }
+                reasons[owner] = legResult.bottleneck.reason
+            }
+            if legResult.status == .unsupportedRequest {
+                unsupported[owner] =
+                    "\(legResult.tag): Unsupported Request (\(legResult.unsupportedRequests) completions with all-ones data)"
+            }
+        }
+        let outcomes = transfers.enumerated().map { index, transfer in
+            let finish = finishes[index] + completion
+            let duration = finish - transfer.start
+            return TransferOutcome(
+                transfer: transfer, duration: duration, finish: finish,
+                bandwidth: duration.seconds > 0 ? Double(transfer.bytes) / duration.seconds : 0,
+                bottleneck: bottlenecks[index], bottleneckReason: reasons[index])
+        }
+        return Run(outcomes: outcomes, result: result, tlps: tlps, unsupported: unsupported)
+    }
+}
