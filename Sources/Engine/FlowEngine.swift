@@ -48,6 +48,14 @@ public struct ResourceUsage: Sendable, Hashable {
     public var bytes: Double
     /// Seconds it was saturated or carrying traffic.
     public var busySeconds: Double
+
+    /// Creates a usage record.
+    public init(name: String, capacity: Double, bytes: Double, busySeconds: Double) {
+        self.name = name
+        self.capacity = capacity
+        self.bytes = bytes
+        self.busySeconds = busySeconds
+    }
 }
 
 /// A change of the load a resource carries, for traces.

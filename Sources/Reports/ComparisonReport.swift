@@ -44,14 +44,14 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
     /// Bounce time over P2P time (how much faster P2P is), when P2P is permitted.
     public var speedup: Double?
 
-    /// Simulates both ways with the flow engine.
+    /// Simulates both ways in `fidelity`.
     public static func make(
         planner: TransferPlanner, from source: String, to destination: String, bytes: UInt64, direction: DMADirection,
-        stagingSocket: Int?
+        stagingSocket: Int?, fidelity: Fidelity = .flow
     ) throws(TransferPlanningError) -> ComparisonReport {
         try makeWithRuns(
             planner: planner, from: source, to: destination, bytes: bytes, direction: direction,
-            stagingSocket: stagingSocket
+            stagingSocket: stagingSocket, fidelity: fidelity
         ).report
     }
 
@@ -59,43 +59,62 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
     /// bounce), with resource loads recorded, for traces and statistics.
     public static func makeWithRuns(
         planner: TransferPlanner, from source: String, to destination: String, bytes: UInt64, direction: DMADirection,
-        stagingSocket: Int?
+        stagingSocket: Int?, fidelity: Fidelity = .flow
     ) throws(TransferPlanningError) -> (report: ComparisonReport, runs: [(name: String, run: FlowRun)]) {
         var runs: [(name: String, run: FlowRun)] = []
         let a = try planner.end(named: source)
         let b = try planner.end(named: destination)
         let engine = FlowEngine(planner: planner)
-        func summarize(_ plan: TransferPlan, name: String) -> PathSummary {
-            let run = engine.run(
-                [ScheduledTransfer(label: "\(source)->\(destination)", plan: plan, bytes: bytes)], recordingLoads: true)
+        func summarize(_ plan: TransferPlan, name: String) throws(TransferPlanningError) -> PathSummary {
+            let transfer = ScheduledTransfer(label: "\(source)->\(destination)", plan: plan, bytes: bytes)
+            let probeTransfer = ScheduledTransfer(
+                label: "probe", plan: plan, bytes: planner.parameters.latencyProbeSize.bytes)
+            let run: FlowRun
+            let probe: TransferOutcome
+            switch fidelity {
+            case .flow:
+                run = engine.run([transfer], recordingLoads: true)
+                probe = engine.run([probeTransfer]).outcomes[0]
+            case .packet:
+                let packet = try PacketEngine(planner: planner).run([transfer])
+                let usage = packet.result.stages.map {
+                    ResourceUsage(
+                        name: $0.id.name, capacity: 0, bytes: Double($0.payloadBytes), busySeconds: $0.busyTime.seconds)
+                }
+                run = FlowRun(outcomes: packet.outcomes, usage: usage, loads: [], events: Int(packet.result.eventCount))
+                probe = try PacketEngine(planner: planner).run([probeTransfer]).outcomes[0]
+            }
             runs.append((name, run))
-            let probe = engine.run([
-                ScheduledTransfer(label: "probe", plan: plan, bytes: planner.parameters.latencyProbeSize.bytes)
-            ])
             let outcome = run.outcomes[0]
             var bytesPerResource: [String: Double] = [:]
             for usage in run.usage where usage.bytes > 0 { bytesPerResource[usage.name] = usage.bytes }
             return PathSummary(
                 mechanism: plan.mechanism.rawValue, seconds: outcome.duration.seconds,
-                bandwidthGBps: outcome.bandwidth / 1e9, latencyMicroseconds: probe.outcomes[0].duration.seconds * 1e6,
+                bandwidthGBps: outcome.bandwidth / 1e9, latencyMicroseconds: probe.duration.seconds * 1e6,
                 path: plan.hops, bottleneck: outcome.bottleneck, bottleneckReason: outcome.bottleneckReason,
                 bytesPerResource: bytesPerResource, notes: plan.notes)
         }
         var p2p: PathSummary?
         var refusal: String?
         do {
-            p2p = summarize(try planner.plan(from: a, to: b, choice: .p2p, direction: direction), name: "P2P via BAR")
+            let plan = try planner.plan(from: a, to: b, choice: .p2p, direction: direction)
+            do {
+                p2p = try summarize(plan, name: "P2P via BAR")
+            } catch {
+                refusal = error.description
+            }
         } catch {
             refusal = error.description
         }
         guard case .device(let sourceNode) = a, case .device(let destinationNode) = b else {
             throw TransferPlanningError(description: "compare takes two devices")
         }
-        let bounce = summarize(
+        let bounce = try summarize(
             planner.bouncePlan(from: sourceNode, to: destinationNode, stagingSocket: stagingSocket),
             name: "bounce through system memory")
         let report = ComparisonReport(
-            topology: planner.machine.topology.name, from: source, to: destination, sizeBytes: bytes, fidelity: "flow",
+            topology: planner.machine.topology.name, from: source, to: destination, sizeBytes: bytes,
+            fidelity: fidelity.rawValue,
             p2p: p2p, p2pRefusal: refusal, bounce: bounce, speedup: p2p.map { bounce.seconds / $0.seconds })
         return (report, runs)
     }

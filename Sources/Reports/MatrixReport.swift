@@ -46,7 +46,8 @@ public struct MatrixReport: Codable, Sendable, Equatable {
 
     /// Fills the matrices with the flow engine.
     public static func make(
-        planner: TransferPlanner, devices ids: [String], shardIndex: Int = 0, shardCount: Int = 1
+        planner: TransferPlanner, devices ids: [String], shardIndex: Int = 0, shardCount: Int = 1,
+        fidelity: Fidelity = .flow
     ) throws(TransferPlanningError) -> MatrixReport {
         let topology = planner.machine.topology
         var nodes: [Int] = []
@@ -56,7 +57,12 @@ public struct MatrixReport: Codable, Sendable, Equatable {
             }
             nodes.append(node)
         }
-        let engine = FlowEngine(planner: planner)
+        // A copy within one device's memory is not a PCIe transfer: the flow model gives it in
+        // either fidelity.
+        func run(_ transfers: [ScheduledTransfer]) throws(TransferPlanningError) -> [TransferOutcome] {
+            let local = transfers.allSatisfy { $0.plan.mechanism == .local }
+            return try planner.simulate(transfers, fidelity: local ? .flow : fidelity)
+        }
         let size = planner.parameters.matrixTransferSize.bytes
         let probe = planner.parameters.latencyProbeSize.bytes
         let n = nodes.count
@@ -78,23 +84,27 @@ public struct MatrixReport: Codable, Sendable, Equatable {
                 let disabled = i == j ? enabled : planner.bouncePlan(from: a, to: b)
                 let reverseDisabled = i == j ? reverseEnabled : planner.bouncePlan(from: b, to: a)
                 connectivity[i][j] = i == j || enabled.mechanism.isPeerToPeer ? 1 : 0
-                uniOn[i][j] = gbps(engine.run([ScheduledTransfer(label: "", plan: enabled, bytes: size)]).outcomes[0])
-                uniOff[i][j] = gbps(engine.run([ScheduledTransfer(label: "", plan: disabled, bytes: size)]).outcomes[0])
-                let both = engine.run([
-                    ScheduledTransfer(label: "", plan: enabled, bytes: size),
-                    ScheduledTransfer(label: "", plan: reverseEnabled, bytes: size),
-                ]).outcomes
+                uniOn[i][j] = gbps(
+                    try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: enabled, bytes: size)])[0])
+                uniOff[i][j] = gbps(
+                    try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: disabled, bytes: size)])[0])
+                let both = try run([
+                    ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: enabled, bytes: size),
+                    ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: reverseEnabled, bytes: size),
+                ])
                 biOn[i][j] = i == j ? uniOn[i][j] : both.map(gbps).reduce(0, +)
-                let bothOff = engine.run([
-                    ScheduledTransfer(label: "", plan: disabled, bytes: size),
-                    ScheduledTransfer(label: "", plan: reverseDisabled, bytes: size),
-                ]).outcomes
+                let bothOff = try run([
+                    ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: disabled, bytes: size),
+                    ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: reverseDisabled, bytes: size),
+                ])
                 biOff[i][j] = i == j ? uniOff[i][j] : bothOff.map(gbps).reduce(0, +)
                 latencyOn[i][j] =
-                    engine.run([ScheduledTransfer(label: "", plan: enabled, bytes: probe)]).outcomes[0].duration.seconds
+                    try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: enabled, bytes: probe)])[0].duration
+                    .seconds
                     * 1e6
                 latencyOff[i][j] =
-                    engine.run([ScheduledTransfer(label: "", plan: disabled, bytes: probe)]).outcomes[0].duration
+                    try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: disabled, bytes: probe)])[0]
+                    .duration
                     .seconds * 1e6
             }
         }
@@ -105,11 +115,11 @@ public struct MatrixReport: Codable, Sendable, Equatable {
             let socket = topology.rootComplexes[topology.nodes[node].rootComplex].socket
             let h2d = try planner.plan(from: .host(socket), to: .device(node))
             let d2h = try planner.plan(from: .device(node), to: .host(socket))
-            hostToDevice[i] = gbps(engine.run([ScheduledTransfer(label: "", plan: h2d, bytes: size)]).outcomes[0])
-            deviceToHost[i] = gbps(engine.run([ScheduledTransfer(label: "", plan: d2h, bytes: size)]).outcomes[0])
+            hostToDevice[i] = gbps(try run([ScheduledTransfer(label: "host->\(ids[i])", plan: h2d, bytes: size)])[0])
+            deviceToHost[i] = gbps(try run([ScheduledTransfer(label: "\(ids[i])->host", plan: d2h, bytes: size)])[0])
         }
         return MatrixReport(
-            topology: topology.name, fidelity: "flow", rowsComputed: rows, devices: ids, sizeBytes: size,
+            topology: topology.name, fidelity: fidelity.rawValue, rowsComputed: rows, devices: ids, sizeBytes: size,
             connectivity: connectivity,
             unidirectional: Bandwidths(p2pEnabled: uniOn, p2pDisabled: uniOff),
             bidirectional: Bandwidths(p2pEnabled: biOn, p2pDisabled: biOff),

@@ -37,7 +37,7 @@ public struct SweepReport: Codable, Sendable, Equatable {
     /// Simulates the sizes whose index `i` satisfies `i % shardCount == shardIndex`.
     public static func make(
         planner: TransferPlanner, from source: String, to destination: String, sizes: [UInt64] = standardSizes,
-        shardIndex: Int = 0, shardCount: Int = 1
+        shardIndex: Int = 0, shardCount: Int = 1, fidelity: Fidelity = .flow
     ) throws(TransferPlanningError) -> SweepReport {
         let a = try planner.end(named: source)
         let b = try planner.end(named: destination)
@@ -46,18 +46,22 @@ public struct SweepReport: Codable, Sendable, Equatable {
         }
         let p2pPlan = try? planner.plan(from: a, to: b, choice: .p2p)
         let bouncePlan = planner.bouncePlan(from: sourceNode, to: destinationNode)
-        let engine = FlowEngine(planner: planner)
         var points: [Point] = []
         for (index, size) in sizes.enumerated() where index % shardCount == shardIndex {
-            let bounce = engine.run([ScheduledTransfer(label: "bounce", plan: bouncePlan, bytes: size)]).outcomes[0]
-            let p2p = p2pPlan.map { engine.run([ScheduledTransfer(label: "p2p", plan: $0, bytes: size)]).outcomes[0] }
+            let bounce = try planner.simulate(
+                [ScheduledTransfer(label: "bounce", plan: bouncePlan, bytes: size)], fidelity: fidelity)[0]
+            var p2p: TransferOutcome?
+            if let p2pPlan {
+                p2p = try planner.simulate(
+                    [ScheduledTransfer(label: "p2p", plan: p2pPlan, bytes: size)], fidelity: fidelity)[0]
+            }
             points.append(
                 Point(
                     sizeBytes: size, p2pSeconds: p2p?.duration.seconds, p2pGBps: p2p.map { $0.bandwidth / 1e9 },
                     bounceSeconds: bounce.duration.seconds, bounceGBps: bounce.bandwidth / 1e9))
         }
         return SweepReport(
-            topology: planner.machine.topology.name, from: source, to: destination, fidelity: "flow",
+            topology: planner.machine.topology.name, from: source, to: destination, fidelity: fidelity.rawValue,
             p2pMechanism: p2pPlan?.mechanism.rawValue, points: points)
     }
 

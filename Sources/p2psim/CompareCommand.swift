@@ -38,7 +38,9 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
-    @Option(help: "Simulation fidelity. 'flow' is the fluid model.")
+    @Option(
+        help:
+            "Simulation fidelity: 'flow' (the fluid model) or 'packet' (every TLP on every PCIe hop; PCIe paths only).")
     var fidelity: Fidelity = .flow
 
     @Option(help: "Write a Chrome trace-event JSON file (Perfetto, chrome://tracing): one process per path.")
@@ -62,7 +64,7 @@ struct CompareCommand: ParsableCommand {
         do {
             made = try ComparisonReport.makeWithRuns(
                 planner: planner, from: from, to: to, bytes: size.bytes, direction: pull ? .pull : .push,
-                stagingSocket: staging)
+                stagingSocket: staging, fidelity: fidelity)
         } catch {
             StandardError.write("error: \(error)")
             throw ExitCode(2)

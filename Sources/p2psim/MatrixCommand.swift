@@ -20,7 +20,7 @@ struct MatrixCommand: ParsableCommand {
     @Option(help: "Compute only part K of N (1-based) of the source rows, for job arrays; join with `p2psim merge`.")
     var shard: Shard = Shard(index: 0, count: 1)
 
-    @Option(help: "Simulation fidelity. 'flow' is the fluid model (the default for matrices).")
+    @Option(help: "Simulation fidelity: 'flow' (the default for matrices) or 'packet' (PCIe paths only).")
     var fidelity: Fidelity = .flow
 
     enum MatrixFormat: String, ExpressibleByArgument, CaseIterable {
@@ -42,7 +42,7 @@ struct MatrixCommand: ParsableCommand {
         do {
             let report = try MatrixReport.make(
                 planner: TransferPlanner(machine: machine), devices: ids, shardIndex: shard.index,
-                shardCount: shard.count)
+                shardCount: shard.count, fidelity: fidelity)
             switch format {
             case .table: print(report.text(), terminator: "")
             case .json: print(try report.json(), terminator: "")

@@ -51,7 +51,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Compute only part K of N (1-based), for job arrays.")
     var shard: Shard = Shard(index: 0, count: 1)
 
-    @Option(help: "Simulation fidelity. 'flow' is the fluid model (the default for sweeps).")
+    @Option(help: "Simulation fidelity: 'flow' (the default for sweeps) or 'packet' (PCIe paths only).")
     var fidelity: Fidelity = .flow
 
     enum SweepFormat: String, ExpressibleByArgument, CaseIterable {
@@ -64,7 +64,7 @@ struct SweepCommand: ParsableCommand {
         do {
             report = try SweepReport.make(
                 planner: TransferPlanner(machine: machine), from: from, to: to, shardIndex: shard.index,
-                shardCount: shard.count)
+                shardCount: shard.count, fidelity: fidelity)
         } catch {
             StandardError.write("error: \(error)")
             throw ExitCode(2)

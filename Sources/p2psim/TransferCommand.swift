@@ -127,13 +127,7 @@ extension TransferCommand {
     }
 }
 
-/// The simulation fidelities.
-enum Fidelity: String, ExpressibleByArgument, CaseIterable {
-    /// The flow-level (fluid) model.
-    case flow
-    /// The packet model: every TLP on every PCIe hop, credits, tags.
-    case packet
-}
+extension Fidelity: ExpressibleByArgument {}
 
 /// Writes `text` to `path`; a path that cannot be written is bad input (exit 2).
 func writeOutput(_ text: String, to path: String) throws {
