@@ -33,6 +33,20 @@ let package = Package(
             path: "Benchmarks/PacketBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "ModelBenchmarks",
+            dependencies: [
+                .product(name: "P2PSim", package: "p2psim"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ModelBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Whole-process replay of the SimGrid flow-anchor cases (timed with /usr/bin/time).
+        .executableTarget(
+            name: "flow-anchor-replay",
+            dependencies: [.product(name: "P2PSim", package: "p2psim")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -216,9 +216,14 @@ public struct TransferPlanner: Sendable {
     }
 
     /// Plans a transfer of `source` to `destination` with `choice` and `direction`.
+    ///
+    /// `buffer`, when given, is where the data lies in the provider's device memory (offset and
+    /// size): PCIe peer-to-peer reaches only what the provider's BAR exposes, so a buffer beyond
+    /// the window bounces (or is refused when P2P is forced). `resizableBAR` sizes the BAR to
+    /// the largest size its Resizable BAR capability supports, as firmware with ReBAR enabled does.
     public func plan(
         from source: End, to destination: End, choice: PathChoice = .auto, direction: DMADirection = .push,
-        stagingSocket: Int? = nil
+        stagingSocket: Int? = nil, buffer: (offset: UInt64, size: UInt64)? = nil, resizableBAR: Bool = false
     ) throws(TransferPlanningError) -> TransferPlan {
         switch (source, destination) {
         case (.host(let socket), .device(let device)):
@@ -238,12 +243,22 @@ public struct TransferPlanner: Sendable {
         case (.host, .host):
             throw TransferPlanningError(description: "a host-to-host copy is not a device transfer")
         case (.device(let a), .device(let b)):
-            return try planDevices(a, b, choice: choice, direction: direction, stagingSocket: stagingSocket)
+            return try planDevices(
+                a, b, choice: choice, direction: direction, stagingSocket: stagingSocket, buffer: buffer,
+                resizableBAR: resizableBAR)
         }
     }
 
+    /// The size of the window the provider's BAR exposes, with Resizable BAR applied or not.
+    public func barWindow(of provider: Int, resizableBAR: Bool) -> ByteCount? {
+        guard let aperture = topology.memoryAperture(of: provider) else { return nil }
+        if resizableBAR, let largest = aperture.bar.resizableSizes.last, largest > aperture.bar.size { return largest }
+        return aperture.bar.size
+    }
+
     private func planDevices(
-        _ a: Int, _ b: Int, choice: PathChoice, direction: DMADirection, stagingSocket: Int?
+        _ a: Int, _ b: Int, choice: PathChoice, direction: DMADirection, stagingSocket: Int?,
+        buffer: (offset: UInt64, size: UInt64)?, resizableBAR: Bool
     ) throws(TransferPlanningError) -> TransferPlan {
         let initiator = direction == .push ? a : b
         let dma = resources.dmaEngines[initiator].map { [$0] } ?? []
@@ -296,6 +311,31 @@ public struct TransferPlanner: Sendable {
             return bouncePlan(from: a, to: b, stagingSocket: stagingSocket)
         }
         var notes: [String] = []
+        if let buffer, let memory = topology.nodes[provider].endpoint?.memory,
+            buffer.offset + buffer.size > memory.capacity.bytes
+        {
+            throw TransferPlanningError(
+                description:
+                    "the buffer [\(ByteCount(buffer.offset)), \(ByteCount(buffer.offset + buffer.size))) lies beyond \(topology.nodes[provider].id)'s \(memory.capacity) of memory"
+            )
+        }
+        // The BAR aperture: only the window the provider's BAR exposes is reachable.
+        if decision.mapType != .notSupported, let buffer,
+            let window = barWindow(of: provider, resizableBAR: resizableBAR),
+            buffer.offset + buffer.size > window.bytes
+        {
+            let aperture = topology.memoryAperture(of: provider)
+            var message =
+                "the buffer [\(ByteCount(buffer.offset)), \(ByteCount(buffer.offset + buffer.size))) of \(topology.nodes[provider].id)'s memory lies beyond its BAR\(aperture?.bar.index ?? 0) window of \(window): not reachable peer-to-peer unless the driver moves the window"
+            if !resizableBAR, let largest = aperture?.bar.resizableSizes.last, largest > window {
+                message += "; Resizable BAR (up to \(largest)) would expose it"
+            }
+            if choice == .p2p || choice == .pcie { throw TransferPlanningError(description: message) }
+            var plan = bouncePlan(from: a, to: b, stagingSocket: stagingSocket)
+            plan.mapType = decision.mapType.kernelName
+            plan.notes.insert(message + ", so the data bounces", at: 0)
+            return plan
+        }
         if decision.mapType != .notSupported {
             let throughHost = decision.mapType == .throughHostBridge
             let complexA = topology.nodes[a].rootComplex
@@ -372,7 +412,9 @@ public struct TransferPlanner: Sendable {
                     )
                 }
             }
-            if let aperture = topology.memoryAperture(of: provider), aperture.bar.size < aperture.memory.capacity {
+            if let aperture = topology.memoryAperture(of: provider), buffer == nil,
+                (barWindow(of: provider, resizableBAR: resizableBAR) ?? aperture.bar.size) < aperture.memory.capacity
+            {
                 notes.append(
                     "\(topology.nodes[provider].id)'s BAR\(aperture.bar.index) exposes \(aperture.bar.size) of \(aperture.memory.capacity): a buffer beyond the window is not reachable peer-to-peer (resizable BAR would fix it)"
                 )

@@ -47,11 +47,11 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
     /// Simulates both ways in `fidelity`.
     public static func make(
         planner: TransferPlanner, from source: String, to destination: String, bytes: UInt64, direction: DMADirection,
-        stagingSocket: Int?, fidelity: Fidelity = .flow
+        stagingSocket: Int?, fidelity: Fidelity = .flow, bufferOffset: UInt64? = nil, resizableBAR: Bool = false
     ) throws(TransferPlanningError) -> ComparisonReport {
         try makeWithRuns(
             planner: planner, from: source, to: destination, bytes: bytes, direction: direction,
-            stagingSocket: stagingSocket, fidelity: fidelity
+            stagingSocket: stagingSocket, fidelity: fidelity, bufferOffset: bufferOffset, resizableBAR: resizableBAR
         ).report
     }
 
@@ -59,7 +59,7 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
     /// bounce), with resource loads recorded, for traces and statistics.
     public static func makeWithRuns(
         planner: TransferPlanner, from source: String, to destination: String, bytes: UInt64, direction: DMADirection,
-        stagingSocket: Int?, fidelity: Fidelity = .flow
+        stagingSocket: Int?, fidelity: Fidelity = .flow, bufferOffset: UInt64? = nil, resizableBAR: Bool = false
     ) throws(TransferPlanningError) -> (report: ComparisonReport, runs: [(name: String, run: FlowRun)]) {
         var runs: [(name: String, run: FlowRun)] = []
         let a = try planner.end(named: source)
@@ -97,7 +97,9 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
         var p2p: PathSummary?
         var refusal: String?
         do {
-            let plan = try planner.plan(from: a, to: b, choice: .p2p, direction: direction)
+            let plan = try planner.plan(
+                from: a, to: b, choice: .p2p, direction: direction,
+                buffer: bufferOffset.map { (offset: $0, size: bytes) }, resizableBAR: resizableBAR)
             do {
                 p2p = try summarize(plan, name: "P2P via BAR")
             } catch {

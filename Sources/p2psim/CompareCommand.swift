@@ -32,6 +32,14 @@ struct CompareCommand: ParsableCommand {
     )
     var pull = false
 
+    @Option(
+        help: "Where the data lies in the provider's device memory; P2P reaches only what its BAR exposes.",
+        transform: parseSize)
+    var bufferOffset: ByteCount?
+
+    @Flag(help: "Size the provider's BAR to the largest size its Resizable BAR capability supports.")
+    var resizableBar = false
+
     @Option(help: "Socket whose memory holds the staging buffer (default: the source's).")
     var stagingSocket: String?
 
@@ -64,7 +72,8 @@ struct CompareCommand: ParsableCommand {
         do {
             made = try ComparisonReport.makeWithRuns(
                 planner: planner, from: from, to: to, bytes: size.bytes, direction: pull ? .pull : .push,
-                stagingSocket: staging, fidelity: fidelity)
+                stagingSocket: staging, fidelity: fidelity, bufferOffset: bufferOffset?.bytes,
+                resizableBAR: resizableBar)
         } catch {
             StandardError.write("error: \(error)")
             throw ExitCode(2)
