@@ -26,7 +26,7 @@ let package = Package(
         // The flow-level (fluid) model: max-min fair sharing with selective updates.
         .target(name: "FlowModel"),
         // The IOMMU: modes, I/O page tables, IOVA allocation, IOTLB, ATS, address kinds for P2P.
-        .target(name: "IOMMU", dependencies: ["Units"]),
+        .target(name: "IOMMU", dependencies: ["SimKernel", "Units"]),
         // The packet-level PCIe model: TLPs, credits, DLLPs, tags over a small fabric description.
         .target(name: "PacketModel", dependencies: ["SimKernel", "PCIeProtocol", "Units"]),
         // The Linux kernel's P2P DMA decision (drivers/pci/p2pdma.c) and amdgpu's dma-buf rule.
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Fabric", "Reports", "Topology", "Units"]),
         .testTarget(name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Units"]),
-        .testTarget(name: "IOMMUTests", dependencies: ["IOMMU", "Units"]),
+        .testTarget(name: "IOMMUTests", dependencies: ["IOMMU", "SimKernel", "Units"]),
         .testTarget(name: "ReportsTests", dependencies: ["Engine", "Fabric", "Reports", "Topology"]),
         // End to end: runs the built p2psim binary.
         .testTarget(name: "CommandLineTests", dependencies: ["p2psim"]),

@@ -1,3 +1,4 @@
+import SimKernel
 import Units
 
 /// pcie-bench's IOMMU experiment, emulated: 64-byte DMA reads at random addresses in a window,

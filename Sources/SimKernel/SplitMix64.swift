@@ -15,4 +15,17 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A number uniform in `0..<bound` (Lemire's multiply-shift, with rejection so it is
+    /// unbiased).
+    ///
+    /// - Complexity: O(1) expected.
+    public mutating func next(below bound: UInt64) -> UInt64 {
+        guard bound > 1 else { return 0 }
+        let threshold = (0 &- bound) % bound
+        while true {
+            let product = next().multipliedFullWidth(by: bound)
+            if product.low >= threshold { return product.high }
+        }
+    }
 }

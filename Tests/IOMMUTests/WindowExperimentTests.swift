@@ -1,4 +1,5 @@
 import IOMMU
+import SimKernel
 import Testing
 import Units
 
