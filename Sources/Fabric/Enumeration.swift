@@ -123,6 +123,13 @@ public struct EnumeratedMachine: Sendable {
         for complex in topology.rootComplexes {
             let segment = complex.segment
             let root = complex.bus ?? nextBus[segment, default: 0]
+            if let fixed = complex.bus, let next = nextBus[segment], fixed < next {
+                throw EnumerationError(
+                    location: complex.location,
+                    message:
+                        "root bus \(fixed) of '\(complex.id)' lies within the buses segment \(segment) already gave to the root complexes before it (up to \(next - 1)); give it another segment or a higher bus"
+                )
+            }
             rootBuses.append(root)
             var next = root + 1
             // Integrated endpoints take device numbers after the root ports' (or the file's).

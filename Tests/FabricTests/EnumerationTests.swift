@@ -81,3 +81,32 @@ struct EnumerationTests {
         #expect(machine.bar(containing: 0x10) == nil)
     }
 }
+
+@Suite("Enumeration errors")
+struct EnumerationErrorTests {
+    @Test func overlappingRootBusesAreRefused() throws {
+        let text = """
+            <?xml version="1.0"?>
+            <topology name="overlap" version="1">
+              <socket id="cpu0" vendor="amd" family="0x19">
+                <rootComplex id="rc0" hostBridge="1022:1480" p2p="readwrite" bus="0">
+                  <rootPort id="rc0.rp0" device="1" gen="4" width="16">
+                    <switch id="sw" gen="4" width="16" latency="105 ns">
+                      <downstreamPort id="sw.0"/><downstreamPort id="sw.1"/><downstreamPort id="sw.2"/>
+                    </switch>
+                  </rootPort>
+                </rootComplex>
+                <rootComplex id="rc1" hostBridge="1022:1480" p2p="readwrite" bus="2"/>
+              </socket>
+            </topology>
+            """
+        let topology = try TopologyLoader.load(text: text, file: "overlap.xml")
+        #expect(throws: EnumerationError.self) { try EnumeratedMachine(topology) }
+        do {
+            _ = try EnumeratedMachine(topology)
+        } catch {
+            #expect(error.location.line == 11)
+            #expect(error.message.contains("rc1"))
+        }
+    }
+}

@@ -2,8 +2,8 @@ import Benchmark
 import Foundation
 import P2PSim
 
-/// A generated fabric of 1,024 endpoints: 2 sockets x 4 root complexes x 4 root ports, each
-/// with a 32-port switch holding 8 GPUs... written with nested `<repeat>`s.
+/// A generated fabric of 1,024 endpoints: 2 sockets x 4 root complexes (a PCI segment each) x
+/// 4 root ports, each with a 32-port switch of 32 GPUs, written with nested `<repeat>`s.
 let fabric1024 = """
     <?xml version="1.0"?>
     <topology name="fabric-1024" version="1">
@@ -11,7 +11,7 @@ let fabric1024 = """
         <socket id="cpu{s}" vendor="amd" family="0x19">
           <memory capacity="512 GiB" bandwidth="460 GB/s" latency="110 ns"/>
           <repeat count="4" var="r">
-            <rootComplex id="rc{s}.{r}" hostBridge="1022:14a4" p2p="readwrite" bus="{64*r}" segment="{s}">
+            <rootComplex id="rc{s}.{r}" hostBridge="1022:14a4" p2p="readwrite" segment="{4*s+r}">
               <repeat count="4" var="p">
                 <rootPort id="rc{s}.{r}.rp{p}" device="{p+1}" gen="5" width="16">
                   <switch id="sw{s}.{r}.{p}" gen="5" width="16" latency="115 ns">
