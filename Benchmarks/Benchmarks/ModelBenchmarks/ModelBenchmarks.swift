@@ -55,6 +55,20 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Issue [7/9]: SimGrid's flow-anchor case c (10,000 concurrent 256 MiB flows on 1,024
+    // endpoints), replayed in the flow model; skipped when ../shared/data is absent.
+    let caseC = topologies.deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("shared/data/flow-anchor/flows_c.csv")
+    if let text = try? String(contentsOf: caseC, encoding: .utf8), let flows = FlowAnchorCSV.parseFlows(text) {
+        Benchmark("Flow anchor case c: 10,000 flows on 1,024 endpoints (flow model)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                var simulation = FlowAnchorPlatform(endpointCount: 1_024).makeSimulation(flows: flows)
+                simulation.run()
+                blackHole(simulation.finishTimeSeconds(of: FlowID(0)))
+            }
+        }
+    }
+
     // Issue [7/9]: p2psim matrix topologies/hgx-h100.xml in flow fidelity under 100 ms.
     Benchmark("matrix hgx-h100, flow fidelity (8 GPUs: 64 pairs x 6 runs)") { benchmark in
         let topology = try TopologyLoader.load(contentsOf: topologies.appendingPathComponent("hgx-h100.xml").path)
