@@ -104,9 +104,7 @@ public struct ChromeTrace: Sendable {
                 } ?? 0
             return a < b || (a == b && lhs.offset < rhs.offset)
         }.map(\.element)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(Document(traceEvents: sorted)), as: UTF8.self) + "\n"
+        return try sortedJSON(Document(traceEvents: sorted), pretty: false)
     }
 }
 
@@ -150,9 +148,7 @@ public struct PacketStatistics: Encodable, Sendable {
 
     /// JSON with sorted keys.
     public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+        return try sortedJSON(self)
     }
 }
 
@@ -192,8 +188,6 @@ public struct RunStatistics: Encodable, Sendable {
 
     /// JSON with sorted keys.
     public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+        return try sortedJSON(self)
     }
 }

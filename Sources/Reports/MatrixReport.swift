@@ -213,8 +213,6 @@ public struct MatrixReport: Codable, Sendable, Equatable {
 
     /// JSON with sorted keys.
     public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+        return try sortedJSON(self)
     }
 }

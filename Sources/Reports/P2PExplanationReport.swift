@@ -178,8 +178,6 @@ public struct P2PExplanationReport: Sendable {
             acsRedirectingBridges: decision.acsRedirectingBridges.map { view.name(ofFunction: $0) },
             kernelLog: decision.messages.map(\.line), reason: decision.reason, vendorLink: vendorLink,
             barVisibility: barVisibility, suggestions: decision.suggestions.map(\.text) + barSuggestions)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
+        return try sortedJSON(document)
     }
 }

@@ -131,9 +131,7 @@ public struct SweepReport: Codable, Sendable, Equatable {
 
     /// JSON with sorted keys.
     public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+        return try sortedJSON(self)
     }
 
     /// An SVG plot: bandwidth against size (log scale), P2P and bounce curves, crossovers marked.

@@ -181,9 +181,7 @@ public struct TopologyReport: Sendable {
         }
         let document = Document(
             name: topology.name, tree: tree, matrix: Matrix(devices: matrixDeviceIDs, relations: relations))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
+        return try sortedJSON(document)
     }
 }
 

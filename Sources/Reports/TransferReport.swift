@@ -181,8 +181,6 @@ public struct TransferReport: Encodable, Sendable {
     /// "seconds", "bandwidthGBps", "route", "tlps", "bottleneck", ...}`), else
     /// `{"transfers": [...]}`.
     public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         if transfers.count == 1, let only = transfers.first {
             struct Single: Encodable {
                 var entry: Entry
@@ -196,10 +194,8 @@ public struct TransferReport: Encodable, Sendable {
                     try container.encode(topology, forKey: .topology)
                 }
             }
-            return String(
-                decoding: try encoder.encode(Single(entry: only, fidelity: fidelity, topology: topology)), as: UTF8.self
-            ) + "\n"
+            return try sortedJSON(Single(entry: only, fidelity: fidelity, topology: topology))
         }
-        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+        return try sortedJSON(self)
     }
 }
