@@ -29,6 +29,8 @@ public struct TopologyReport: Sendable {
         public var link: String?
         /// Secondary and subordinate buses, for bridges.
         public var buses: String?
+        /// Memory windows (non-prefetchable and prefetchable), for bridges with any.
+        public var windows: String?
         /// ACS control bits, when any are set.
         public var acsControl: String?
         /// BARs with sizes and addresses, for endpoints.
@@ -108,9 +110,15 @@ public struct TopologyReport: Sendable {
             let subordinate = enumerated.subordinateBus ?? secondary
             return secondary == subordinate ? "[\(hex(secondary, 2))]" : "[\(hex(secondary, 2))-\(hex(subordinate, 2))]"
         }
+        var windows: String?
+        if node.kind != .endpoint {
+            let parts = [("mem", enumerated.memoryWindow), ("pref", enumerated.prefetchableWindow)]
+                .filter { $0.1.size > 0 }.map { "\($0.0) \($0.1)" }
+            windows = parts.isEmpty ? nil : parts.joined(separator: " ")
+        }
         return TreeLine(
             address: enumerated.address.description, id: node.id, kind: kind, pciId: node.pciIdentity?.description,
-            link: trainedLink(of: index)?.description, buses: buses,
+            link: trainedLink(of: index)?.description, buses: buses, windows: windows,
             acsControl: node.acsControl.isEmpty ? nil : node.acsControl.description, bars: bars, detail: detail,
             children: node.children.map(treeLine))
     }
@@ -134,6 +142,7 @@ public struct TopologyReport: Sendable {
         if let pciId = line.pciId { text += " [\(pciId)]" }
         if let link = line.link { text += " \(link)" }
         if let buses = line.buses { text += " bus \(buses)" }
+        if let windows = line.windows { text += " \(windows)" }
         if let acs = line.acsControl { text += " ACS: \(acs)" }
         if let detail = line.detail { text += " (\(detail))" }
         if let bars = line.bars, !bars.isEmpty { text += " " + bars.joined(separator: ", ") }
