@@ -14,6 +14,8 @@ public struct P2PExplanationReport: Sendable {
     public let clientID: String
     /// The provider (memory owner) id.
     public let providerID: String
+    /// `pci_p2pdma_distance_many()` over several clients of the provider, when asked for.
+    public var distanceMany: (clients: [String], result: DistanceManyResult)?
 
     /// Creates the report.
     public init(view: KernelView, decision: P2PDecision, clientID: String, providerID: String) {
@@ -78,6 +80,60 @@ public struct P2PExplanationReport: Sendable {
         return lines
     }
 
+    /// The XGMI hive of each node: the connected component of XGMI links, numbered from 1 (0
+    /// for a node in no hive), as amdgpu's `hive_id`.
+    private var xgmiHives: [Int: UInt64] {
+        var parent: [Int: Int] = [:]
+        func find(_ x: Int) -> Int {
+            var x = x
+            while let p = parent[x], p != x { x = p }
+            return x
+        }
+        for link in topology.vendorLinks {
+            guard case .xgmi = link.kind, case .node(let a) = link.a, case .node(let b) = link.b else { continue }
+            if parent[a] == nil { parent[a] = a }
+            if parent[b] == nil { parent[b] = b }
+            parent[find(a)] = find(b)
+        }
+        var roots: [Int: UInt64] = [:]
+        var hives: [Int: UInt64] = [:]
+        for node in parent.keys.sorted() {
+            let root = find(node)
+            if roots[root] == nil { roots[root] = UInt64(roots.count + 1) }
+            hives[node] = roots[root]
+        }
+        return hives
+    }
+
+    /// The amdgpu device `node` as the dma-buf rules see it, when it is an AMD GPU.
+    private func amdgpuDevice(_ node: Int) -> AMDGPUDevice? {
+        let spec = topology.nodes[node]
+        guard spec.pciIdentity?.vendor == 0x1002, spec.endpoint?.kind == .gpu,
+            let memory = spec.endpoint?.memory
+        else { return nil }
+        let aperture = topology.memoryAperture(of: node)
+        let barIndex = spec.endpoint?.bars.firstIndex { $0.exposesMemory }
+        let base = barIndex.map { view.machine.nodes[node].barRanges[$0].base } ?? 0
+        let visible = min(aperture?.bar.size.bytes ?? 0, memory.capacity.bytes)
+        let translated = topology.rootComplexes[spec.rootComplex].iommu?.mode == .translated
+        return AMDGPUDevice(
+            pciFunction: view.functionOfNode[node], vramSize: memory.capacity.bytes, visibleVRAMSize: visible,
+            apertureBase: base, xgmiHiveID: xgmiHives[node] ?? 0, iommuRemapsDMA: translated)
+    }
+
+    /// amdgpu's dma-buf importer decision when the provider is an AMD GPU exporting a 64 MiB
+    /// buffer at the start of its VRAM (`amdgpu_dma_buf_attach`).
+    public var dmaBuf: DmaBufAttachDecision? {
+        guard let provider = topology.nodeIndex(of: providerID), let client = topology.nodeIndex(of: clientID),
+            let exporter = amdgpuDevice(provider)
+        else { return nil }
+        let importer: DmaBufImporter =
+            amdgpuDevice(client).map { .amdgpu($0) }
+            ?? .device(.pci(view.functionOfNode[client]), allowsPeer2Peer: true)
+        return view.policy.amdgpuDmaBufAttach(
+            exporter: exporter, importer: importer, buffer: DmaBufBuffer(vramOffset: 0, size: 64 << 20))
+    }
+
     /// What the IOMMU does to this transfer.
     public var iommuNote: String {
         guard let client = topology.nodeIndex(of: clientID) else { return "" }
@@ -124,6 +180,17 @@ public struct P2PExplanationReport: Sendable {
         out += "\nPath: " + (path.isEmpty ? "(no P2P path)" : path.joined(separator: " -> ")) + "\n"
         out += "IOMMU: \(iommuNote)\n"
         out += "BAR: " + barVisibility.joined(separator: "\nBAR: ") + "\n"
+        if let distanceMany {
+            out +=
+                "\npci_p2pdma_distance_many(\(providerID), [\(distanceMany.clients.joined(separator: ", "))]) = \(distanceMany.result.distance)\n"
+            out += "  \(distanceMany.result.reason)\n"
+        }
+        if let dmaBuf {
+            out += "\namdgpu dma-buf export of a 64 MiB VRAM buffer to \(clientID) (amdgpu_dma_buf_attach):\n"
+            out +=
+                "  peer2peer: \(dmaBuf.peer2peer ? "yes" : "no")\(dmaBuf.xgmiAccessible ? " (same XGMI hive)" : ""), placement: \(dmaBuf.placement)\n"
+            out += "  reason: \(dmaBuf.reason)\n"
+        }
         let suggestions = decision.suggestions.map(\.text) + barSuggestions
         if !suggestions.isEmpty {
             out += "\nWhat would change it:\n" + suggestions.map { "  - " + $0 + "\n" }.joined()
@@ -169,6 +236,10 @@ public struct P2PExplanationReport: Sendable {
             var vendorLink: String?
             var barVisibility: [String]
             var suggestions: [String]
+            var dmaBufPeer2Peer: Bool?
+            var dmaBufReason: String?
+            var distanceManyClients: [String]?
+            var distanceMany: Int?
         }
         let document = Document(
             client: clientID, provider: providerID, mapType: decision.mapType.kernelName, distance: decision.distance,
@@ -177,7 +248,9 @@ public struct P2PExplanationReport: Sendable {
             commonUpstreamBridge: decision.commonUpstreamBridge.map { view.name(ofFunction: $0) },
             acsRedirectingBridges: decision.acsRedirectingBridges.map { view.name(ofFunction: $0) },
             kernelLog: decision.messages.map(\.line), reason: decision.reason, vendorLink: vendorLink,
-            barVisibility: barVisibility, suggestions: decision.suggestions.map(\.text) + barSuggestions)
+            barVisibility: barVisibility, suggestions: decision.suggestions.map(\.text) + barSuggestions,
+            dmaBufPeer2Peer: dmaBuf?.peer2peer, dmaBufReason: dmaBuf?.reason,
+            distanceManyClients: distanceMany?.clients, distanceMany: distanceMany?.result.distance)
         return try sortedJSON(document)
     }
 }

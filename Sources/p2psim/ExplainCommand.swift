@@ -22,6 +22,11 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
+    @Option(
+        name: .customLong("client"),
+        help: "A further client of the same provider (repeatable): adds pci_p2pdma_distance_many() over all clients.")
+    var moreClients: [String] = []
+
     func validate() throws {
         guard arguments.count == 2 || arguments.count == 3 else {
             throw ValidationError("expected [TOPOLOGY] A B, got \(arguments.count) argument(s)")
@@ -35,7 +40,7 @@ struct ExplainCommand: ParsableCommand {
         let machine = try enumerate(try loadTopology(file))
         let topology = machine.topology
         let view = KernelView(machine: machine)
-        for id in [clientID, providerID] where view.device(named: id) == nil {
+        for id in [clientID, providerID] + moreClients where view.device(named: id) == nil {
             let known = topology.endpointIndices.map { topology.nodes[$0].id }.joined(separator: ", ")
             StandardError.write("error: no device '\(id)' in '\(topology.name)' (devices: \(known))")
             throw ExitCode(2)
@@ -44,8 +49,14 @@ struct ExplainCommand: ParsableCommand {
             StandardError.write("error: '\(providerID)' is not a PCI device, so it cannot provide P2P memory")
             throw ExitCode(2)
         }
-        let explanation = P2PExplanationReport(
+        var explanation = P2PExplanationReport(
             view: view, decision: decision, clientID: clientID, providerID: providerID)
+        if !moreClients.isEmpty, case .pci(let provider) = view.device(named: providerID) {
+            let clients = ([clientID] + moreClients).compactMap { view.device(named: $0) }
+            explanation.distanceMany = (
+                [clientID] + moreClients, view.policy.distanceMany(provider: provider, clients: clients)
+            )
+        }
         switch format {
         case .table: print(explanation.text(), terminator: "")
         case .json: print(try explanation.json(), terminator: "")

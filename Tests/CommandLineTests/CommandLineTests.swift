@@ -133,3 +133,31 @@ struct CommandLineTests {
         #expect(first.stdout == second.stdout)
     }
 }
+
+@Suite("explain on the command line", .enabled(if: P2PSimProcess.isAvailable))
+struct ExplainCommandLineTests {
+    @Test func explainGivesTheContractedJSON() throws {
+        let result = try P2PSimProcess.run([
+            "explain", "topologies/workstation-pcie-switch.xml", "gpu0", "gpu1", "--format", "json",
+        ])
+        #expect(result.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(object?["mapType"] as? String == "NOT_SUPPORTED")
+        #expect(object?["distance"] as? Int == -1)
+        #expect((object?["path"] as? [String])?.isEmpty == true)
+        #expect((object?["kernelLog"] as? [String])?.contains { $0.contains("pci=disable_acs_redir=") } == true)
+    }
+
+    @Test func distanceManyOverSeveralClients() throws {
+        let result = try P2PSimProcess.run(["explain", "gpu0", "gpu1", "--client", "nic0", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        // gpu0 and nic0 both sit below plx0 with gpu1: 2 + 2 each.
+        #expect(object?["distanceMany"] as? Int == 8)
+    }
+
+    @Test func amdgpuDmaBufDecisionIsShownForAMDProviders() throws {
+        let result = try P2PSimProcess.run(["explain", "topologies/mi300x-8.xml", "gpu0", "gpu5"])
+        #expect(result.stdout.contains("amdgpu dma-buf"))
+        #expect(result.stdout.contains("same XGMI hive"))
+    }
+}
