@@ -47,7 +47,7 @@ public struct MatrixReport: Codable, Sendable, Equatable {
     /// Fills the matrices with the flow engine.
     public static func make(
         planner: TransferPlanner, devices ids: [String], shardIndex: Int = 0, shardCount: Int = 1,
-        fidelity: Fidelity = .flow
+        fidelity: Fidelity = .flow, meter: ProgressMeter? = nil
     ) throws(TransferPlanningError) -> MatrixReport {
         let topology = planner.machine.topology
         var nodes: [Int] = []
@@ -61,7 +61,7 @@ public struct MatrixReport: Codable, Sendable, Equatable {
         // either fidelity.
         func run(_ transfers: [ScheduledTransfer]) throws(TransferPlanningError) -> [TransferOutcome] {
             let local = transfers.allSatisfy { $0.plan.mechanism == .local }
-            return try planner.simulate(transfers, fidelity: local ? .flow : fidelity)
+            return try planner.simulate(transfers, fidelity: local ? .flow : fidelity, meter: meter)
         }
         let size = planner.parameters.matrixTransferSize.bytes
         let probe = planner.parameters.latencyProbeSize.bytes
@@ -75,6 +75,7 @@ public struct MatrixReport: Codable, Sendable, Equatable {
         var latencyOff = uniOn
         func gbps(_ outcome: TransferOutcome) -> Double { outcome.bandwidth / 1e9 }
         let rows = (0..<n).filter { $0 % shardCount == shardIndex }
+        meter?.total = rows.count
         for i in rows {
             for j in 0..<n {
                 let a = nodes[i]
@@ -102,6 +103,7 @@ public struct MatrixReport: Codable, Sendable, Equatable {
                     try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: enabled, bytes: probe)])[0].duration
                     .seconds
                     * 1e6
+                meter?.record(simulated: .zero, events: 0, itemDone: j == n - 1)
                 latencyOff[i][j] =
                     try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: disabled, bytes: probe)])[0]
                     .duration

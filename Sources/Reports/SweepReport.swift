@@ -37,7 +37,7 @@ public struct SweepReport: Codable, Sendable, Equatable {
     /// Simulates the sizes whose index `i` satisfies `i % shardCount == shardIndex`.
     public static func make(
         planner: TransferPlanner, from source: String, to destination: String, sizes: [UInt64] = standardSizes,
-        shardIndex: Int = 0, shardCount: Int = 1, fidelity: Fidelity = .flow
+        shardIndex: Int = 0, shardCount: Int = 1, fidelity: Fidelity = .flow, meter: ProgressMeter? = nil
     ) throws(TransferPlanningError) -> SweepReport {
         let a = try planner.end(named: source)
         let b = try planner.end(named: destination)
@@ -47,14 +47,17 @@ public struct SweepReport: Codable, Sendable, Equatable {
         let p2pPlan = try? planner.plan(from: a, to: b, choice: .p2p)
         let bouncePlan = planner.bouncePlan(from: sourceNode, to: destinationNode)
         var points: [Point] = []
+        meter?.total = sizes.indices.filter { $0 % shardCount == shardIndex }.count
         for (index, size) in sizes.enumerated() where index % shardCount == shardIndex {
             let bounce = try planner.simulate(
-                [ScheduledTransfer(label: "bounce", plan: bouncePlan, bytes: size)], fidelity: fidelity)[0]
+                [ScheduledTransfer(label: "bounce", plan: bouncePlan, bytes: size)], fidelity: fidelity, meter: meter)[
+                    0]
             var p2p: TransferOutcome?
             if let p2pPlan {
                 p2p = try planner.simulate(
-                    [ScheduledTransfer(label: "p2p", plan: p2pPlan, bytes: size)], fidelity: fidelity)[0]
+                    [ScheduledTransfer(label: "p2p", plan: p2pPlan, bytes: size)], fidelity: fidelity, meter: meter)[0]
             }
+            meter?.record(simulated: .zero, events: 0, itemDone: true)
             points.append(
                 Point(
                     sizeBytes: size, p2pSeconds: p2p?.duration.seconds, p2pGBps: p2p.map { $0.bandwidth / 1e9 },

@@ -40,9 +40,11 @@ struct MatrixCommand: ParsableCommand {
             throw ExitCode(2)
         }
         do {
+            let meter = terminalProgressMeter("matrix")
+            defer { clearProgress(meter) }
             let report = try MatrixReport.make(
                 planner: TransferPlanner(machine: machine), devices: ids, shardIndex: shard.index,
-                shardCount: shard.count, fidelity: fidelity)
+                shardCount: shard.count, fidelity: fidelity, meter: meter)
             switch format {
             case .table: print(report.text(), terminator: "")
             case .json: print(try report.json(), terminator: "")

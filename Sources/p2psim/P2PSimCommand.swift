@@ -72,6 +72,21 @@ func enumerate(_ topology: Topology) throws -> EnumeratedMachine {
     }
 }
 
+/// A progress meter that rewrites one line on standard error, or nil when standard error is not
+/// a terminal (then nothing is printed, so logs and pipes stay clean).
+func terminalProgressMeter(_ what: String) -> ProgressMeter? {
+    guard isatty(STDERR_FILENO) != 0 else { return nil }
+    return ProgressMeter(total: 0) { line in
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(what): \(line)".utf8))
+    }
+}
+
+/// Clears the progress line, if one was shown.
+func clearProgress(_ meter: ProgressMeter?) {
+    guard meter != nil else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+}
+
 /// Output formats of the commands.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json

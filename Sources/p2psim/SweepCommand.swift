@@ -61,10 +61,12 @@ struct SweepCommand: ParsableCommand {
     func run() throws {
         let machine = try enumerate(try loadTopology(file))
         let report: SweepReport
+        let meter = terminalProgressMeter("sweep")
+        defer { clearProgress(meter) }
         do {
             report = try SweepReport.make(
                 planner: TransferPlanner(machine: machine), from: from, to: to, shardIndex: shard.index,
-                shardCount: shard.count, fidelity: fidelity)
+                shardCount: shard.count, fidelity: fidelity, meter: meter)
         } catch {
             StandardError.write("error: \(error)")
             throw ExitCode(2)
