@@ -93,14 +93,22 @@ public struct FutureEventSet<Message> {
         return storage.withUnsafeMutableBufferPointer { heap in
             let earliest = heap[0]
             let count = heap.count
+            // Bottom-up deletion (Wegener 1993): move the hole down to a leaf along the smaller
+            // children, one comparison per level, then sift the last event up from there; the
+            // last event is usually late, so it rarely climbs far.
             var hole = 0
             while true {
                 var child = 2 * hole + 1
                 guard child < count else { break }
                 if child + 1 < count, heap[child + 1].firesBefore(heap[child]) { child += 1 }
-                guard heap[child].firesBefore(last) else { break }
                 heap[hole] = heap[child]
                 hole = child
+            }
+            while hole > 0 {
+                let parent = (hole - 1) >> 1
+                guard last.firesBefore(heap[parent]) else { break }
+                heap[hole] = heap[parent]
+                hole = parent
             }
             heap[hole] = last
             return earliest
