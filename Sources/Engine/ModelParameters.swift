@@ -24,7 +24,9 @@ public struct ModelParameters: Sendable, Hashable {
     /// Origin: no published copy-engine figure is in the project's data; assumed equal to
     /// `nvlinkEfficiency` (both are serial links carrying 64-256 byte payloads).
     public var xgmiEfficiency = 0.87
-    /// One-way XGMI latency. Origin: assumed equal to `nvlinkLatency`.
+    /// One-way XGMI latency.
+    ///
+    /// Origin: assumed equal to `nvlinkLatency`.
     public var xgmiLatency = Picoseconds.ns(400)
     /// One-way traversal of a PCIe link: the PHY, data-link and transaction layers of both
     /// ports, without serialisation.
@@ -34,7 +36,9 @@ public struct ModelParameters: Sendable, Hashable {
     /// 2 x (50 + 165) ns + 90 ns DRAM + 2 x 11 ns serialisation = 542 ns.
     public var pcieLinkLatency = Picoseconds.ns(50)
     /// One-way traversal of a root complex (to memory, or between root ports when the file
-    /// gives no `p2pLatency`). Origin: see `pcieLinkLatency`.
+    /// gives no `p2pLatency`).
+    ///
+    /// Origin: see `pcieLinkLatency`.
     public var rootComplexLatency = Picoseconds.ns(165)
     /// Staging chunk of a bounce through system memory: what the driver copies device to host
     /// before copying it host to device, double-buffered.
@@ -62,8 +66,9 @@ public struct ModelParameters: Sendable, Hashable {
     ///
     /// Origin: p2pBandwidthLatencyTest copies 10,000,000 ints (40,000,000 bytes) per repeat.
     public var matrixTransferSize = ByteCount(40_000_000)
-    /// Size of the copy in latency measurements. Origin: p2pBandwidthLatencyTest's latency test
-    /// copies one int (4 bytes).
+    /// Size of the copy in latency measurements.
+    ///
+    /// Origin: p2pBandwidthLatencyTest's latency test copies one int (4 bytes).
     public var latencyProbeSize = ByteCount(4)
     /// Host software cost per copy when the topology gives no `<software>` element.
     ///

@@ -112,8 +112,9 @@ public struct PacketEngine: Sendable {
     }
 
     /// Credits of a receiver sized to hold `receiverBufferCoverage` of a stream at the link's
-    /// rate, never below the P-Tile defaults (`FlowControlCredits.standard`). A data credit is 16
-    /// bytes and a header credit one TLP (PCIe Base Specification 2.6.1).
+    /// rate, never below the P-Tile defaults (`FlowControlCredits.standard`).
+    ///
+    /// A data credit is 16 bytes and a header credit one TLP (PCIe Base Specification 2.6.1).
     func receiverCredits(_ configuration: PCIeLinkConfiguration) -> FlowControlCredits {
         let bytes = configuration.tlpBytesPerSecond * planner.parameters.receiverBufferCoverage.seconds
         let dataCredits = Int((bytes / 16).rounded(.up))

@@ -1,6 +1,8 @@
 /// The description of one flow for ``FlowSimulation``.
 public struct FlowSpec: Sendable, Equatable {
-    /// The resources crossed, each at most once. An empty route is unconstrained (only the cap applies).
+    /// The resources crossed, each at most once.
+    ///
+    /// An empty route is unconstrained (only the cap applies).
     public var route: [ResourceID]
     /// The number of bytes to transfer.
     public var bytes: UInt64
@@ -8,7 +10,7 @@ public struct FlowSpec: Sendable, Equatable {
     public var startTime: UInt64
     /// The latency paid before the flow starts draining, in picoseconds (no bandwidth is used meanwhile).
     public var latency: UInt64
-    /// An optional private rate limit in bytes/s (e.g. tags x MRRS / round trip, or a DMA engine rate).
+    /// An optional private rate limit in bytes/s (for example tags x MRRS / round trip, or a DMA engine rate).
     public var rateCap: Double?
 
     /// Creates a flow description.
@@ -38,11 +40,15 @@ public struct FlowSpec: Sendable, Equatable {
 /// ``finishTime(of:)`` rounds to the nearest picosecond, ``finishTimeSeconds(of:)`` is unrounded.
 public struct FlowSimulation: Sendable {
     /// Events within this relative distance of the earliest pending event are batched into it
-    /// (absorbs rounding differences between flows whose exact finish times are equal). Default 1e-12.
+    /// (absorbs rounding differences between flows whose exact finish times are equal).
+    ///
+    /// Default 1e-12.
     public var relativeBatchWindow = 1e-12
 
     /// Events within this absolute distance (picoseconds) of the earliest pending event are batched
-    /// into it. Default 0. SimGrid's lazy update merges events within 1 ns (`sg_surf_precision`),
+    /// into it.
+    ///
+    /// Default 0. SimGrid's lazy update merges events within 1 ns (`sg_surf_precision`),
     /// so 1000 reproduces its completion times more closely.
     public var absoluteBatchWindow: UInt64 = 0
 
@@ -120,7 +126,9 @@ public struct FlowSimulation: Sendable {
         return id
     }
 
-    /// Runs until no event is left. Flows starved forever (rate 0) stay unfinished.
+    /// Runs until no event is left.
+    ///
+    /// Flows starved forever (rate 0) stay unfinished.
     /// - Complexity: O(E log E) heap work for E events plus the selective updates of the solver.
     public mutating func run() {
         run(untilSeconds: .infinity)

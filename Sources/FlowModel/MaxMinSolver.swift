@@ -46,7 +46,7 @@ public struct MaxMinSolver: Sendable {
     var capacity: [Double] = []
     /// Route slots (indices into `routeResource`) of the active flows on each resource.
     var resourceSlots: [[Int]] = []
-    /// Cached: is the resource saturated under the current rates?
+    /// Cached: whether the resource is saturated under the current rates.
     var resourceSaturated: [Bool] = []
     /// Cached: the largest rate among the active flows on the resource.
     var resourceMaxRate: [Double] = []
@@ -103,7 +103,9 @@ public struct MaxMinSolver: Sendable {
     public var changedFlows: [FlowID] { changed }
 
     /// When false, ``update(activating:deactivating:)`` re-solves all active flows from scratch
-    /// (the reference behaviour, for cross-checking and benchmarking). Default true.
+    /// (the reference behaviour, for cross-checking and benchmarking).
+    ///
+    /// Default true.
     public var selectiveUpdate = true
 
     /// Total number of filling passes performed by incremental updates so far (a cost statistic).
@@ -184,8 +186,9 @@ public struct MaxMinSolver: Sendable {
     // MARK: - Incremental update
 
     /// Activates and deactivates flows, then brings all rates back to the max-min fair
-    /// allocation by selective update (see the type's documentation). The flows whose rate
-    /// changed are listed in ``changedFlows`` afterwards.
+    /// allocation by selective update (see the type's documentation).
+    ///
+    /// The flows whose rate changed are listed in ``changedFlows`` afterwards.
     /// - Complexity: proportional to the total length of the resource lists touched by the
     ///   flows whose rates change (times log for heap operations), not to the problem size;
     ///   in the worst case a few passes of full progressive filling, O(P + R log R) each
@@ -342,8 +345,10 @@ public struct MaxMinSolver: Sendable {
 
     /// Checks the optimality condition for every member and for every flow on a dirty resource
     /// that got weaker as a bottleneck (lost saturation, or its fastest flow got faster) —
-    /// any other flow keeps the bottleneck it had. Failing flows, and faster non-member flows on
-    /// their saturated resources, join the member set. Returns whether the set grew.
+    /// any other flow keeps the bottleneck it had.
+    ///
+    /// Failing flows, and faster non-member flows on their saturated resources, join the member
+    /// set. Returns whether the set grew.
     private mutating func verifyAndExpand() -> Bool {
         checkEpoch &+= 1
         expandList.removeAll(keepingCapacity: true)
@@ -373,7 +378,9 @@ public struct MaxMinSolver: Sendable {
     }
 
     /// Checks flow `g` once per verification round; if it has no bottleneck, makes it a member
-    /// and registers its saturated resources for expansion. Returns whether `g` became a member.
+    /// and registers its saturated resources for expansion.
+    ///
+    /// Returns whether `g` became a member.
     private mutating func check(_ g: Int) -> Bool {
         if checkedStamp[g] == checkEpoch { return false }
         checkedStamp[g] = checkEpoch

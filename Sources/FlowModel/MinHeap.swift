@@ -43,6 +43,7 @@ struct MinHeap<Element: Comparable & Sendable>: Sendable {
     }
 
     /// Replaces the minimum element by `element` (which may be larger) and restores heap order.
+    ///
     /// The heap must not be empty.
     /// - Complexity: O(log n).
     mutating func replaceTop(_ element: Element) {

@@ -94,7 +94,9 @@ struct OSDeviceClass: OptionSet, Hashable {
     static let openFabrics = OSDeviceClass(rawValue: 1 << 5)
     static let dma = OSDeviceClass(rawValue: 1 << 6)
 
-    /// Decodes `osdev_type`. hwloc 1.x/2.x (include/hwloc.h `hwloc_obj_osdev_type_e`): BLOCK 0,
+    /// Decodes `osdev_type`.
+    ///
+    /// hwloc 1.x/2.x (include/hwloc.h `hwloc_obj_osdev_type_e`): BLOCK 0,
     /// GPU 1, NETWORK 2, OPENFABRICS 3, DMA 4, COPROC 5, MEMORY 6. hwloc 3.0: a bitmask,
     /// STORAGE 1<<0, MEMORY 1<<1, GPU 1<<2, COPROC 1<<3, NETWORK 1<<4, OPENFABRICS 1<<5,
     /// DMA 1<<6 (bit values are this type's).

@@ -61,8 +61,10 @@ public enum HwlocImporter {
     }
 
     /// Imports the hwloc file and loads the result with the normal loader, so that the same
-    /// schema and checks apply. The import's warnings and a summary of its assumptions are
-    /// added to the topology's warnings.
+    /// schema and checks apply.
+    ///
+    /// The import's warnings and a summary of its assumptions are added to the topology's
+    /// warnings.
     ///
     /// - Throws: `TopologyLoadError` from the import or from loading its output.
     public static func load(

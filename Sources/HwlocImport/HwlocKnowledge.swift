@@ -3,7 +3,9 @@ import Topology
 
 /// What p2psim knows about devices that hwloc does not record: kinds, PCIe generations, BAR
 /// sizes, memories and NVLink generations of known vendor:device ids, and the defaults used
-/// for everything else. Each value names its source.
+/// for everything else.
+///
+/// Each value names its source.
 enum HwlocKnowledge {
     /// A known device: what it is and what it has.
     struct Device {
@@ -19,8 +21,10 @@ enum HwlocKnowledge {
         var nvlinkGeneration: Int?
     }
 
-    /// Known GPUs by vendor:device. BAR1 sizes are the "BAR1 Memory Usage: Total" that
-    /// `nvidia-smi -q` reports on these boards; memories are the vendors' data sheets.
+    /// Known GPUs by vendor:device.
+    ///
+    /// BAR1 sizes are the "BAR1 Memory Usage: Total" that `nvidia-smi -q` reports on these
+    /// boards; memories are the vendors' data sheets.
     static let devices: [String: Device] = [
         "10de:1023": Device(name: "Tesla K40m", generation: 3, bar1GiB: 16, memory: (12, "288 GB/s", "GDDR5")),
         "10de:1024": Device(name: "Tesla K40c", generation: 3, bar1GiB: 16, memory: (12, "288 GB/s", "GDDR5")),
@@ -143,8 +147,9 @@ enum HwlocKnowledge {
     }
 
     /// The host bridge (devfn 00.0 of the root bus) that goes with a root port's vendor:device,
-    /// for the Intel Xeon generations the Linux p2pdma allowlist distinguishes. hwloc records
-    /// root ports but not the host bridge function itself.
+    /// for the Intel Xeon generations the Linux p2pdma allowlist distinguishes.
+    ///
+    /// hwloc records root ports but not the host bridge function itself.
     static func hostBridge(forRootPort pciId: String) -> String? {
         guard pciId.count == 9 else { return nil }
         let vendor = pciId.prefix(4)

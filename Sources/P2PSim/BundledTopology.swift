@@ -10,8 +10,9 @@ public enum BundledTopology {
     /// The text of the default topology (topologies/default.xml, embedded at build time).
     public static var defaultText: String { String(decoding: PackageResources.default_xml, as: UTF8.self) }
 
-    /// Loads the file at `path`, or the embedded default topology when `path` is nil. An hwloc
-    /// XML file (`lstopo --of xml`) is recognised and imported with the default options.
+    /// Loads the file at `path`, or the embedded default topology when `path` is nil.
+    ///
+    /// An hwloc XML file (`lstopo --of xml`) is recognised and imported with the default options.
     ///
     /// - Throws: `TopologyLoadError` with every problem found.
     public static func load(_ path: String?) throws(TopologyLoadError) -> Topology {

@@ -22,6 +22,7 @@ public struct ACSControl: OptionSet, Sendable, Hashable {
     /// ACS Upstream Forwarding (`PCI_ACS_UF`, 0x10).
     public static let upstreamForwarding = ACSControl(rawValue: 0x10)
     /// ACS P2P Egress Control (`PCI_ACS_EC`, 0x20).
+    // swift-format-ignore: DontRepeatTypeInStaticProperties
     public static let egressControl = ACSControl(rawValue: 0x20)
     /// ACS Direct Translated P2P (`PCI_ACS_DT`, 0x40).
     public static let directTranslated = ACSControl(rawValue: 0x40)
@@ -40,7 +41,7 @@ public struct ACSControl: OptionSet, Sendable, Hashable {
         !intersection(.redirectBits).isEmpty
     }
 
-    /// Short names of the set bits in spec order, e.g. `["SV", "RR", "CR", "UF"]`.
+    /// Short names of the set bits in spec order, for example `["SV", "RR", "CR", "UF"]`.
     public var bitNames: [String] {
         let names: [(ACSControl, String)] = [
             (.sourceValidation, "SV"), (.translationBlocking, "TB"), (.requestRedirect, "RR"),

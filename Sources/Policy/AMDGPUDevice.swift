@@ -4,7 +4,7 @@ public struct AMDGPUDevice: Sendable, Hashable {
     public var pciFunction: Int
     /// Total VRAM in bytes (`adev->gmc.real_vram_size`).
     public var vramSize: UInt64
-    /// CPU-visible VRAM in bytes, i.e. what the BAR aperture covers (`adev->gmc.visible_vram_size`).
+    /// CPU-visible VRAM in bytes, that is what the BAR aperture covers (`adev->gmc.visible_vram_size`).
     public var visibleVRAMSize: UInt64
     /// CPU physical / bus address of the VRAM BAR (`adev->gmc.aper_base`).
     public var apertureBase: UInt64
@@ -12,7 +12,7 @@ public struct AMDGPUDevice: Sendable, Hashable {
     public var apertureSize: UInt64
     /// XGMI hive id (`adev->gmc.xgmi.hive_id`); 0 means not in a hive.
     public var xgmiHiveID: UInt64
-    /// `adev->gmc.xgmi.connected_to_cpu` (e.g. MI300A/MI250X on a CPU XGMI link).
+    /// `adev->gmc.xgmi.connected_to_cpu` (for example MI300A/MI250X on a CPU XGMI link).
     public var xgmiConnectedToCPU: Bool
     /// DMA mask width in bits (`*dev->dma_mask`); `nil` when the device has no mask (treated as 32-bit).
     public var dmaMaskBits: Int?

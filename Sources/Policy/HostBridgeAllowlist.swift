@@ -6,7 +6,7 @@ public struct HostBridgeAllowlistEntry: Sendable, Hashable, CustomStringConverti
     public var deviceID: UInt16?
     /// The `REQ_SAME_HOST_BRIDGE` flag: only trusted when both devices sit under one host bridge.
     public var requiresSameHostBridge: Bool
-    /// The kernel comment above the entry (its source), e.g. `"Intel Skylake-E"`.
+    /// The kernel comment above the entry (its source), for example `"Intel Skylake-E"`.
     public var comment: String
 
     /// Creates an entry.
@@ -44,7 +44,9 @@ public enum HostBridgeAllowlist {
     public static let amd: UInt16 = 0x1022
 
     /// `pci_p2pdma_whitelist[]` in table order, copied from drivers/pci/p2pdma.c
-    /// (pci/pci.git, commit cd2698d76c314209662455f419754a5bb7900ad2). First match wins.
+    /// (pci/pci.git, commit cd2698d76c314209662455f419754a5bb7900ad2).
+    ///
+    /// First match wins.
     public static let kernel: [HostBridgeAllowlistEntry] = {
         func e(_ v: UInt16, _ d: UInt16?, _ same: Bool, _ c: String) -> HostBridgeAllowlistEntry {
             HostBridgeAllowlistEntry(vendorID: v, deviceID: d, requiresSameHostBridge: same, comment: c)

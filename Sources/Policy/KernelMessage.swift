@@ -10,7 +10,7 @@ public struct KernelMessage: Sendable, Hashable, CustomStringConvertible {
 
     /// The printk level.
     public var level: Level
-    /// The `dev_name()` of the device the message is about, e.g. `0000:03:00.0`.
+    /// The `dev_name()` of the device the message is about, for example `0000:03:00.0`.
     public var device: String
     /// The `dev_driver_string()` prefix: the bound driver's name, or the bus name (`pci`, `platform`).
     public var prefix: String

@@ -16,7 +16,7 @@ public enum P2PMapType: Sendable, Hashable, CaseIterable, CustomStringConvertibl
         }
     }
 
-    /// The full kernel enumerator, e.g. `"PCI_P2PDMA_MAP_BUS_ADDR"`.
+    /// The full kernel enumerator, for example `"PCI_P2PDMA_MAP_BUS_ADDR"`.
     public var kernelEnumerator: String { "PCI_P2PDMA_MAP_" + kernelName }
 
     /// Same as ``kernelName``.

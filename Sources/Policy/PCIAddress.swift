@@ -22,7 +22,7 @@ public struct PCIAddress: Sendable, Hashable, Comparable, CustomStringConvertibl
         ((device & 0x1f) << 3) | (function & 0x07)
     }
 
-    /// The kernel's `pci_name()` text, `"%04x:%02x:%02x.%d"`, e.g. `0000:03:00.0`.
+    /// The kernel's `pci_name()` text, `"%04x:%02x:%02x.%d"`, for example `0000:03:00.0`.
     public var name: String {
         "\(Self.hex(UInt64(segment), width: 4)):\(Self.hex(UInt64(bus), width: 2)):"
             + "\(Self.hex(UInt64(device), width: 2)).\(function)"

@@ -50,7 +50,7 @@ public struct PCIFunctionDescription: Sendable, Hashable {
     public var isMultiFunction: Bool
     /// Bound driver name used as the `dev_driver_string()` prefix of messages; `nil` prints the bus name `pci`.
     public var driverName: String?
-    /// Whether the function registered p2pdma state (`pdev->p2pdma`, e.g. via `pci_p2pdma_add_resource()`).
+    /// Whether the function registered p2pdma state (`pdev->p2pdma`, for example via `pci_p2pdma_add_resource()`).
     public var hasP2PDMA: Bool
 
     /// Creates a function description.
@@ -84,7 +84,7 @@ public struct PCIFunctionDescription: Sendable, Hashable {
 public struct HostBridgeDescription: Sendable, Hashable {
     /// Index of this host bridge in ``PCITopology/hostBridges``.
     public var id: Int
-    /// A human-readable label, e.g. `"PCI0"` or `"pci0000:00"`.
+    /// A human-readable label, for example `"PCI0"` or `"pci0000:00"`.
     public var name: String
     /// Segment (domain) of the root bus.
     public var segment: UInt16
@@ -108,11 +108,11 @@ public enum DeviceRef: Sendable, Hashable {
     case platform(Int)
 }
 
-/// A device that is not a PCI function (`dev_is_pci()` is false), e.g. a platform device.
+/// A device that is not a PCI function (`dev_is_pci()` is false), for example a platform device.
 public struct PlatformDeviceDescription: Sendable, Hashable {
     /// Index of this device in ``PCITopology/platformDevices``.
     public var id: Int
-    /// The `dev_name()`, e.g. `"dma-engine.0"`.
+    /// The `dev_name()`, for example `"dma-engine.0"`.
     public var name: String
     /// Driver name used as message prefix; `nil` prints the bus name ``busName``.
     public var driverName: String?

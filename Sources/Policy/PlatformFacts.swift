@@ -25,13 +25,13 @@ public struct PlatformFacts: Sendable, Hashable {
         self.x86Family = x86Family
     }
 
-    /// An AMD Zen CPU (family 0x17, e.g. EPYC Rome / Ryzen 3000).
+    /// An AMD Zen CPU (family 0x17, for example EPYC Rome / Ryzen 3000).
     public static let amdZen2 = PlatformFacts(cpuVendor: .amd, x86Family: 0x17)
     /// An AMD Zen 4 CPU (family 0x19).
     public static let amdZen4 = PlatformFacts(cpuVendor: .amd, x86Family: 0x19)
     /// An Intel x86 CPU (family 6).
     public static let intel = PlatformFacts(cpuVendor: .intel, x86Family: 6)
-    /// A non-x86 machine (e.g. arm64): `cpu_supports_p2pdma()` is compiled to `false`.
+    /// A non-x86 machine (for example arm64): `cpu_supports_p2pdma()` is compiled to `false`.
     public static let nonX86 = PlatformFacts(cpuVendor: .other, x86Family: nil)
 
     /// Mirrors `cpu_supports_p2pdma()` (drivers/pci/p2pdma.c): on x86, AMD with family >= 0x17 (Zen) is trusted.

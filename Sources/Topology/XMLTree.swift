@@ -215,10 +215,11 @@ private func capturingErrors<T>(_ collector: ErrorCollector, _ body: () -> T) ->
 /// Reads XML with libxml2, safely: no network, no external DTD or entity loading, libxml2's
 /// size limits kept (no `XML_PARSE_HUGE`), line numbers beyond 65,535 kept.
 package enum XMLReader {
-    /// The parser options: `XML_PARSE_NONET` and `XML_PARSE_BIG_LINES` only. Entities are not
-    /// substituted (no `XML_PARSE_NOENT`) and no DTD is loaded (no `XML_PARSE_DTDLOAD`), so an
-    /// external entity is never fetched and libxml2's amplification checks stop "billion
-    /// laughs" files.
+    /// The parser options: `XML_PARSE_NONET` and `XML_PARSE_BIG_LINES` only.
+    ///
+    /// Entities are not substituted (no `XML_PARSE_NOENT`) and no DTD is loaded (no
+    /// `XML_PARSE_DTDLOAD`), so an external entity is never fetched and libxml2's amplification
+    /// checks stop "billion laughs" files.
     static let parseOptions = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue)
 
     /// The result of reading: the document tree, or the diagnostics that prevented it.

@@ -1,6 +1,8 @@
 import Policy
 
-/// Small machines built in code. Vendor/device ids are realistic but only the host-bridge ones matter.
+/// Small machines built in code.
+///
+/// Vendor/device ids are realistic but only the host-bridge ones matter.
 enum Fixtures {
     static let intelClientHostBridge: (UInt16, UInt16) = (0x8086, 0x9b33)  // Comet Lake host bridge, not allowlisted
     static let skylakeEHostBridge: (UInt16, UInt16) = (0x8086, 0x2020)  // Intel Skylake-E, allowlisted

@@ -1,5 +1,7 @@
 /// The XML Schema of p2psim's native topology format, embedded so that the binary validates
-/// files wherever it is installed. `p2psim schema` prints it for editors.
+/// files wherever it is installed.
+///
+/// `p2psim schema` prints it for editors.
 ///
 /// Quantities are `xs:token`s here on purpose: their units are checked by the loader, which
 /// reports a missing or unknown unit with its file, line and column and the units accepted.
