@@ -63,6 +63,9 @@ public struct MaxMinSolver: Sendable {
     var routeResource: [Int] = []
     /// The consumption weight of each route slot (parallel to `routeResource`; 1 by default).
     var routeWeight: [Double] = []
+    /// Whether any flow ever added has a weight other than 1; while false, the loops over
+    /// resources count flows instead of summing weights (the code and speed of the unweighted model).
+    var weighted = false
     var slotFlow: [Int] = []
     var slotPosition: [Int] = []
     var rateCap: [Double] = []
@@ -156,16 +159,22 @@ public struct MaxMinSolver: Sendable {
         precondition(weights.isEmpty || weights.count == route.count, "weights must be empty or parallel to the route")
         let id = rateCap.count
         epoch &+= 1  // reuse dirtyStamp with a fresh epoch to check distinctness
-        for (i, r) in route.enumerated() {
+        for r in route {
             precondition(r.index >= 0 && r.index < capacity.count, "unknown resource \(r)")
             precondition(dirtyStamp[r.index] != epoch, "resource \(r) appears twice in a route")
             dirtyStamp[r.index] = epoch
-            let w = weights.isEmpty ? 1 : weights[i]
-            precondition(w > 0 && w.isFinite, "route weights must be positive and finite")
             routeResource.append(r.index)
-            routeWeight.append(w)
             slotFlow.append(id)
             slotPosition.append(-1)
+        }
+        if weights.isEmpty {
+            routeWeight.append(contentsOf: repeatElement(1, count: route.count))
+        } else {
+            for w in weights {
+                precondition(w > 0 && w.isFinite, "route weights must be positive and finite")
+                if w != 1 { weighted = true }
+            }
+            routeWeight.append(contentsOf: weights)
         }
         routeStart.append(routeResource.count)
         precondition(cap.map { $0 >= 0 } ?? true, "rate cap must be non-negative")
@@ -357,10 +366,18 @@ public struct MaxMinSolver: Sendable {
         for r in dirty {
             var used = 0.0
             var maxRate = 0.0
-            for s in resourceSlots[r] {
-                let x = rates[slotFlow[s]]
-                used += routeWeight[s] * x
-                if x > maxRate { maxRate = x }
+            if weighted {
+                for s in resourceSlots[r] {
+                    let x = rates[slotFlow[s]]
+                    used += routeWeight[s] * x
+                    if x > maxRate { maxRate = x }
+                }
+            } else {
+                for s in resourceSlots[r] {
+                    let x = rates[slotFlow[s]]
+                    used += x
+                    if x > maxRate { maxRate = x }
+                }
             }
             resourceSaturated[r] = used >= capacity[r] * saturationFactor
             resourceMaxRate[r] = maxRate
@@ -448,7 +465,7 @@ public struct MaxMinSolver: Sendable {
     /// the current minimum share never lowers another resource's share, so keys are not updated
     /// when flows are fixed; a resource reaching the top with a stale key is re-keyed and sifted
     /// down instead. Caps are heap entries with constant keys. A resource's share is its residual
-    /// over the summed weights of its unfixed flows; fixing a flow of weight w at level v no larger
+    /// over the summed weights of its unfixed flows (their number while no weight differs from 1); fixing a flow of weight w at level v no larger
     /// than that share removes w·v from the residual and w from the weight, which cannot lower it.
     /// - Complexity: O((T + C + K) log(T + C) + M + L) where T is the number of touched resources,
     ///   C the number of capped members, K the number of re-keyings (at most one per fixed flow and
@@ -458,6 +475,7 @@ public struct MaxMinSolver: Sendable {
         fillEpoch &+= 1
         let currentFill = fillEpoch
         let currentEpoch = epoch
+        let weighted = self.weighted
         touched.removeAll(keepingCapacity: true)
         heap.removeAll()
         for f in members {
@@ -470,7 +488,7 @@ public struct MaxMinSolver: Sendable {
                     touched.append(r)
                 }
                 unfixed[r] += 1
-                unfixedWeight[r] += routeWeight[s]
+                if weighted { unfixedWeight[r] += routeWeight[s] }
             }
         }
         let everyFlowIsMember = members.count == activeCount
@@ -479,11 +497,11 @@ public struct MaxMinSolver: Sendable {
             if !everyFlowIsMember {
                 for s in resourceSlots[r] {
                     let g = slotFlow[s]
-                    if memberStamp[g] != currentEpoch { used += routeWeight[s] * rates[g] }
+                    if memberStamp[g] != currentEpoch { used += weighted ? routeWeight[s] * rates[g] : rates[g] }
                 }
             }
             residual[r] = capacity[r] - used
-            heap.push(FillEntry(key: max(0, residual[r]) / unfixedWeight[r], id: r))
+            heap.push(FillEntry(key: max(0, residual[r]) / (weighted ? unfixedWeight[r] : Double(unfixed[r])), id: r))
         }
         var left = members.count
         for f in members where rateCap[f] < .infinity {
@@ -504,7 +522,7 @@ public struct MaxMinSolver: Sendable {
                 _ = heap.pop()
                 continue
             }
-            let share = max(0, residual[r]) / unfixedWeight[r]
+            let share = max(0, residual[r]) / (weighted ? unfixedWeight[r] : Double(n))
             if share > e.key {
                 heap.replaceTop(FillEntry(key: share, id: r))
                 continue
@@ -535,10 +553,14 @@ public struct MaxMinSolver: Sendable {
         for s in routeStart[f]..<routeStart[f + 1] {
             let r = routeResource[s]
             if r == skip { continue }
-            let w = routeWeight[s]
-            residual[r] -= w * value
             unfixed[r] -= 1
-            unfixedWeight[r] -= w
+            if weighted {
+                let w = routeWeight[s]
+                residual[r] -= w * value
+                unfixedWeight[r] -= w
+            } else {
+                residual[r] -= value
+            }
         }
     }
 }
