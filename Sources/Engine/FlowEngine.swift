@@ -44,7 +44,7 @@ public struct ResourceUsage: Sendable, Hashable {
     public var name: String
     /// Payload bytes per second it can carry.
     public var capacity: Double
-    /// Bytes it carried.
+    /// Bytes it carried, in units of its payload capacity (each flow's bytes times its weight there).
     public var bytes: Double
     /// Seconds it was saturated or carrying traffic.
     public var busySeconds: Double
@@ -64,7 +64,7 @@ public struct LoadSample: Sendable, Hashable {
     public var time: Picoseconds
     /// The resource index.
     public var resource: Int
-    /// Bytes per second it carries from then on.
+    /// Bytes per second it carries from then on, in units of its payload capacity (rates times weights).
     public var load: Double
 }
 
@@ -117,7 +117,7 @@ public struct FlowEngine: Sendable {
     public func run(_ transfers: [ScheduledTransfer], recordingLoads: Bool) -> FlowRun {
         var simulation = FlowSimulation(capacities: resources.resources.map(\.capacity))
         simulation.recordsRates = recordingLoads
-        var routes: [[Int]] = []
+        var routes: [(resources: [Int], weights: [Double])] = []
         var flows: [[FlowID]] = []
         for transfer in transfers {
             var ids: [FlowID] = []
@@ -128,10 +128,10 @@ public struct FlowEngine: Sendable {
                     latency = latency + Picoseconds(UInt64((firstChunk / wait.rate * 1e12).rounded()))
                 }
                 let spec = FlowSpec(
-                    route: leg.route.map { ResourceID($0) }, bytes: transfer.bytes,
+                    route: leg.route.map { ResourceID($0) }, weights: leg.weights, bytes: transfer.bytes,
                     startTime: (transfer.start + launch).rawValue, latency: latency.rawValue, rateCap: leg.rateCap)
                 ids.append(simulation.addFlow(spec))
-                routes.append(leg.route)
+                routes.append((leg.route, leg.weights))
             }
             flows.append(ids)
         }
@@ -193,8 +193,9 @@ public struct FlowEngine: Sendable {
                 let delta = change.rate - flowRate[flow]
                 flowRate[flow] = change.rate
                 let time = Picoseconds(UInt64((change.time * 1e12).rounded()))
-                for resource in routes[flow] {
-                    resourceLoad[resource] = max(0, resourceLoad[resource] + delta)
+                for (position, resource) in routes[flow].resources.enumerated() {
+                    let weight = routes[flow].weights.isEmpty ? 1 : routes[flow].weights[position]
+                    resourceLoad[resource] = max(0, resourceLoad[resource] + weight * delta)
                     loads.append(LoadSample(time: time, resource: resource, load: resourceLoad[resource]))
                 }
             }

@@ -161,6 +161,39 @@ public struct MachineResources: Sendable {
         }
     }
 
+    /// The consumption weights of a DMA read on a link direction pair, relative to the payload
+    /// capacities above.
+    ///
+    /// A link direction's capacity is the payload rate of posted writes, C = T / b_write, where T
+    /// is the direction's TLP byte rate and b_write the wire bytes (TLPs and DLLPs, the busier
+    /// direction) a 1 MiB write costs per payload byte. A flow that costs b wire bytes per payload
+    /// byte on that direction uses b·x / T of it at payload rate x, which is the fraction
+    /// (b / b_write)·x / C of its capacity: its weight is b / b_write = b × (write efficiency in
+    /// payload per wire byte). Reads cost, per payload byte of a 1 MiB read with `configuration`
+    /// (its MRRS and RCB are the reader's):
+    /// - `completions`: on the data direction, the CplD TLPs plus the DLLPs acknowledging the
+    ///   requests, b_read,data / b_write (a few percent above 1: completion headers and the RCB
+    ///   split cost more than MWr headers);
+    /// - `requests`: on the opposite direction, the MRd TLPs plus the DLLPs acknowledging the
+    ///   completions, b_read,reverse / b_write (about 24 / 512 for MRRS 512, times the write
+    ///   efficiency).
+    ///
+    /// The two are computed as link time per payload byte, read over write, so the TLP byte rate cancels.
+    public static func readWeights(for configuration: PCIeLinkConfiguration) -> (completions: Double, requests: Double)
+    {
+        let length = 1 << 20
+        let write = configuration.wireAccount(
+            for: TransferPattern(operation: .write, length: length), placement: .reverseDirection)
+        let read = configuration.wireAccount(
+            for: TransferPattern(operation: .read, length: length), placement: .reverseDirection)
+        let writeSeconds = write.transferSeconds
+        guard writeSeconds > 0, read.capacityBytesPerSecond > 0 else { return (1, 0) }
+        return (
+            read.dataDirection.totalBytes / read.capacityBytesPerSecond / writeSeconds,
+            read.reverseDirection.totalBytes / read.capacityBytesPerSecond / writeSeconds
+        )
+    }
+
     private mutating func add(_ name: String, _ capacity: Double) -> Int {
         resources.append(Resource(name: name, capacity: capacity))
         return resources.count - 1

@@ -54,6 +54,12 @@ public enum DMADirection: String, Sendable, Codable {
 public struct TransferLeg: Sendable, Hashable {
     /// Resource indices into `MachineResources.resources`.
     public var route: [Int]
+    /// The consumption weight of each route entry, parallel to `route` (empty means all 1).
+    ///
+    /// At payload rate x the leg uses `weights[i]`·x of `route[i]`'s payload capacity; a read leg
+    /// charges its PCIe links more than 1 for completions and adds the opposite link directions
+    /// with small weights for its requests (see `MachineResources.readWeights(for:)`).
+    public var weights: [Double] = []
     /// Latency paid before data flows.
     public var latency: Picoseconds
     /// A per-flow cap (bytes per second), such as a bounce leg's staging pipeline.
@@ -75,11 +81,15 @@ public struct TransferLeg: Sendable, Hashable {
     public var waitsForFirstChunk: (chunk: UInt64, rate: Double)? = nil
 
     public static func == (lhs: TransferLeg, rhs: TransferLeg) -> Bool {
-        lhs.route == rhs.route && lhs.latency == rhs.latency && lhs.rateCap == rhs.rateCap && lhs.name == rhs.name
+        lhs.route == rhs.route && lhs.weights == rhs.weights && lhs.latency == rhs.latency && lhs.rateCap == rhs.rateCap
+            && lhs.name == rhs.name
             && lhs.elements == rhs.elements && lhs.isRead == rhs.isRead
             && lhs.waitsForFirstChunk?.chunk == rhs.waitsForFirstChunk?.chunk
             && lhs.waitsForFirstChunk?.rate == rhs.waitsForFirstChunk?.rate
     }
+
+    /// The weight of the route entry at `index` (1 when `weights` is empty).
+    public func weight(at index: Int) -> Double { weights.isEmpty ? 1 : weights[index] }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(route)

@@ -1,4 +1,5 @@
 import Fabric
+import PCIeProtocol
 import Policy
 import Routing
 import Topology
@@ -180,11 +181,47 @@ public struct TransferPlanner: Sendable {
                 ? [] : [.socketLink(from: socket, to: self.socket(of: destination))])
             + [.rootComplex(complex)] + downElements
         leg.isRead = true
+        chargeReadTraffic(&leg, reader: destination)
         return leg
     }
 
+    /// Weights a read leg's PCIe links: its data-direction links carry completions (weight
+    /// `completions`), and the opposite direction of each of them, added to the route, carries the
+    /// requests (weight `requests`), both from `MachineResources.readWeights(for:)` with the
+    /// link's configuration and the reader's MRRS and RCB.
+    private func chargeReadTraffic(_ leg: inout TransferLeg, reader: Int) {
+        guard leg.isRead else { return }
+        let endpoint = topology.nodes[reader].endpoint
+        var weights = leg.weights.isEmpty ? Array(repeating: 1.0, count: leg.route.count) : leg.weights
+        for element in leg.elements {
+            guard case .link(let node, let upward) = element, var configuration = resources.linkConfiguration[node],
+                let dataLink = upward ? resources.linkUp[node] : resources.linkDown[node],
+                let requestLink = upward ? resources.linkDown[node] : resources.linkUp[node],
+                let position = leg.route.firstIndex(of: dataLink)
+            else { continue }
+            configuration.maxReadRequestSize =
+                TransactionSizeLimit(
+                    rawValue: Int(endpoint?.maxReadRequest.bytes ?? EndpointDefaults.maxReadRequest.bytes)) ?? .bytes512
+            configuration.readCompletionBoundary =
+                ReadCompletionBoundary(
+                    rawValue: Int(
+                        endpoint?.readCompletionBoundary.bytes ?? EndpointDefaults.readCompletionBoundary.bytes))
+                ?? .bytes64
+            let charge = MachineResources.readWeights(for: configuration)
+            weights[position] *= charge.completions
+            if let existing = leg.route.firstIndex(of: requestLink) {
+                weights[existing] += charge.requests
+            } else {
+                leg.route.append(requestLink)
+                weights.append(charge.requests)
+            }
+        }
+        leg.weights = weights
+    }
+
+    /// The uncontended payload rate of a leg: its tightest resource, weights counted.
     private func capacity(of leg: TransferLeg) -> Double {
-        leg.route.map { resources.resources[$0].capacity }.min() ?? .infinity
+        leg.route.indices.map { resources.resources[leg.route[$0]].capacity / leg.weight(at: $0) }.min() ?? .infinity
     }
 
     /// The bounce: device to a pinned staging buffer on `staging`, then staging to device,
@@ -419,15 +456,15 @@ public struct TransferPlanner: Sendable {
                     "\(topology.nodes[provider].id)'s BAR\(aperture.bar.index) exposes \(aperture.bar.size) of \(aperture.memory.capacity): a buffer beyond the window is not reachable peer-to-peer (resizable BAR would fix it)"
                 )
             }
+            var leg = TransferLeg(
+                route: route, latency: latency, rateCap: readCap, name: "PCIe peer-to-peer",
+                latencyBreakdown: direction == .pull ? (breakdown + breakdown.reversed()) : breakdown,
+                elements: direction == .pull ? [.deviceMemory(a)] + elements : elements + [.deviceMemory(b)],
+                isRead: direction == .pull)
+            chargeReadTraffic(&leg, reader: b)
             return TransferPlan(
                 mechanism: throughHost ? .pcieP2PHostBridge : .pcieP2PBusAddress,
-                legs: [
-                    TransferLeg(
-                        route: route, latency: latency, rateCap: readCap, name: "PCIe peer-to-peer",
-                        latencyBreakdown: direction == .pull ? (breakdown + breakdown.reversed()) : breakdown,
-                        elements: direction == .pull ? [.deviceMemory(a)] + elements : elements + [.deviceMemory(b)],
-                        isRead: direction == .pull)
-                ],
+                legs: [leg],
                 hops: topology.pcieRoute(from: a, to: b, throughHostBridge: throughHost),
                 mapType: decision.mapType.kernelName, notes: notes + ["Linux: \(decision.reason)"])
         }

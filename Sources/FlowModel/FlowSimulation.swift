@@ -4,6 +4,11 @@ public struct FlowSpec: Sendable, Equatable {
     ///
     /// An empty route is unconstrained (only the cap applies).
     public var route: [ResourceID]
+    /// The consumption weight of each route entry: at rate x the flow uses `weights[i]`·x of `route[i]`.
+    ///
+    /// Empty means every weight is 1; otherwise it has the same count as `route`, each weight
+    /// positive and finite (checked by a precondition when the flow is added).
+    public var weights: [Double]
     /// The number of bytes to transfer.
     public var bytes: UInt64
     /// When the flow is issued, in picoseconds.
@@ -13,10 +18,19 @@ public struct FlowSpec: Sendable, Equatable {
     /// An optional private rate limit in bytes/s (for example tags x MRRS / round trip, or a DMA engine rate).
     public var rateCap: Double?
 
-    /// Creates a flow description.
+    /// Creates a flow description with every route weight 1.
     public init(route: [ResourceID], bytes: UInt64, startTime: UInt64 = 0, latency: UInt64 = 0, rateCap: Double? = nil)
     {
+        self.init(route: route, weights: [], bytes: bytes, startTime: startTime, latency: latency, rateCap: rateCap)
+    }
+
+    /// Creates a flow description with per-entry consumption weights (empty means all 1).
+    public init(
+        route: [ResourceID], weights: [Double], bytes: UInt64, startTime: UInt64 = 0, latency: UInt64 = 0,
+        rateCap: Double? = nil
+    ) {
         self.route = route
+        self.weights = weights
         self.bytes = bytes
         self.startTime = startTime
         self.latency = latency
@@ -109,7 +123,7 @@ public struct FlowSimulation: Sendable {
     /// - Complexity: O(route length + log of pending events).
     @discardableResult
     public mutating func addFlow(_ spec: FlowSpec) -> FlowID {
-        let id = solver.addFlow(route: spec.route, rateCap: spec.rateCap)
+        let id = solver.addFlow(route: spec.route, weights: spec.weights, rateCap: spec.rateCap)
         let t =
             SimulationTime.seconds(fromPicoseconds: spec.startTime)
             + SimulationTime.seconds(fromPicoseconds: spec.latency)
@@ -177,7 +191,7 @@ public struct FlowSimulation: Sendable {
             state[f] = .done
             finish[f] = t
             remaining[f] = 0
-            for s in route { resourceBytes[solver.routeResource[s]] += specBytes[f] }
+            for s in route { resourceBytes[solver.routeResource[s]] += solver.routeWeight[s] * specBytes[f] }
             return
         }
         state[f] = .draining
@@ -196,7 +210,7 @@ public struct FlowSimulation: Sendable {
         remaining[f] = 0
         for s in solver.routeStart[f]..<solver.routeStart[f + 1] {
             let r = solver.routeResource[s]
-            resourceBytes[r] += specBytes[f]
+            resourceBytes[r] += solver.routeWeight[s] * specBytes[f]
             resourceDraining[r] -= 1
             if resourceDraining[r] == 0 { resourceBusy[r] += t - resourceBusySince[r] }
         }
@@ -234,7 +248,8 @@ public struct FlowSimulation: Sendable {
         state[flow.index] == .draining ? drainRate[flow.index] : 0
     }
 
-    /// Bytes carried by a resource so far (the full size of every completed flow crossing it).
+    /// Bytes carried by a resource so far: the full size of every completed flow crossing it, times
+    /// that flow's weight on the resource.
     public func bytesCarried(by resource: ResourceID) -> Double { resourceBytes[resource.index] }
 
     /// Seconds during which at least one flow was draining through the resource (closed

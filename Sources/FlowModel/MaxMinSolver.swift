@@ -19,6 +19,13 @@ struct FillEntry: Comparable, Sendable {
 /// Every flow has a fixed route (a list of distinct resources) and an optional rate cap, which
 /// behaves like a private resource of that capacity. Only *active* flows take part in sharing.
 ///
+/// **Weights.** Each route entry may carry a weight w > 0 (SimGrid's consumption weight, default
+/// 1): a flow at rate x consumes w·x of that resource. Fairness is on the rates x: progressive
+/// filling raises all unfrozen rates equally, a resource saturates when the sum of w·x over its
+/// flows reaches its capacity, so the level it allows is its residual divided by the sum of its
+/// unfrozen flows' weights. The bottleneck condition is unchanged (a saturated resource on which
+/// no flow has a higher rate x, or the flow's own cap).
+///
 /// **Selective update.** ``update(activating:deactivating:)`` does not re-solve the whole
 /// problem. It re-solves a set *S* of flows (initially the newly activated ones) by progressive
 /// filling while every other active flow keeps its current rate, then checks the optimality
@@ -54,6 +61,11 @@ public struct MaxMinSolver: Sendable {
     // MARK: Flows
     var routeStart: [Int] = [0]
     var routeResource: [Int] = []
+    /// The consumption weight of each route slot (parallel to `routeResource`; 1 by default).
+    var routeWeight: [Double] = []
+    /// Whether any flow ever added has a weight other than 1; while false, the loops over
+    /// resources count flows instead of summing weights (the code and speed of the unweighted model).
+    var weighted = false
     var slotFlow: [Int] = []
     var slotPosition: [Int] = []
     var rateCap: [Double] = []
@@ -74,6 +86,8 @@ public struct MaxMinSolver: Sendable {
     var touchStamp: [UInt32] = []
     var residual: [Double] = []
     var unfixed: [Int] = []
+    /// The sum of the weights of the unfixed member flows on each touched resource during `fill`.
+    var unfixedWeight: [Double] = []
     var touched: [Int] = []
     var dirtyStamp: [UInt32] = []
     var dirty: [Int] = []
@@ -122,6 +136,7 @@ public struct MaxMinSolver: Sendable {
         touchStamp.append(0)
         residual.append(0)
         unfixed.append(0)
+        unfixedWeight.append(0)
         dirtyStamp.append(0)
         committedSaturated.append(false)
         committedMaxRate.append(0)
@@ -132,6 +147,16 @@ public struct MaxMinSolver: Sendable {
 
     /// Adds an inactive flow over `route` (distinct resources) with an optional rate cap in bytes/s.
     public mutating func addFlow(route: [ResourceID], rateCap cap: Double? = nil) -> FlowID {
+        addFlow(route: route, weights: [], rateCap: cap)
+    }
+
+    /// Adds an inactive flow over `route` (distinct resources) with per-entry consumption weights
+    /// and an optional rate cap in bytes/s.
+    ///
+    /// A flow at rate x consumes `weights[i]`·x of `route[i]`. `weights` is either empty (every
+    /// weight 1) or has the same count as `route`, each weight positive and finite.
+    public mutating func addFlow(route: [ResourceID], weights: [Double], rateCap cap: Double?) -> FlowID {
+        precondition(weights.isEmpty || weights.count == route.count, "weights must be empty or parallel to the route")
         let id = rateCap.count
         epoch &+= 1  // reuse dirtyStamp with a fresh epoch to check distinctness
         for r in route {
@@ -141,6 +166,15 @@ public struct MaxMinSolver: Sendable {
             routeResource.append(r.index)
             slotFlow.append(id)
             slotPosition.append(-1)
+        }
+        if weights.isEmpty {
+            routeWeight.append(contentsOf: repeatElement(1, count: route.count))
+        } else {
+            for w in weights {
+                precondition(w > 0 && w.isFinite, "route weights must be positive and finite")
+                if w != 1 { weighted = true }
+            }
+            routeWeight.append(contentsOf: weights)
         }
         routeStart.append(routeResource.count)
         precondition(cap.map { $0 >= 0 } ?? true, "rate cap must be non-negative")
@@ -166,18 +200,29 @@ public struct MaxMinSolver: Sendable {
         routeResource[routeStart[flow.index]..<routeStart[flow.index + 1]].map { ResourceID($0) }
     }
 
+    /// The consumption weights of a flow's route entries (1 where none was given).
+    public func weights(of flow: FlowID) -> [Double] {
+        Array(routeWeight[routeStart[flow.index]..<routeStart[flow.index + 1]])
+    }
+
     /// The capacity of a resource in bytes/s.
     public func capacity(of resource: ResourceID) -> Double { capacity[resource.index] }
 
     /// One-shot convenience: max-min fair rates of all `routes` (all active) over resources
-    /// with `capacities`, honouring optional per-flow caps (`rateCaps` empty means no caps).
+    /// with `capacities`, honouring optional per-flow caps (`rateCaps` empty means no caps)
+    /// and per-entry consumption weights (`weights` empty means all 1; an empty entry too).
     /// - Complexity: one full progressive filling, O(P + (R + C + K) log R) (see ``recomputeAll()``).
-    public static func solve(capacities: [Double], routes: [[ResourceID]], rateCaps: [Double?] = []) -> [Double] {
+    public static func solve(
+        capacities: [Double], routes: [[ResourceID]], weights: [[Double]] = [], rateCaps: [Double?] = []
+    ) -> [Double] {
         var solver = MaxMinSolver(capacities: capacities)
         var ids: [FlowID] = []
         ids.reserveCapacity(routes.count)
         for (i, route) in routes.enumerated() {
-            ids.append(solver.addFlow(route: route, rateCap: i < rateCaps.count ? rateCaps[i] : nil))
+            ids.append(
+                solver.addFlow(
+                    route: route, weights: i < weights.count ? weights[i] : [],
+                    rateCap: i < rateCaps.count ? rateCaps[i] : nil))
         }
         solver.update(activating: ids, deactivating: [])
         return solver.rates
@@ -321,10 +366,18 @@ public struct MaxMinSolver: Sendable {
         for r in dirty {
             var used = 0.0
             var maxRate = 0.0
-            for s in resourceSlots[r] {
-                let x = rates[slotFlow[s]]
-                used += x
-                if x > maxRate { maxRate = x }
+            if weighted {
+                for s in resourceSlots[r] {
+                    let x = rates[slotFlow[s]]
+                    used += routeWeight[s] * x
+                    if x > maxRate { maxRate = x }
+                }
+            } else {
+                for s in resourceSlots[r] {
+                    let x = rates[slotFlow[s]]
+                    used += x
+                    if x > maxRate { maxRate = x }
+                }
             }
             resourceSaturated[r] = used >= capacity[r] * saturationFactor
             resourceMaxRate[r] = maxRate
@@ -411,7 +464,9 @@ public struct MaxMinSolver: Sendable {
     /// Resources sit in a heap keyed by a *lower bound* of their fair share: fixing a flow at
     /// the current minimum share never lowers another resource's share, so keys are not updated
     /// when flows are fixed; a resource reaching the top with a stale key is re-keyed and sifted
-    /// down instead. Caps are heap entries with constant keys.
+    /// down instead. Caps are heap entries with constant keys. A resource's share is its residual
+    /// over the summed weights of its unfixed flows (their number while no weight differs from 1); fixing a flow of weight w at level v no larger
+    /// than that share removes w·v from the residual and w from the weight, which cannot lower it.
     /// - Complexity: O((T + C + K) log(T + C) + M + L) where T is the number of touched resources,
     ///   C the number of capped members, K the number of re-keyings (at most one per fixed flow and
     ///   resource, usually far fewer), M the members' total route length and L the total length of
@@ -420,6 +475,7 @@ public struct MaxMinSolver: Sendable {
         fillEpoch &+= 1
         let currentFill = fillEpoch
         let currentEpoch = epoch
+        let weighted = self.weighted
         touched.removeAll(keepingCapacity: true)
         heap.removeAll()
         for f in members {
@@ -428,9 +484,11 @@ public struct MaxMinSolver: Sendable {
                 if touchStamp[r] != currentFill {
                     touchStamp[r] = currentFill
                     unfixed[r] = 0
+                    unfixedWeight[r] = 0
                     touched.append(r)
                 }
                 unfixed[r] += 1
+                if weighted { unfixedWeight[r] += routeWeight[s] }
             }
         }
         let everyFlowIsMember = members.count == activeCount
@@ -439,11 +497,11 @@ public struct MaxMinSolver: Sendable {
             if !everyFlowIsMember {
                 for s in resourceSlots[r] {
                     let g = slotFlow[s]
-                    if memberStamp[g] != currentEpoch { used += rates[g] }
+                    if memberStamp[g] != currentEpoch { used += weighted ? routeWeight[s] * rates[g] : rates[g] }
                 }
             }
             residual[r] = capacity[r] - used
-            heap.push(FillEntry(key: max(0, residual[r]) / Double(unfixed[r]), id: r))
+            heap.push(FillEntry(key: max(0, residual[r]) / (weighted ? unfixedWeight[r] : Double(unfixed[r])), id: r))
         }
         var left = members.count
         for f in members where rateCap[f] < .infinity {
@@ -464,7 +522,7 @@ public struct MaxMinSolver: Sendable {
                 _ = heap.pop()
                 continue
             }
-            let share = max(0, residual[r]) / Double(n)
+            let share = max(0, residual[r]) / (weighted ? unfixedWeight[r] : Double(n))
             if share > e.key {
                 heap.replaceTop(FillEntry(key: share, id: r))
                 continue
@@ -495,8 +553,14 @@ public struct MaxMinSolver: Sendable {
         for s in routeStart[f]..<routeStart[f + 1] {
             let r = routeResource[s]
             if r == skip { continue }
-            residual[r] -= value
             unfixed[r] -= 1
+            if weighted {
+                let w = routeWeight[s]
+                residual[r] -= w * value
+                unfixedWeight[r] -= w
+            } else {
+                residual[r] -= value
+            }
         }
     }
 }
