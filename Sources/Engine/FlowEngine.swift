@@ -92,6 +92,11 @@ public struct FlowRun: Sendable {
 /// resources with max-min fair rates; latency is paid before data flows; software launch and
 /// completion costs frame each transfer.
 public struct FlowEngine: Sendable {
+    /// A reporting rule, not a model constant: a leg whose average rate came within 5% of its
+    /// rate cap (a bounce's chunked staging, a reader's tags) is reported as bound by that cap
+    /// rather than by the busiest resource it crosses; the 5% absorbs the latency before data.
+    public static let capBindingFraction = 0.95
+
     /// The resources flows share.
     public let resources: MachineResources
     /// Software cost per copy.
@@ -160,7 +165,7 @@ public struct FlowEngine: Sendable {
             }
             let achieved = seconds > 0 ? Double(transfer.bytes) / seconds : 0
             for leg in transfer.plan.legs {
-                if let cap = leg.rateCap, achieved >= 0.95 * cap {
+                if let cap = leg.rateCap, achieved >= Self.capBindingFraction * cap {
                     best = ("\(leg.name) pipeline", 1, cap)
                 }
             }

@@ -53,6 +53,10 @@ public struct MachineResources: Sendable {
         public var to: Int
     }
 
+    /// The transfer length whose TLP accounting gives a link's steady-state payload rate: 1 MiB,
+    /// many 4 KiB pages, so that the partial TLPs at a transfer's ends do not count.
+    static let steadyStateLength = 1 << 20
+
     /// No resources at all (for reports of runs that have none).
     public static let empty = MachineResources()
 
@@ -92,7 +96,7 @@ public struct MachineResources: Sendable {
                     maxPayloadSize: TransactionSizeLimit(rawValue: mps) ?? .bytes256)
                 linkConfiguration[index] = configuration
                 let payloadRate = configuration.effectiveBandwidth(
-                    for: TransferPattern(operation: .write, length: 1 << 20))
+                    for: TransferPattern(operation: .write, length: Self.steadyStateLength))
                 linkUp[index] = add("\(node.id).link.up", payloadRate)
                 linkDown[index] = add("\(node.id).link.down", payloadRate)
             }
@@ -181,7 +185,7 @@ public struct MachineResources: Sendable {
     /// The two are computed as link time per payload byte, read over write, so the TLP byte rate cancels.
     public static func readWeights(for configuration: PCIeLinkConfiguration) -> (completions: Double, requests: Double)
     {
-        let length = 1 << 20
+        let length = steadyStateLength
         let write = configuration.wireAccount(
             for: TransferPattern(operation: .write, length: length), placement: .reverseDirection)
         let read = configuration.wireAccount(

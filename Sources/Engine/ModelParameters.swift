@@ -112,7 +112,7 @@ public struct ModelParameters: Sendable, Hashable {
     /// Sets the parameter `name` from `text` (a number, or a quantity with its unit).
     public mutating func set(_ name: String, to text: String) throws(OverrideError) {
         func number() throws(OverrideError) -> Double {
-            guard let value = Double(text.trimmingCharacters(in: " ")), value.isFinite, value > 0, value <= 1 else {
+            guard let value = Double(text.trimming(" ")), value.isFinite, value > 0, value <= 1 else {
                 throw OverrideError(description: "parameter '\(name)' takes a fraction in (0, 1], not '\(text)'")
             }
             return value
@@ -145,16 +145,6 @@ public struct ModelParameters: Sendable, Hashable {
             throw OverrideError(
                 description: "unknown parameter '\(name)' (known: \(Self.names.joined(separator: ", ")))")
         }
-    }
-}
-
-extension String {
-    /// The string without leading and trailing characters in `set`.
-    func trimmingCharacters(in set: String) -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, set.contains(first) { scalars.removeFirst() }
-        while let last = scalars.last, set.contains(last) { scalars.removeLast() }
-        return String(scalars)
     }
 }
 

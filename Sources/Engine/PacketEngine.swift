@@ -17,6 +17,11 @@ public struct PacketEngine: Sendable {
     /// Software cost per copy.
     public let launch: Picoseconds, completion: Picoseconds
 
+    /// Where every simulated buffer starts: 1 TiB, a 4 KiB-aligned address, so that a transfer's
+    /// TLPs split at the max payload size from its first byte (an unaligned start is a test of
+    /// the splitting rules, not of a transfer's timing).
+    static let bufferAddress: UInt64 = 1 << 40
+
     /// Creates an engine for a planner's machine.
     public init(planner: TransferPlanner) {
         self.planner = planner
@@ -138,10 +143,13 @@ public struct PacketEngine: Sendable {
             dmaRate = min(dmaRate ?? engines, engines)
         }
         return RequesterParameters(
-            maxPayloadSize: TransactionSizeLimit(rawValue: Int(details?.maxPayload.bytes ?? 256)) ?? .bytes256,
-            maxReadRequestSize: TransactionSizeLimit(rawValue: Int(details?.maxReadRequest.bytes ?? 512)) ?? .bytes512,
+            maxPayloadSize: TransactionSizeLimit(
+                rawValue: Int(details?.maxPayload.bytes ?? EndpointDefaults.maxPayload.bytes)) ?? .bytes256,
+            maxReadRequestSize: TransactionSizeLimit(
+                rawValue: Int(details?.maxReadRequest.bytes ?? EndpointDefaults.maxReadRequest.bytes)) ?? .bytes512,
             outstandingReadTags: details?.tags ?? EndpointDefaults.tags,
-            readCompletionBoundary: ReadCompletionBoundary(rawValue: Int(details?.readCompletionBoundary.bytes ?? 64))
+            readCompletionBoundary: ReadCompletionBoundary(
+                rawValue: Int(details?.readCompletionBoundary.bytes ?? EndpointDefaults.readCompletionBoundary.bytes))
                 ?? .bytes64,
             dmaRate: dmaRate.map { DataRate(bytesPerSecond: $0) })
     }
@@ -175,6 +183,9 @@ public struct PacketEngine: Sendable {
         var added = Set<StageID>()
         var packetTransfers: [PacketTransfer] = []
         var owners: [Int] = []
+        // A transfer of no bytes sends no TLP: it completes after its path latency, as in the
+        // flow model.
+        var emptyFinishes = [Picoseconds](repeating: .zero, count: transfers.count)
         for (index, transfer) in transfers.enumerated() {
             let p2p = transfer.plan.mechanism == .pcieP2PHostBridge || transfer.plan.mechanism == .pcieP2PBusAddress
             for (legIndex, leg) in transfer.plan.legs.enumerated() {
@@ -190,12 +201,16 @@ public struct PacketEngine: Sendable {
                     let firstChunk = Double(min(wait.chunk, transfer.bytes))
                     start = start + Picoseconds(UInt64((firstChunk / wait.rate * 1e12).rounded()))
                 }
+                guard transfer.bytes > 0 else {
+                    emptyFinishes[index] = max(emptyFinishes[index], start + leg.latency)
+                    continue
+                }
                 let tag = "\(transfer.label)#\(index).\(legIndex)"
                 if leg.isRead, let memory = leg.elements.first {
                     let path = Array(leg.elements.dropFirst())
                     packetTransfers.append(
                         PacketTransfer(
-                            kind: .read, bytes: transfer.bytes, startAddress: 1 << 40, start: start,
+                            kind: .read, bytes: transfer.bytes, startAddress: Self.bufferAddress, start: start,
                             requester: requester(requesterNode(leg), rateCap: leg.rateCap),
                             requestRoute: path.reversed().map { stageID($0, p2pForwarding: p2p, flipped: true) }
                                 + [stageID(memory, p2pForwarding: p2p)],
@@ -203,7 +218,7 @@ public struct PacketEngine: Sendable {
                 } else {
                     packetTransfers.append(
                         PacketTransfer(
-                            kind: .write, bytes: transfer.bytes, startAddress: 1 << 40, start: start,
+                            kind: .write, bytes: transfer.bytes, startAddress: Self.bufferAddress, start: start,
                             requester: requester(requesterNode(leg), rateCap: leg.rateCap),
                             requestRoute: leg.elements.map { stageID($0, p2pForwarding: p2p) }, tag: tag))
                 }
@@ -216,7 +231,7 @@ public struct PacketEngine: Sendable {
         } catch {
             throw TransferPlanningError(description: "packet model: \(error.message)")
         }
-        var finishes = [Picoseconds](repeating: .zero, count: transfers.count)
+        var finishes = emptyFinishes
         var tlps = [TLPCounts](repeating: TLPCounts(), count: transfers.count)
         var bottlenecks = [String](repeating: "none", count: transfers.count)
         var reasons = [String](repeating: "", count: transfers.count)

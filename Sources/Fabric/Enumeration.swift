@@ -22,18 +22,13 @@ public struct BusAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     /// `ssss:bb:dd.f` in hexadecimal.
     public var description: String {
-        hex(segment, 4) + ":" + hex(bus, 2) + ":" + hex(device, 2) + "." + String(function)
+        hexadecimal(segment, digits: 4) + ":" + hexadecimal(bus, digits: 2) + ":" + hexadecimal(device, digits: 2) + "."
+            + String(function)
     }
 
     public static func < (lhs: BusAddress, rhs: BusAddress) -> Bool {
         (lhs.segment, lhs.bus, lhs.device, lhs.function) < (rhs.segment, rhs.bus, rhs.device, rhs.function)
     }
-}
-
-/// `value` in lower-case hexadecimal, zero-padded to `digits`.
-func hex(_ value: Int, _ digits: Int) -> String {
-    let text = String(value, radix: 16)
-    return String(repeating: "0", count: max(0, digits - text.count)) + text
 }
 
 /// An address range in the host physical address space (inclusive base, exclusive end).

@@ -1,4 +1,5 @@
 import Topology
+import Units
 
 /// A PCI bus address: domain, bus, device, function (`0000:03:00.0`).
 struct BusID: Hashable, Comparable, CustomStringConvertible {
@@ -27,11 +28,7 @@ struct BusID: Hashable, Comparable, CustomStringConvertible {
     }
 
     var description: String {
-        func hex(_ value: Int, _ digits: Int) -> String {
-            let text = String(value, radix: 16)
-            return String(repeating: "0", count: max(0, digits - text.count)) + text
-        }
-        return "\(hex(domain, 4)):\(hex(bus, 2)):\(hex(device, 2)).\(function)"
+        "\(hexadecimal(domain, digits: 4)):\(hexadecimal(bus, digits: 2)):\(hexadecimal(device, digits: 2)).\(function)"
     }
 }
 
@@ -45,7 +42,7 @@ struct BusRange {
     init?(_ text: String) {
         let parts = text.split(separator: ":", maxSplits: 1)
         guard parts.count == 2, let domain = Int(parts[0], radix: 16) else { return nil }
-        let range = parts[1].trimmingCharacters(in: "[]").split(separator: "-")
+        let range = parts[1].trimming("[]").split(separator: "-")
         guard range.count == 2, let low = Int(range[0], radix: 16), let high = Int(range[1], radix: 16) else {
             return nil
         }
@@ -57,15 +54,6 @@ struct BusRange {
     func contains(_ id: BusID) -> Bool { id.domain == domain && id.bus >= secondary && id.bus <= subordinate }
 }
 
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> Substring {
-        var result = self
-        while let first = result.first, set.contains(first) { result.removeFirst() }
-        while let last = result.last, set.contains(last) { result.removeLast() }
-        return result
-    }
-}
-
 /// hwloc's `pci_type`: "class [vendor:device] [subvendor:subdevice] rev" (hwloc 3 adds a
 /// prog-if byte).
 struct PCIType {
@@ -75,7 +63,7 @@ struct PCIType {
     init?(_ text: String) {
         let parts = text.split(separator: " ")
         guard parts.count >= 2, parts[0].count == 4, let classCode = Int(parts[0], radix: 16) else { return nil }
-        let id = parts[1].trimmingCharacters(in: "[]").lowercased()
+        let id = parts[1].trimming("[]").lowercased()
         guard PCIIdentity(id) != nil else { return nil }
         self.classCode = classCode
         self.pciId = id

@@ -1,6 +1,7 @@
 import Fabric
 import Foundation
 import Topology
+import Units
 
 /// What `p2psim show` prints: the PCIe tree in the manner of `lspci -tv` and the device-pair
 /// relationship matrix in the manner of `nvidia-smi topo -m`.
@@ -64,7 +65,8 @@ public struct TopologyReport: Sendable {
         topology.rootComplexes.enumerated().map { index, complex in
             RootComplexTree(
                 id: complex.id, socket: topology.sockets[complex.socket].id, hostBridge: complex.hostBridge.description,
-                rootBus: hex(complex.segment, 4) + ":" + hex(machine.rootBuses[index], 2),
+                rootBus: hexadecimal(complex.segment, digits: 4) + ":"
+                    + hexadecimal(machine.rootBuses[index], digits: 2),
                 iommu: complex.iommu?.mode.rawValue ?? "off", p2p: complex.p2p.rawValue,
                 children: complex.children.map(treeLine))
         }
@@ -108,7 +110,9 @@ public struct TopologyReport: Sendable {
         }
         let buses = enumerated.secondaryBus.map { secondary in
             let subordinate = enumerated.subordinateBus ?? secondary
-            return secondary == subordinate ? "[\(hex(secondary, 2))]" : "[\(hex(secondary, 2))-\(hex(subordinate, 2))]"
+            return secondary == subordinate
+                ? "[\(hexadecimal(secondary, digits: 2))]"
+                : "[\(hexadecimal(secondary, digits: 2))-\(hexadecimal(subordinate, digits: 2))]"
         }
         var windows: String?
         if node.kind != .endpoint {
@@ -192,10 +196,4 @@ public struct TopologyReport: Sendable {
             name: topology.name, tree: tree, matrix: Matrix(devices: matrixDeviceIDs, relations: relations))
         return try sortedJSON(document)
     }
-}
-
-/// `value` in lower-case hexadecimal, zero-padded to `digits`.
-func hex(_ value: Int, _ digits: Int) -> String {
-    let text = String(value, radix: 16)
-    return String(repeating: "0", count: max(0, digits - text.count)) + text
 }

@@ -1,3 +1,5 @@
+import Units
+
 /// A PCI vendor and device id pair, as `lspci -n` prints it (`10de:1db1`).
 public struct PCIIdentity: Hashable, Sendable, CustomStringConvertible {
     /// The vendor id (PCI-SIG assigned: 0x10de NVIDIA, 0x1002 AMD, 0x8086 Intel, 0x10b5 PLX...).
@@ -20,13 +22,7 @@ public struct PCIIdentity: Hashable, Sendable, CustomStringConvertible {
         self.init(vendor: vendor, device: device)
     }
 
-    public var description: String { hex4(vendor) + ":" + hex4(device) }
-}
-
-/// `value` as four lower-case hexadecimal digits.
-func hex4(_ value: UInt16) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: 4 - digits.count) + digits
+    public var description: String { hexadecimal(vendor, digits: 4) + ":" + hexadecimal(device, digits: 4) }
 }
 
 /// The Access Control Services bits of a port's ACS capability or control register.
