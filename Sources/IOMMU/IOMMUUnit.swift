@@ -8,7 +8,7 @@ public enum PageWalkLatency: Sendable, Hashable {
     case perLevel(Picoseconds)
 
     /// Each IOTLB miss added about 230-280 ns to a 64-byte DMA read on a Xeon E5 Broadwell
-    /// (pcie-bench, Neugebauer et al., SIGCOMM 2018; /work/shared/data/measurements/README.md);
+    /// (pcie-bench, Neugebauer et al., SIGCOMM 2018; ../shared/data/measurements/README.md);
     /// 250 ns is the middle of that range.
     public static let pcieBenchBroadwell = PageWalkLatency.fixed(.ns(250))
 

@@ -4,7 +4,7 @@ import Units
 public enum IOMMUValidation {
     /// pcie-bench's measured throughput of 64-byte random DMA reads with 4 KiB IOMMU pages, Gb/s,
     /// by window (Neugebauer et al., "Understanding PCIe performance for end host networking",
-    /// SIGCOMM 2018, Xeon E5 Broadwell; /work/shared/data/measurements/README.md).
+    /// SIGCOMM 2018, Xeon E5 Broadwell; ../shared/data/measurements/README.md).
     public static let measured4KiB: [(window: ByteCount, gigabitsPerSecond: Double)] = [
         (.kib(256), 28.1), (.kib(512), 20.2), (.mib(1), 14.3), (.mib(64), 9.8),
     ]

@@ -56,7 +56,7 @@ public enum IOTLBWindowExperiment {
         }
 
         /// pcie-bench's 64-byte read round trip from a Xeon E5 (Haswell/Broadwell) host over Gen3
-        /// x8: about 546 ns (/work/shared/data/measurements/README.md).
+        /// x8: about 546 ns (../shared/data/measurements/README.md).
         public static let pcieBenchBaseRoundTrip = Picoseconds.ns(546)
 
         /// Reads in flight, calibrated: the flat level pcie-bench measured while the window fits
@@ -82,7 +82,7 @@ public enum IOTLBWindowExperiment {
         public static let calibratedMissQueueing = Picoseconds.ns(700)
 
         /// The link's cap: pcie-bench's model (github pcie-bench/pcie-model) gives 44.1 Gb/s of
-        /// 64-byte reads on Gen3 x8 with MPS 256, MRRS 512 (/work/shared/data/measurements/README.md).
+        /// 64-byte reads on Gen3 x8 with MPS 256, MRRS 512 (../shared/data/measurements/README.md).
         public static let gen3x8ReadRate64B = DataRate(bytesPerSecond: 44.1e9 / 8)
 
         /// The reference setting: Xeon E5 Broadwell, Gen3 x8, as pcie-bench measured it.

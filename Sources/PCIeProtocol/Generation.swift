@@ -2,7 +2,7 @@
 //
 // Sources (section numbers refer to the PCI Express Base Specification; rev 3.0 for Gen1-3,
 // rev 5.0 for Gen4-5, rev 6.0 for Gen6 — the rates are also listed in
-// /work/shared/data/measurements/README.md):
+// ../shared/data/measurements/README.md):
 //   - §4.2.1 (8b/10b encoding, 2.5 and 5.0 GT/s), §4.2.2 (128b/130b encoding, 8.0 GT/s and above),
 //   - rev 6.0 §4.2 / §4.2.3 (64.0 GT/s PAM4 signalling, Flit Mode with 1b/1b encoding).
 

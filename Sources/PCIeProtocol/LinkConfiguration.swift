@@ -7,7 +7,7 @@
 //   - Link training to the highest common rate and widest common width: spec §4.2.6 (LTSSM).
 //   - SKP Ordered Sets: spec §4.2.7 (rev 3.0; §4.2.8 in rev 6.0), see `skpOverheadFraction`.
 //   - Flit layout (236 B TLP + 6 B DLP + 8 B CRC + 6 B FEC per 256 B flit): rev 6.0 §4.2.3.1,
-//     also /work/shared/data/measurements/README.md.
+//     also ../shared/data/measurements/README.md.
 
 /// A power-of-two transaction size limit from 128 to 4096 bytes (MPS or MRRS).
 public enum TransactionSizeLimit: Int, Sendable, Hashable, CaseIterable, Comparable {

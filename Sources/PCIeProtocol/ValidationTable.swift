@@ -2,7 +2,7 @@
 // becomes a section of docs/validation.md (`p2psim validation-report`).
 //
 // Source of the figures: pcie-bench analytical model (Neugebauer et al., SIGCOMM 2018), as
-// transcribed in /work/shared/data/measurements/README.md; 64-bit addresses, no ECRC, Gb/s.
+// transcribed in ../shared/data/measurements/README.md; 64-bit addresses, no ECRC, Gb/s.
 
 /// One published pcie-bench figure pair (write and read, Gb/s) for a link and transfer size.
 public struct PublishedPCIeBenchFigure: Sendable, Hashable {
@@ -161,7 +161,7 @@ public enum PCIeValidation {
         let benchRead = PCIeBenchModel(configuration: g5).readGbps(size: 4096) / 8
         let physicalRead = g5.effectiveBandwidth(for: TransferPattern(operation: .read, length: 1 << 20)) / 1e9
         out += "nvbandwidth v0.10.0 on HGX H100 (PCIe Gen5 x16 to host) measures 55.3 GB/s host-to-device and "
-        out += "55.2 GB/s device-to-host (/work/shared/data/measurements/README.md). At MPS 256, pcie-bench's "
+        out += "55.2 GB/s device-to-host (../shared/data/measurements/README.md). At MPS 256, pcie-bench's "
         out += "model caps reads at \(fixed(benchRead, 2)) GB/s, below the measurement; p2psim's physical placement "
         out += "gives \(fixed(physicalRead, 2)) GB/s, above it, as an upper bound must be. (The H100 host link's MPS "
         out += "is not given in that source; MPS 512 would raise both models.)\n"

@@ -419,7 +419,9 @@ struct TopologyBuilder {
         let details = EndpointDetails(
             kind: kind, label: element.attribute("label"), maxPayload: mps, maxReadRequest: mrrs,
             readCompletionBoundary: rcb, tags: integer(element, "tags") ?? EndpointDefaults.tags,
-            ats: bool(element, "ats") ?? false, bars: bars, memory: deviceMemory, dma: dma, sriov: sriov)
+            ats: bool(element, "ats") ?? false, bars: bars, memory: deviceMemory, dma: dma, sriov: sriov,
+            driver: element.attribute("driver")?.trimmingSpaces,
+            driverP2P: element.attribute("driverP2P").flatMap { DriverP2PPolicy(rawValue: $0.trimmingSpaces) })
         let node = PCINode(
             id: id, kind: .endpoint, parent: parent, rootComplex: rootComplex, switchIndex: nil,
             pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init), deviceNumber: integer(element, "device"),

@@ -258,6 +258,46 @@ public struct EndpointDetails: Sendable {
     public var dma: DMASpec?
     /// SR-IOV.
     public var sriov: SRIOVSpec?
+    /// The bound kernel driver, as `dev_driver_string()` names it (`nvidia`, `amdgpu`,
+    /// `mlx5_core`, `nvme`); nil when the file names none (the kernel then prints `pci`).
+    public var driver: String? = nil
+    /// The peer-to-peer rule the bound driver applies on top of (or instead of) the kernel's
+    /// p2pdma decision; nil means the default for `driver` (`DriverP2PPolicy.default(for:)`).
+    public var driverP2P: DriverP2PPolicy? = nil
+
+    /// The driver rule in force: the file's, or the default for the bound driver.
+    public var effectiveDriverP2P: DriverP2PPolicy { driverP2P ?? DriverP2PPolicy.default(for: driver) }
+}
+
+/// Which layer decides whether a device may do peer-to-peer DMA, besides the kernel.
+///
+/// Sources: CUDA decides peer access itself (`cudaDeviceCanAccessPeer`), without the kernel's
+/// p2pdma, and reports no PCIe peer access on GeForce parts since driver 525.105.17
+/// (../shared/data/measurements/more-machines.md, the 2x RTX 4090 entries); amdgpu imports
+/// peer buffers through dma-buf, which asks `pci_p2pdma_distance_many` and requires a large BAR
+/// (drivers/gpu/drm/amd/amdgpu/amdgpu_dma_buf.c); RDMA and NVMe go through p2pdma
+/// (drivers/pci/p2pdma.c).
+public enum DriverP2PPolicy: String, Sendable, Hashable, CaseIterable {
+    /// NVIDIA's driver: CUDA's own decision (PCIe P2P where the root complexes forward peer
+    /// traffic, vendor links when present), not the kernel's p2pdma.
+    case cuda
+    /// NVIDIA's driver on a GeForce part: no PCIe peer access at all; NVLink still works.
+    case cudaGeForce = "cuda-geforce"
+    /// amdgpu: the kernel's p2pdma decision plus its large-BAR rule.
+    case amdgpu
+    /// The kernel's p2pdma decision alone (RDMA NICs, NVMe, anything else).
+    case p2pdma
+    /// The driver never does peer-to-peer DMA.
+    case none
+
+    /// The rule a driver applies when the file gives none.
+    public static func `default`(for driver: String?) -> DriverP2PPolicy {
+        switch driver {
+        case "nvidia": return .cuda
+        case "amdgpu": return .amdgpu
+        default: return .p2pdma
+        }
+    }
 }
 
 /// A base address register.

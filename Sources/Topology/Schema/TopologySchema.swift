@@ -70,6 +70,15 @@ public enum TopologySchema {
               <xs:enumeration value="accelerator"/><xs:enumeration value="nvswitch"/><xs:enumeration value="other"/>
             </xs:restriction>
           </xs:simpleType>
+          <xs:simpleType name="driverP2P">
+            <xs:restriction base="xs:token">
+              <xs:enumeration value="cuda"/><xs:enumeration value="cuda-geforce"/><xs:enumeration value="amdgpu"/>
+              <xs:enumeration value="p2pdma"/><xs:enumeration value="none"/>
+            </xs:restriction>
+          </xs:simpleType>
+          <xs:simpleType name="driverName">
+            <xs:restriction base="xs:token"><xs:pattern value="[A-Za-z0-9_.\-]{1,64}"/></xs:restriction>
+          </xs:simpleType>
           <xs:simpleType name="socketLinkKind">
             <xs:restriction base="xs:token">
               <xs:enumeration value="qpi"/><xs:enumeration value="upi"/><xs:enumeration value="infinity-fabric"/>
@@ -208,6 +217,8 @@ public enum TopologySchema {
             <xs:attribute name="tags" type="xs:positiveInteger"/>
             <xs:attribute name="ats" type="xs:boolean"/>
             <xs:attribute name="label" type="xs:string"/>
+            <xs:attribute name="driver" type="driverName"/>
+            <xs:attribute name="driverP2P" type="driverP2P"/>
           </xs:complexType>
 
           <xs:complexType name="bar">
