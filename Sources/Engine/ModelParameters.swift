@@ -41,18 +41,27 @@ public struct ModelParameters: Sendable, Hashable {
     /// Origin: see `pcieLinkLatency`.
     public var rootComplexLatency = Picoseconds.ns(165)
     /// Staging chunk of a bounce through system memory: what the driver copies device to host
-    /// before copying it host to device, double-buffered.
+    /// before copying it host to device, through `bounceStagingBuffers` pinned buffers.
     ///
-    /// Origin: CUDA stages peer copies without P2P through pinned host buffers of a few MiB;
-    /// 2 MiB is the size of a huge page, the unit such buffers are pinned in.
-    public var bounceChunkSize = ByteCount.mib(2)
-    /// Synchronisation cost per staging chunk (an event wait and the next copy's launch).
+    /// Origin: fitted, with `bounceChunkSynchronisation`, on three 8x H100 figures of
+    /// p2pBandwidthLatencyTest with P2P disabled: unidirectional 36.3-38.4 GB/s, bidirectional
+    /// 45.2-53.3 GB/s and latency 14.1-19.2 us (../shared/data/measurements/README.md). CUDA's
+    /// chunk size is not published. Those three figures are never reported as predictions
+    /// (docs/calibration.md).
+    public var bounceChunkSize = ByteCount.kib(512)
+    /// Pinned staging buffers of `bounceChunkSize` each that one staged copy cycles through.
     ///
-    /// Origin: fitted to p2pBandwidthLatencyTest's P2P-disabled bandwidth on 8x H100, 36.3-38.4
-    /// GB/s, against host-device copies of 55.2-55.3 GB/s (nvbandwidth): a 2 MiB chunk at
-    /// 57.2 GB/s takes 36.7 us, and 17 us of synchronisation per chunk gives 39 GB/s in steady
-    /// state and 36.9 GB/s over a 40 MB copy (19 chunks, with the pipeline fill).
-    public var bounceChunkSynchronisation = Picoseconds.us(17)
+    /// Origin: double buffering, the smallest pool that lets a chunk's device-to-host copy overlap
+    /// the previous chunk's host-to-device copy; CUDA's staging pool size is not published, so
+    /// this is an assumption, listed in docs/calibration.md.
+    public var bounceStagingBuffers = 2
+    /// The driver's staging thread's work per chunk: it observes the chunk's device-to-host
+    /// completion and launches its host-to-device copy. One thread serves every staged copy of
+    /// the process, one chunk at a time, so concurrent bounces (both directions at once) share it.
+    ///
+    /// Origin: fitted with `bounceChunkSize` (see there). The latency figure bounds it: a 4-byte
+    /// staged copy pays it once.
+    public var bounceChunkSynchronisation = Picoseconds.us(10)
     /// How long a stream at the link's full rate a PCIe receiver's buffers hold (packet model).
     ///
     /// Origin: receivers advertise enough credits to cover their flow-control loop at full
@@ -83,7 +92,7 @@ public struct ModelParameters: Sendable, Hashable {
     /// The names of the parameters a scenario may override, with how to set each from text.
     public static let names: [String] = [
         "nvlinkEfficiency", "nvlinkLatency", "xgmiEfficiency", "xgmiLatency", "pcieLinkLatency",
-        "rootComplexLatency", "bounceChunkSize", "bounceChunkSynchronisation", "matrixTransferSize",
+        "rootComplexLatency", "bounceChunkSize", "bounceStagingBuffers", "bounceChunkSynchronisation", "matrixTransferSize",
         "latencyProbeSize", "defaultLaunchOverhead", "defaultCompletionOverhead", "receiverBufferCoverage",
     ]
 
@@ -94,7 +103,7 @@ public struct ModelParameters: Sendable, Hashable {
             "xgmiEfficiency = \(xgmiEfficiency)", "xgmiLatency = \(xgmiLatency.rawValue) ps",
             "pcieLinkLatency = \(pcieLinkLatency.rawValue) ps",
             "rootComplexLatency = \(rootComplexLatency.rawValue) ps",
-            "bounceChunkSize = \(bounceChunkSize.bytes) B",
+            "bounceChunkSize = \(bounceChunkSize.bytes) B", "bounceStagingBuffers = \(bounceStagingBuffers)",
             "bounceChunkSynchronisation = \(bounceChunkSynchronisation.rawValue) ps",
             "matrixTransferSize = \(matrixTransferSize.bytes) B", "latencyProbeSize = \(latencyProbeSize.bytes) B",
             "defaultLaunchOverhead = \(defaultLaunchOverhead.rawValue) ps",
@@ -135,6 +144,11 @@ public struct ModelParameters: Sendable, Hashable {
         case "pcieLinkLatency": pcieLinkLatency = try time()
         case "rootComplexLatency": rootComplexLatency = try time()
         case "bounceChunkSize": bounceChunkSize = try size()
+        case "bounceStagingBuffers":
+            guard let count = Int(text.trimming(" ")), (1...1024).contains(count) else {
+                throw OverrideError(description: "parameter 'bounceStagingBuffers' takes a whole number from 1 to 1024, not '\(text)'")
+            }
+            bounceStagingBuffers = count
         case "bounceChunkSynchronisation": bounceChunkSynchronisation = try time()
         case "matrixTransferSize": matrixTransferSize = try size()
         case "latencyProbeSize": latencyProbeSize = try size()

@@ -1,6 +1,7 @@
 import Fabric
 import PCIeProtocol
 import PacketModel
+import SimKernel
 import Topology
 import Units
 
@@ -186,9 +187,11 @@ public struct PacketEngine: Sendable {
         // A transfer of no bytes sends no TLP: it completes after its path latency, as in the
         // flow model.
         var emptyFinishes = [Picoseconds](repeating: .zero, count: transfers.count)
+        var moving: [ScheduledTransfer] = []
+        var movingIndex: [Int] = []
         for (index, transfer) in transfers.enumerated() {
             let p2p = transfer.plan.mechanism == .pcieP2PHostBridge || transfer.plan.mechanism == .pcieP2PBusAddress
-            for (legIndex, leg) in transfer.plan.legs.enumerated() {
+            for leg in transfer.plan.legs {
                 guard !leg.elements.isEmpty else {
                     throw TransferPlanningError(
                         description:
@@ -196,38 +199,52 @@ public struct PacketEngine: Sendable {
                     )
                 }
                 for element in leg.elements { addStage(element, p2pForwarding: p2p, to: &fabric, added: &added) }
-                var start = transfer.start + launch + leg.startDelay
-                if let wait = leg.waitsForFirstChunk {
-                    let firstChunk = Double(min(wait.chunk, transfer.bytes))
-                    start = start + Picoseconds(UInt64((firstChunk / wait.rate * 1e12).rounded()))
-                }
-                guard transfer.bytes > 0 else {
-                    emptyFinishes[index] = max(emptyFinishes[index], start + leg.latency)
-                    continue
-                }
-                let tag = "\(transfer.label)#\(index).\(legIndex)"
-                if leg.isRead, let memory = leg.elements.first {
-                    let path = Array(leg.elements.dropFirst())
-                    packetTransfers.append(
-                        PacketTransfer(
-                            kind: .read, bytes: transfer.bytes, startAddress: Self.bufferAddress, start: start,
-                            requester: requester(requesterNode(leg), rateCap: leg.rateCap),
-                            requestRoute: path.reversed().map { stageID($0, p2pForwarding: p2p, flipped: true) }
-                                + [stageID(memory, p2pForwarding: p2p)],
-                            completionRoute: path.map { stageID($0, p2pForwarding: p2p) }, tag: tag))
-                } else {
-                    packetTransfers.append(
-                        PacketTransfer(
-                            kind: .write, bytes: transfer.bytes, startAddress: Self.bufferAddress, start: start,
-                            requester: requester(requesterNode(leg), rateCap: leg.rateCap),
-                            requestRoute: leg.elements.map { stageID($0, p2pForwarding: p2p) }, tag: tag))
-                }
-                owners.append(index)
+            }
+            if transfer.bytes == 0 {
+                var finish = transfer.start + launch
+                for leg in transfer.plan.legs { finish = finish + leg.latency }
+                emptyFinishes[index] = finish
+            } else {
+                moving.append(transfer)
+                movingIndex.append(index)
             }
         }
+        // The same operations, waits, staging thread and copy engines as the flow engine.
+        let schedule = OperationSchedule(
+            transfers: moving, topology: topology, parameters: planner.parameters, launch: launch)
+        for (position, operation) in schedule.operations.enumerated() {
+            let transfer = moving[operation.transfer]
+            let leg = transfer.plan.legs[operation.leg]
+            let p2p = transfer.plan.mechanism == .pcieP2PHostBridge || transfer.plan.mechanism == .pcieP2PBusAddress
+            let tag = "\(transfer.label)#\(movingIndex[operation.transfer]).\(operation.leg).\(operation.chunk)"
+            // The requester's own limits only (tags, MPS, MRRS, its DMA engines): never a rate
+            // the flow model computed.
+            let parameters = requester(leg.initiator ?? requesterNode(leg), rateCap: nil)
+            let address = Self.bufferAddress + UInt64(operation.chunk) * planner.parameters.bounceChunkSize.bytes
+            if leg.isRead, let memory = leg.elements.first {
+                let path = Array(leg.elements.dropFirst())
+                packetTransfers.append(
+                    PacketTransfer(
+                        kind: .read, bytes: operation.bytes, startAddress: address,
+                        start: operation.earliestStart, requester: parameters,
+                        requestRoute: path.reversed().map { stageID($0, p2pForwarding: p2p, flipped: true) }
+                            + [stageID(memory, p2pForwarding: p2p)],
+                        completionRoute: path.map { stageID($0, p2pForwarding: p2p) }, tag: tag))
+            } else {
+                packetTransfers.append(
+                    PacketTransfer(
+                        kind: .write, bytes: operation.bytes, startAddress: address,
+                        start: operation.earliestStart, requester: parameters,
+                        requestRoute: leg.elements.map { stageID($0, p2pForwarding: p2p) }, tag: tag))
+            }
+            owners.append(movingIndex[operation.transfer])
+            _ = position
+        }
+        let control = IssueControl(
+            jobs: schedule.jobs, poolCapacities: schedule.poolCapacities, serverCount: OperationSchedule.serverCount)
         let result: PacketResult
         do {
-            result = try PacketSimulation.run(fabric: fabric, transfers: packetTransfers)
+            result = try PacketSimulation.run(fabric: fabric, transfers: packetTransfers, issueControl: control)
         } catch {
             throw TransferPlanningError(description: "packet model: \(error.message)")
         }

@@ -147,6 +147,7 @@ public struct TransferPlanner: Sendable {
         var leg = TransferLeg(
             route: route, latency: upLatency + rootComplexLatency(complex) + hop.latency + memoryLatency, rateCap: nil,
             name: "device-to-host")
+        leg.initiator = source
         leg.latencyBreakdown =
             upParts + [HopLatency(hop: topology.rootComplexes[complex].id, latency: rootComplexLatency(complex))]
             + (hop.latency == .zero ? [] : [HopLatency(hop: hop.hops.joined(separator: "->"), latency: hop.latency)])
@@ -181,8 +182,24 @@ public struct TransferPlanner: Sendable {
                 ? [] : [.socketLink(from: socket, to: self.socket(of: destination))])
             + [.rootComplex(complex)] + downElements
         leg.isRead = true
+        leg.initiator = initiator
+        // A read's first byte lands after the request has gone up and the completion come back
+        // down: the path twice, the memory once.
+        let path = leg.latency - memoryLatency
+        leg.latency = path + path + memoryLatency
+        leg.latencyBreakdown += leg.latencyBreakdown.dropFirst().reversed().map {
+            HopLatency(hop: $0.hop + " (completion)", latency: $0.latency)
+        }
+        leg.rateCap = outstandingReadCap(reader: destination, roundTrip: leg.latency)
         chargeReadTraffic(&leg, reader: destination)
         return leg
+    }
+
+    /// The rate a reader's outstanding requests allow: tags x MRRS bytes per round trip
+    /// (Little's law), nil when the round trip is zero.
+    private func outstandingReadCap(reader: Int, roundTrip: Picoseconds) -> Double? {
+        guard let endpoint = topology.nodes[reader].endpoint, roundTrip > .zero else { return nil }
+        return Double(endpoint.tags) * Double(endpoint.maxReadRequest.bytes) / roundTrip.seconds
     }
 
     /// Weights a read leg's PCIe links: its data-direction links carry completions (weight
@@ -219,36 +236,17 @@ public struct TransferPlanner: Sendable {
         leg.weights = weights
     }
 
-    /// The uncontended payload rate of a leg: its tightest resource, weights counted.
-    private func capacity(of leg: TransferLeg) -> Double {
-        leg.route.indices.map { resources.resources[leg.route[$0]].capacity / leg.weight(at: $0) }.min() ?? .infinity
-    }
-
     /// The bounce: device to a pinned staging buffer on `staging`, then staging to device,
     /// pipelined over chunks with a synchronisation cost per chunk.
     public func bouncePlan(from source: Int, to destination: Int, stagingSocket staging: Int? = nil) -> TransferPlan {
         let socketIndex = staging ?? socket(of: source)
-        var first = deviceToHostLeg(source, socket: socketIndex)
-        var second = hostToDeviceLeg(destination, socket: socketIndex, dmaOf: destination)
-        // A leg moves a chunk, then waits for the synchronisation before the next: its rate is
-        // chunk / (chunk / r + sync), where r is its uncontended bottleneck.
-        let chunk = Double(parameters.bounceChunkSize.bytes)
-        let sync = parameters.bounceChunkSynchronisation.seconds
-        for leg in [0, 1] {
-            let r = capacity(of: leg == 0 ? first : second)
-            let cap = r.isFinite ? chunk / (chunk / r + sync) : nil
-            if leg == 0 { first.rateCap = cap } else { second.rateCap = cap }
-        }
-        // The second leg starts when the first chunk has landed in the staging buffer and its
-        // completion has been synchronised.
-        second.latency = second.latency + first.latency + parameters.bounceChunkSynchronisation
-        second.startDelay = first.latency + parameters.bounceChunkSynchronisation
-        second.waitsForFirstChunk = (parameters.bounceChunkSize.bytes, max(capacity(of: first), 1))
+        let first = deviceToHostLeg(source, socket: socketIndex)
+        let second = hostToDeviceLeg(destination, socket: socketIndex, dmaOf: destination)
         return TransferPlan(
             mechanism: .bounce, legs: [first, second],
             hops: topology.bounceRoute(from: source, to: destination, stagingSocket: socketIndex), mapType: nil,
             notes: [
-                "staged through \(topology.sockets[socketIndex].id) memory in \(parameters.bounceChunkSize) chunks, \(parameters.bounceChunkSynchronisation) synchronisation per chunk"
+                "staged through \(topology.sockets[socketIndex].id) memory in \(parameters.bounceChunkSize) chunks over \(parameters.bounceStagingBuffers) pinned buffers, \(parameters.bounceChunkSynchronisation) synchronisation per chunk on the driver's staging thread"
             ])
     }
 
@@ -280,10 +278,74 @@ public struct TransferPlanner: Sendable {
         case (.host, .host):
             throw TransferPlanningError(description: "a host-to-host copy is not a device transfer")
         case (.device(let a), .device(let b)):
-            return try planDevices(
+            var plan = try planDevices(
                 a, b, choice: choice, direction: direction, stagingSocket: stagingSocket, buffer: buffer,
                 resizableBAR: resizableBAR)
+            // Direct copies are moved by the initiator's engine: the source pushes, the
+            // destination pulls.
+            for index in plan.legs.indices where plan.legs[index].initiator == nil {
+                plan.legs[index].initiator = direction == .push ? a : b
+            }
+            return plan
         }
+    }
+
+    /// What the bound drivers make of a PCIe peer-to-peer request.
+    public enum DriverDecision: Sendable, Hashable {
+        /// The kernel's p2pdma decision stands.
+        case kernel
+        /// The driver decides itself and allows it, mapped as given.
+        case allowed(P2PMapType, note: String?)
+        /// A driver refuses, with the reason.
+        case refused(String)
+    }
+
+    /// The driver layer of a PCIe peer-to-peer decision between `provider` (whose BAR is
+    /// accessed) and `client` (whose DMA engine moves the data).
+    ///
+    /// - `none` on either side: that driver never does peer-to-peer DMA.
+    /// - `cuda-geforce` on either side: NVIDIA's driver reports no PCIe peer access on GeForce
+    ///   parts (driver 525.105.17 on, ../shared/data/measurements/more-machines.md, 2x RTX 4090).
+    /// - `cuda` on both: CUDA decides itself, without the kernel's p2pdma (no host-bridge
+    ///   allowlist): below a common switch it maps bus addresses; otherwise it goes through the
+    ///   root complexes when every one on the path forwards peer traffic (`p2p` not `none`).
+    /// - `amdgpu` on the provider: the kernel's decision, and the provider's BAR must expose all
+    ///   of its memory (amdgpu_dma_buf.c: peer-to-peer only with a large BAR).
+    /// - anything else: the kernel's p2pdma decision.
+    public func driverDecision(provider: Int, client: Int, kernel: P2PDecision) -> DriverDecision {
+        let details = [provider, client].map { topology.nodes[$0].endpoint }
+        let policies = details.map { $0?.effectiveDriverP2P ?? .p2pdma }
+        let names = [provider, client].map { topology.nodes[$0].endpoint?.driver ?? "pci" }
+        for (index, policy) in policies.enumerated() where policy == .none {
+            return .refused(
+                "\(topology.nodes[[provider, client][index]].id)'s driver (\(names[index])) does no peer-to-peer DMA")
+        }
+        for (index, policy) in policies.enumerated() where policy == .cudaGeForce {
+            return .refused(
+                "\(topology.nodes[[provider, client][index]].id) is a GeForce part: NVIDIA's driver reports no PCIe peer access for it (CUDA, not the kernel, decides)"
+            )
+        }
+        if policies.allSatisfy({ $0 == .cuda }) {
+            if kernel.mapType == .busAddress { return .allowed(.busAddress, note: "CUDA decides peer access itself (not p2pdma): below a common switch") }
+            let complexes = Set([provider, client].map { topology.nodes[$0].rootComplex })
+            if let closed = complexes.sorted().first(where: { topology.rootComplexes[$0].p2p == .none }) {
+                return .refused(
+                    "CUDA finds no peer path: root complex \(topology.rootComplexes[closed].id) forwards no peer-to-peer traffic")
+            }
+            return .allowed(
+                .throughHostBridge,
+                note: kernel.mapType == .notSupported
+                    ? "CUDA decides peer access itself: the kernel's p2pdma would refuse (\(kernel.reason)), but CUDA does not ask it"
+                    : "CUDA decides peer access itself (not p2pdma): through the root complex")
+        }
+        if policies[0] == .amdgpu, kernel.mapType != .notSupported, let aperture = topology.memoryAperture(of: provider),
+            aperture.bar.size < aperture.memory.capacity
+        {
+            return .refused(
+                "amdgpu exports VRAM to peers only with a large BAR: \(topology.nodes[provider].id)'s BAR\(aperture.bar.index) exposes \(aperture.bar.size) of \(aperture.memory.capacity)"
+            )
+        }
+        return .kernel
     }
 
     /// The size of the window the provider's BAR exposes, with Resizable BAR applied or not.
@@ -343,11 +405,30 @@ public struct TransferPlanner: Sendable {
         // accessed (the destination for a push, the source for a pull).
         let provider = direction == .push ? b : a
         let client = direction == .push ? a : b
-        guard let decision = kernel.decide(provider: topology.nodes[provider].id, client: topology.nodes[client].id)
+        guard var decision = kernel.decide(provider: topology.nodes[provider].id, client: topology.nodes[client].id)
         else {
             return bouncePlan(from: a, to: b, stagingSocket: stagingSocket)
         }
         var notes: [String] = []
+        // The drivers' layer, above (or instead of) the kernel's p2pdma.
+        switch driverDecision(provider: provider, client: client, kernel: decision) {
+        case .refused(let reason):
+            if choice == .p2p || choice == .pcie {
+                throw TransferPlanningError(
+                    description:
+                        "peer-to-peer from \(topology.nodes[a].id) to \(topology.nodes[b].id) is refused by the driver: \(reason)"
+                )
+            }
+            var plan = bouncePlan(from: a, to: b, stagingSocket: stagingSocket)
+            plan.mapType = decision.mapType.kernelName
+            plan.notes.insert("the driver refuses PCIe P2P: \(reason)", at: 0)
+            return plan
+        case .allowed(let mapType, let note):
+            if let note { notes.append(note) }
+            decision.mapType = mapType
+        case .kernel:
+            break
+        }
         if let buffer, let memory = topology.nodes[provider].endpoint?.memory,
             buffer.offset + buffer.size > memory.capacity.bytes
         {
