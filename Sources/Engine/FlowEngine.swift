@@ -152,12 +152,36 @@ public struct FlowEngine: Sendable {
             repeating: CopyOperationTiming(issue: .zero, dataStart: .zero, finish: .zero), count: operations.count)
         var finished = 0
 
+        // Posted writes waiting, per link direction: a read request may not pass a posted write
+        // (PCIe ordering), so where its requests meet a standing queue of posted writes they wait
+        // for it to drain, and the read's round trip, which with its outstanding requests bounds
+        // its rate, grows by the time the link takes to drain a full queue of posted writes
+        // (`postedWriteQueue` bytes at the link's rate). A queue stands where writes arrive faster than the link
+        // drains them: at the writer's own transmitter (its DMA engine outruns its link), and on
+        // a link direction that two or more write streams share.
+        var writing = [Int](repeating: 0, count: resources.resources.count)
+        var writerOwnLink = [Int](repeating: 0, count: resources.resources.count)
+        let queueBytes = Double(planner.parameters.postedWriteQueue.bytes)
+
+        func countWrites(_ operation: CopyOperation, _ delta: Int) {
+            let leg = transfers[operation.transfer].plan.legs[operation.leg]
+            guard !leg.isRead, operation.bytes > 0 else { return }
+            for resource in leg.route { writing[resource] += delta }
+            if let device = leg.initiator, let own = resources.linkUp[device] { writerOwnLink[own] += delta }
+        }
+
         func issue(_ issues: [IssueControl.Issue]) {
             var queue = issues
+            for next in queue { countWrites(operations[next.job], 1) }
             while !queue.isEmpty {
                 let next = queue.removeFirst()
                 let operation = operations[next.job]
-                let leg = transfers[operation.transfer].plan.legs[operation.leg]
+                var leg = transfers[operation.transfer].plan.legs[operation.leg]
+                if leg.isRead, let reads = leg.outstandingReads {
+                    let wait = leg.requestLinks.filter { writerOwnLink[$0] > 0 || writing[$0] > 1 }
+                        .reduce(0.0) { $0 + queueBytes / resources.resources[$1].capacity }
+                    if wait > 0 { leg.rateCap = reads.bytes / (reads.roundTrip.seconds + wait) }
+                }
                 // Never before the solver's clock (a completion time rounded to picoseconds can
                 // sit a fraction below it).
                 var time = next.time
@@ -172,7 +196,9 @@ public struct FlowEngine: Sendable {
                     // Nothing to move: it completes after its latency.
                     timings[next.job].finish = Picoseconds(time) + leg.latency
                     finished += 1
-                    queue += control.finish(next.job, at: (Picoseconds(time) + leg.latency).rawValue)
+                    let more = control.finish(next.job, at: (Picoseconds(time) + leg.latency).rawValue)
+                    for issue in more { countWrites(operations[issue.job], 1) }
+                    queue += more
                     continue
                 }
                 let spec = FlowSpec(
@@ -193,6 +219,7 @@ public struct FlowEngine: Sendable {
                 let time = simulation.finishTime(of: flow) ?? 0
                 timings[job].finish = Picoseconds(time)
                 finished += 1
+                countWrites(operations[job], -1)
                 issue(control.finish(job, at: time))
             }
         }

@@ -40,6 +40,9 @@ public struct MachineResources: Sendable {
     public private(set) var dmaEngines: [Int?]
     /// Socket links by (from, to) socket pair.
     public private(set) var socketLinks: [SocketPair: Int] = [:]
+    /// Peer-to-peer forwarding over socket links, by (from, to) socket pair, where the file
+    /// limits it (`p2pBandwidth`).
+    public private(set) var socketLinkP2P: [SocketPair: Int] = [:]
     /// NVLink toward the NVSwitch planes, by node: (transmit, receive).
     public private(set) var nvlinkToSwitch: [Int: (tx: Int, rx: Int, links: Int)] = [:]
     /// Direct vendor links by ordered node pair: resource for that direction.
@@ -125,6 +128,9 @@ public struct MachineResources: Sendable {
             for (from, to) in [(link.a, link.b), (link.b, link.a)] {
                 let name = "\(topology.sockets[from].id)->\(topology.sockets[to].id).\(link.kind.rawValue)"
                 socketLinks[SocketPair(from: from, to: to)] = add(name, rate)
+                if let p2p = link.p2pBandwidth {
+                    socketLinkP2P[SocketPair(from: from, to: to)] = add(name + ".p2p", p2p.bytesPerSecond)
+                }
             }
         }
         // NVLink toward switch planes: the sum over every link from a device to any NVSwitch.

@@ -62,6 +62,17 @@ public struct ModelParameters: Sendable, Hashable {
     /// Origin: fitted with `bounceChunkSize` (see there). The latency figure bounds it: a 4-byte
     /// staged copy pays it once.
     public var bounceChunkSynchronisation = Picoseconds.us(10)
+    /// The posted writes queued ahead of a read request where writes arrive faster than a link
+    /// drains them (at a writer's own transmitter, or where write streams share a link): the
+    /// request waits for them to drain (PCIe ordering: a read request may not pass a posted
+    /// write), which lengthens the read's round trip.
+    ///
+    /// Origin: fitted, with the Ampere copy engines' `outstandingReads` (48), on two figures of
+    /// A100 machines that are not in the validation set: nvbandwidth issue #42 (A100-SXM4
+    /// host_to_device 25.13 GB/s alone) and issue #11 (A100 PCIe host_to_device 12-13 GB/s with
+    /// the opposite copy running), assuming one switch level above the GPU. About twice the 12 KB
+    /// of posted data an Intel P-Tile Gen4 x16 port buffers. See docs/calibration.md.
+    public var postedWriteQueue = ByteCount.kib(24)
     /// How long a stream at the link's full rate a PCIe receiver's buffers hold (packet model).
     ///
     /// Origin: receivers advertise enough credits to cover their flow-control loop at full
@@ -92,7 +103,7 @@ public struct ModelParameters: Sendable, Hashable {
     /// The names of the parameters a scenario may override, with how to set each from text.
     public static let names: [String] = [
         "nvlinkEfficiency", "nvlinkLatency", "xgmiEfficiency", "xgmiLatency", "pcieLinkLatency",
-        "rootComplexLatency", "bounceChunkSize", "bounceStagingBuffers", "bounceChunkSynchronisation", "matrixTransferSize",
+        "rootComplexLatency", "bounceChunkSize", "bounceStagingBuffers", "bounceChunkSynchronisation", "matrixTransferSize", "postedWriteQueue",
         "latencyProbeSize", "defaultLaunchOverhead", "defaultCompletionOverhead", "receiverBufferCoverage",
     ]
 
@@ -105,7 +116,7 @@ public struct ModelParameters: Sendable, Hashable {
             "rootComplexLatency = \(rootComplexLatency.rawValue) ps",
             "bounceChunkSize = \(bounceChunkSize.bytes) B", "bounceStagingBuffers = \(bounceStagingBuffers)",
             "bounceChunkSynchronisation = \(bounceChunkSynchronisation.rawValue) ps",
-            "matrixTransferSize = \(matrixTransferSize.bytes) B", "latencyProbeSize = \(latencyProbeSize.bytes) B",
+            "matrixTransferSize = \(matrixTransferSize.bytes) B", "postedWriteQueue = \(postedWriteQueue.bytes) B", "latencyProbeSize = \(latencyProbeSize.bytes) B",
             "defaultLaunchOverhead = \(defaultLaunchOverhead.rawValue) ps",
             "defaultCompletionOverhead = \(defaultCompletionOverhead.rawValue) ps",
             "receiverBufferCoverage = \(receiverBufferCoverage.rawValue) ps",
@@ -151,6 +162,7 @@ public struct ModelParameters: Sendable, Hashable {
             bounceStagingBuffers = count
         case "bounceChunkSynchronisation": bounceChunkSynchronisation = try time()
         case "matrixTransferSize": matrixTransferSize = try size()
+        case "postedWriteQueue": postedWriteQueue = try size()
         case "latencyProbeSize": latencyProbeSize = try size()
         case "defaultLaunchOverhead": defaultLaunchOverhead = try time()
         case "defaultCompletionOverhead": defaultCompletionOverhead = try time()

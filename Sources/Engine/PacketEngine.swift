@@ -43,7 +43,8 @@ public struct PacketEngine: Sendable {
             return StageID("\(topology.rootComplexes[complex].id)\(p2pForwarding ? ".p2p" : ".memory-path")")
         case .socketLink(let from, let to):
             let (a, b) = flipped ? (to, from) : (from, to)
-            return StageID("\(topology.sockets[a].id)->\(topology.sockets[b].id).socket-link")
+            return StageID(
+                "\(topology.sockets[a].id)->\(topology.sockets[b].id).socket-link\(p2pForwarding ? ".p2p" : "")")
         case .hostMemory(let socket): return StageID("\(topology.sockets[socket].id).memory")
         case .deviceMemory(let node): return StageID("\(topology.nodes[node].id).memory")
         }
@@ -96,7 +97,10 @@ public struct PacketEngine: Sendable {
         case .socketLink(let from, let to):
             // Both directions at once: a read crosses the link one way and its completions the other.
             let link = topology.socketLinks.first { ($0.a == from && $0.b == to) || ($0.a == to && $0.b == from) }
-            let bandwidth = link.map { DataRate(bytesPerSecond: Double($0.links) * $0.bandwidthPerLink.bytesPerSecond) }
+            var bandwidth = link.map { DataRate(bytesPerSecond: Double($0.links) * $0.bandwidthPerLink.bytesPerSecond) }
+            if p2pForwarding, let forwarding = link?.p2pBandwidth, forwarding.bytesPerSecond < bandwidth?.bytesPerSecond ?? .infinity {
+                bandwidth = forwarding
+            }
             for direction in [id, stageID(element, p2pForwarding: p2pForwarding, flipped: true)]
             where !added.contains(direction) {
                 fabric.add(
@@ -219,7 +223,16 @@ public struct PacketEngine: Sendable {
             let tag = "\(transfer.label)#\(movingIndex[operation.transfer]).\(operation.leg).\(operation.chunk)"
             // The requester's own limits only (tags, MPS, MRRS, its DMA engines): never a rate
             // the flow model computed.
-            let parameters = requester(leg.initiator ?? requesterNode(leg), rateCap: nil)
+            var parameters = requester(leg.initiator ?? requesterNode(leg), rateCap: nil)
+            if let split = leg.maxPayload, let limit = TransactionSizeLimit(rawValue: Int(split)),
+                limit.rawValue < parameters.maxPayloadSize.rawValue
+            {
+                parameters.maxPayloadSize = limit
+            }
+            if let reads = leg.outstandingReads {
+                parameters.outstandingReadTags = max(
+                    1, min(parameters.outstandingReadTags, Int(reads.bytes) / parameters.maxReadRequestSize.rawValue))
+            }
             let address = Self.bufferAddress + UInt64(operation.chunk) * planner.parameters.bounceChunkSize.bytes
             if leg.isRead, let memory = leg.elements.first {
                 let path = Array(leg.elements.dropFirst())

@@ -75,11 +75,22 @@ public struct TransferLeg: Sendable, Hashable {
     public var isRead = false
     /// The device whose copy engine moves the leg's data (node index), nil for none modelled.
     public var initiator: Int? = nil
+    /// For a read leg: the bytes its requester keeps outstanding (requests x MRRS) and the
+    /// unloaded round trip, whose ratio is `rateCap`; the engines lengthen the round trip when
+    /// the requester's own posted writes fill the link ahead of its requests.
+    public var outstandingReads: (bytes: Double, roundTrip: Picoseconds)? = nil
+    /// For a read leg: the link directions its requests travel (resource indices), where they
+    /// queue behind any posted writes that share them.
+    public var requestLinks: [Int] = []
+    /// A largest payload imposed on the leg's TLPs by a root complex that splits peer traffic
+    /// (nil: the requester's max payload size).
+    public var maxPayload: UInt64? = nil
 
     public static func == (lhs: TransferLeg, rhs: TransferLeg) -> Bool {
         lhs.route == rhs.route && lhs.weights == rhs.weights && lhs.latency == rhs.latency && lhs.rateCap == rhs.rateCap
             && lhs.name == rhs.name
             && lhs.elements == rhs.elements && lhs.isRead == rhs.isRead && lhs.initiator == rhs.initiator
+            && lhs.maxPayload == rhs.maxPayload
     }
 
     /// The weight of the route entry at `index` (1 when `weights` is empty).

@@ -190,16 +190,34 @@ public struct TransferPlanner: Sendable {
         leg.latencyBreakdown += leg.latencyBreakdown.dropFirst().reversed().map {
             HopLatency(hop: $0.hop + " (completion)", latency: $0.latency)
         }
-        leg.rateCap = outstandingReadCap(reader: destination, roundTrip: leg.latency)
+        limitByOutstandingReads(&leg, reader: destination)
         chargeReadTraffic(&leg, reader: destination)
         return leg
     }
 
-    /// The rate a reader's outstanding requests allow: tags x MRRS bytes per round trip
-    /// (Little's law), nil when the round trip is zero.
-    private func outstandingReadCap(reader: Int, roundTrip: Picoseconds) -> Double? {
-        guard let endpoint = topology.nodes[reader].endpoint, roundTrip > .zero else { return nil }
-        return Double(endpoint.tags) * Double(endpoint.maxReadRequest.bytes) / roundTrip.seconds
+    /// Bounds a read leg by its reader's outstanding requests: requests x MRRS bytes per round
+    /// trip (Little's law), with the requests the lesser of the tags and the copy engines'
+    /// `outstandingReads`; the leg's latency is the round trip.
+    private func limitByOutstandingReads(_ leg: inout TransferLeg, reader: Int) {
+        guard let endpoint = topology.nodes[reader].endpoint, leg.latency > .zero else { return }
+        let requests = min(endpoint.tags, endpoint.dma?.outstandingReads ?? endpoint.tags)
+        let bytes = Double(requests) * Double(endpoint.maxReadRequest.bytes)
+        leg.outstandingReads = (bytes, leg.latency)
+        leg.rateCap = bytes / leg.latency.seconds
+    }
+
+    /// The weight a link's payload capacity takes for TLPs cut to `payload` bytes instead of its
+    /// max payload size (the link's write efficiency at its MPS over that at `payload`).
+    private func splitWeight(node: Int, payload: UInt64) -> Double {
+        guard let configuration = resources.linkConfiguration[node], payload > 0,
+            Int(payload) < configuration.maxPayloadSize.rawValue
+        else { return 1 }
+        // A stream of back-to-back `payload`-byte writes costs what one such write costs per
+        // payload byte (below the smallest MPS, 128 B, there is no MPS setting to model it by).
+        let full = configuration.effectiveBandwidth(
+            for: TransferPattern(operation: .write, length: MachineResources.steadyStateLength))
+        let small = configuration.effectiveBandwidth(for: TransferPattern(operation: .write, length: Int(payload)))
+        return small > 0 ? full / small : 1
     }
 
     /// Weights a read leg's PCIe links: its data-direction links carry completions (weight
@@ -225,6 +243,7 @@ public struct TransferPlanner: Sendable {
                         endpoint?.readCompletionBoundary.bytes ?? EndpointDefaults.readCompletionBoundary.bytes))
                 ?? .bytes64
             let charge = MachineResources.readWeights(for: configuration)
+            leg.requestLinks.append(requestLink)
             weights[position] *= charge.completions
             if let existing = leg.route.firstIndex(of: requestLink) {
                 weights[existing] += charge.requests
@@ -485,6 +504,11 @@ public struct TransferPlanner: Sendable {
                 if let forwarding = resources.rootComplexForwarding[complexA] { route.append(forwarding) }
                 let hop = socketHop(from: socket(of: a), to: socket(of: b))
                 route += hop.route + downPart.route
+                if let forwarding = resources.socketLinkP2P[MachineResources.SocketPair(from: socket(of: a), to: socket(of: b))] {
+                    route.append(forwarding)
+                    notes.append(
+                        "the socket link forwards peer-to-peer traffic at \(formatGB(resources.resources[forwarding].capacity)) GB/s per direction")
+                }
                 let rcLatency = topology.rootComplexes[complexA].p2pLatency ?? parameters.rootComplexLatency
                 latency = upPart.latency + rcLatency + hop.latency + downPart.latency
                 breakdown = upPart.parts + [HopLatency(hop: topology.rootComplexes[complexA].id, latency: rcLatency)]
@@ -516,19 +540,10 @@ public struct TransferPlanner: Sendable {
                 breakdown = upPart.parts + downPart.parts
                 elements = upPart.elements + downPart.elements
             }
-            var readCap: Double?
             if direction == .pull {
                 notes.append(
                     "pull: \(topology.nodes[b].id) reads \(topology.nodes[a].id)'s BAR; latency is a round trip")
                 latency = latency + latency
-                // Outstanding reads bound a reader: tags x MRRS per round trip (Little's law).
-                if let reader = topology.nodes[b].endpoint, latency > .zero {
-                    let cap = Double(reader.tags) * Double(reader.maxReadRequest.bytes) / latency.seconds
-                    readCap = cap
-                    notes.append(
-                        "reads are capped at \(reader.tags) tags x \(reader.maxReadRequest) per \(latency) round trip = \(formatDecimal(cap / 1e9, maxFractionDigits: 2)) GB/s"
-                    )
-                }
             }
             if let aperture = topology.memoryAperture(of: provider), buffer == nil,
                 (barWindow(of: provider, resizableBAR: resizableBAR) ?? aperture.bar.size) < aperture.memory.capacity
@@ -538,10 +553,33 @@ public struct TransferPlanner: Sendable {
                 )
             }
             var leg = TransferLeg(
-                route: route, latency: latency, rateCap: readCap, name: "PCIe peer-to-peer",
+                route: route, latency: latency, rateCap: nil, name: "PCIe peer-to-peer",
                 latencyBreakdown: direction == .pull ? (breakdown + breakdown.reversed()) : breakdown,
                 elements: direction == .pull ? [.deviceMemory(a)] + elements : elements + [.deviceMemory(b)],
                 isRead: direction == .pull)
+            if direction == .pull {
+                limitByOutstandingReads(&leg, reader: b)
+                if let cap = leg.rateCap, let reads = leg.outstandingReads {
+                    notes.append(
+                        "reads are capped at \(ByteCount(UInt64(reads.bytes))) outstanding per \(reads.roundTrip) round trip = \(formatDecimal(cap / 1e9, maxFractionDigits: 2)) GB/s"
+                    )
+                }
+            }
+            // A root complex that splits peer traffic cuts the TLPs it forwards: the links after
+            // it carry more headers per payload byte.
+            if throughHost, let split = topology.rootComplexes[complexA].p2pMaxPayload ?? topology.rootComplexes[complexB].p2pMaxPayload {
+                leg.maxPayload = split.bytes
+                var weights = leg.weights.isEmpty ? Array(repeating: 1.0, count: leg.route.count) : leg.weights
+                for element in elements {
+                    guard case .link(let node, false) = element, let link = resources.linkDown[node],
+                        let position = leg.route.firstIndex(of: link)
+                    else { continue }
+                    weights[position] *= splitWeight(node: node, payload: split.bytes)
+                }
+                leg.weights = weights
+                notes.append(
+                    "the root complex forwards peer writes as \(split) TLPs: the links after it carry more headers per byte")
+            }
             chargeReadTraffic(&leg, reader: b)
             return TransferPlan(
                 mechanism: throughHost ? .pcieP2PHostBridge : .pcieP2PBusAddress,
