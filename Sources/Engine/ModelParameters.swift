@@ -73,6 +73,22 @@ public struct ModelParameters: Sendable, Hashable {
     /// the opposite copy running), assuming one switch level above the GPU. About twice the 12 KB
     /// of posted data an Intel P-Tile Gen4 x16 port buffers. See docs/calibration.md.
     public var postedWriteQueue = ByteCount.kib(24)
+    /// Page walks an IOMMU performs at once (misses it keeps in flight).
+    ///
+    /// Origin: fitted on pcie-bench's IOTLB experiment (Xeon E5 Broadwell, 4 KiB pages, 64-byte
+    /// random DMA reads over a 64 MiB window: 9.8 Gb/s, every access a miss): 1.23 GB/s of 64-byte
+    /// reads is 19 million misses per second, about 52 ns apart, and with walks of about 250 ns
+    /// that is 5 walks in flight (../shared/data/measurements/README.md). That figure is then
+    /// not a prediction.
+    public var iommuConcurrentWalks = 5
+    /// IOTLB entries when the topology gives none.
+    ///
+    /// Origin: pcie-bench's reach of about 64-128 entries of 4 KiB on Broadwell; the smaller end.
+    public var defaultIOTLBEntries = 64
+    /// Page-walk latency when the topology gives none.
+    ///
+    /// Origin: pcie-bench measured 230-280 ns added per IOTLB miss (../shared/data/measurements).
+    public var defaultIOMMUWalkLatency = Picoseconds.ns(250)
     /// How long a stream at the link's full rate a PCIe receiver's buffers hold (packet model).
     ///
     /// Origin: receivers advertise enough credits to cover their flow-control loop at full
@@ -103,7 +119,7 @@ public struct ModelParameters: Sendable, Hashable {
     /// The names of the parameters a scenario may override, with how to set each from text.
     public static let names: [String] = [
         "nvlinkEfficiency", "nvlinkLatency", "xgmiEfficiency", "xgmiLatency", "pcieLinkLatency",
-        "rootComplexLatency", "bounceChunkSize", "bounceStagingBuffers", "bounceChunkSynchronisation", "matrixTransferSize", "postedWriteQueue",
+        "rootComplexLatency", "bounceChunkSize", "bounceStagingBuffers", "bounceChunkSynchronisation", "matrixTransferSize", "postedWriteQueue", "iommuConcurrentWalks", "defaultIOTLBEntries", "defaultIOMMUWalkLatency",
         "latencyProbeSize", "defaultLaunchOverhead", "defaultCompletionOverhead", "receiverBufferCoverage",
     ]
 
@@ -116,7 +132,9 @@ public struct ModelParameters: Sendable, Hashable {
             "rootComplexLatency = \(rootComplexLatency.rawValue) ps",
             "bounceChunkSize = \(bounceChunkSize.bytes) B", "bounceStagingBuffers = \(bounceStagingBuffers)",
             "bounceChunkSynchronisation = \(bounceChunkSynchronisation.rawValue) ps",
-            "matrixTransferSize = \(matrixTransferSize.bytes) B", "postedWriteQueue = \(postedWriteQueue.bytes) B", "latencyProbeSize = \(latencyProbeSize.bytes) B",
+            "matrixTransferSize = \(matrixTransferSize.bytes) B", "postedWriteQueue = \(postedWriteQueue.bytes) B",
+            "iommuConcurrentWalks = \(iommuConcurrentWalks)", "defaultIOTLBEntries = \(defaultIOTLBEntries)",
+            "defaultIOMMUWalkLatency = \(defaultIOMMUWalkLatency.rawValue) ps", "latencyProbeSize = \(latencyProbeSize.bytes) B",
             "defaultLaunchOverhead = \(defaultLaunchOverhead.rawValue) ps",
             "defaultCompletionOverhead = \(defaultCompletionOverhead.rawValue) ps",
             "receiverBufferCoverage = \(receiverBufferCoverage.rawValue) ps",
@@ -134,6 +152,13 @@ public struct ModelParameters: Sendable, Hashable {
         func number() throws(OverrideError) -> Double {
             guard let value = Double(text.trimming(" ")), value.isFinite, value > 0, value <= 1 else {
                 throw OverrideError(description: "parameter '\(name)' takes a fraction in (0, 1], not '\(text)'")
+            }
+            return value
+        }
+        func count() throws(OverrideError) -> Int {
+            guard let value = Int(text.trimming(" ")), (1...1_048_576).contains(value) else {
+                throw OverrideError(
+                    description: "parameter '\(name)' takes a whole number from 1 to 1048576, not '\(text)'")
             }
             return value
         }
@@ -155,11 +180,10 @@ public struct ModelParameters: Sendable, Hashable {
         case "pcieLinkLatency": pcieLinkLatency = try time()
         case "rootComplexLatency": rootComplexLatency = try time()
         case "bounceChunkSize": bounceChunkSize = try size()
-        case "bounceStagingBuffers":
-            guard let count = Int(text.trimming(" ")), (1...1024).contains(count) else {
-                throw OverrideError(description: "parameter 'bounceStagingBuffers' takes a whole number from 1 to 1024, not '\(text)'")
-            }
-            bounceStagingBuffers = count
+        case "bounceStagingBuffers": bounceStagingBuffers = try count()
+        case "iommuConcurrentWalks": iommuConcurrentWalks = try count()
+        case "defaultIOTLBEntries": defaultIOTLBEntries = try count()
+        case "defaultIOMMUWalkLatency": defaultIOMMUWalkLatency = try time()
         case "bounceChunkSynchronisation": bounceChunkSynchronisation = try time()
         case "matrixTransferSize": matrixTransferSize = try size()
         case "postedWriteQueue": postedWriteQueue = try size()

@@ -80,19 +80,38 @@ public struct PacketEngine: Sendable {
             fabric.add(PacketStage(id: id, kind: .switchCrossing(latency: spec.latency, bandwidth: spec.bandwidth)))
         case .rootComplex(let complex):
             let spec = topology.rootComplexes[complex]
+            // A translating IOMMU: its walkers bound the stream (page size x concurrent walks per
+            // walk latency), and a TLP waits for a walk once per page on average.
+            var translation: (bandwidth: DataRate, latency: Picoseconds)?
+            if let charge = planner.translationCharge(complex: complex) {
+                let share = min(1, 256 / Double(charge.page.bytes))
+                translation = (
+                    DataRate(bytesPerSecond: 1 / charge.weight * Double(planner.parameters.iommuConcurrentWalks)),
+                    Picoseconds(UInt64((charge.walk.seconds * share * 1e12).rounded()))
+                )
+            }
             if p2pForwarding {
+                var bandwidth = spec.p2pBandwidth
+                if let translation, translation.bandwidth.bytesPerSecond < bandwidth?.bytesPerSecond ?? .infinity {
+                    bandwidth = translation.bandwidth
+                }
                 fabric.add(
                     PacketStage(
                         id: id,
                         kind: .rootComplexForwarding(
-                            latency: spec.p2pLatency ?? planner.parameters.rootComplexLatency,
-                            bandwidth: spec.p2pBandwidth,
+                            latency: (spec.p2pLatency ?? planner.parameters.rootComplexLatency)
+                                + (translation?.latency ?? .zero),
+                            bandwidth: bandwidth,
                             forwardsReads: spec.p2p == .readwrite)))
             } else {
                 let latency =
                     spec.memoryLatency.map { $0 + planner.parameters.rootComplexLatency }
                     ?? planner.parameters.rootComplexLatency
-                fabric.add(PacketStage(id: id, kind: .switchCrossing(latency: latency, bandwidth: nil)))
+                fabric.add(
+                    PacketStage(
+                        id: id,
+                        kind: .switchCrossing(
+                            latency: latency + (translation?.latency ?? .zero), bandwidth: translation?.bandwidth)))
             }
         case .socketLink(let from, let to):
             // Both directions at once: a read crosses the link one way and its completions the other.
@@ -178,6 +197,11 @@ public struct PacketEngine: Sendable {
         public var tlps: [TLPCounts]
         /// Transfers that ended with an Unsupported Request, by index, with a message.
         public var unsupported: [Int: String]
+        /// The copy operations executed (a bounce's chunks on both legs), with `transfer`
+        /// indices into the run's transfers.
+        public var operations: [CopyOperation] = []
+        /// When each operation was issued, started moving data and finished.
+        public var timings: [CopyOperationTiming] = []
     }
 
     /// Runs `transfers` concurrently in the packet model.
@@ -297,6 +321,19 @@ public struct PacketEngine: Sendable {
                 bandwidth: duration.seconds > 0 ? Double(transfer.bytes) / duration.seconds : 0,
                 bottleneck: bottlenecks[index], bottleneckReason: reasons[index])
         }
-        return Run(outcomes: outcomes, result: result, tlps: tlps, unsupported: unsupported)
+        var operations: [CopyOperation] = []
+        var timings: [CopyOperationTiming] = []
+        for (index, operation) in schedule.operations.enumerated() {
+            var global = operation
+            global.transfer = movingIndex[operation.transfer]
+            global.waits = operation.waits
+            operations.append(global)
+            let packet = result.transfers[index]
+            timings.append(
+                CopyOperationTiming(issue: packet.start, dataStart: packet.start, finish: packet.finish))
+        }
+        return Run(
+            outcomes: outcomes, result: result, tlps: tlps, unsupported: unsupported, operations: operations,
+            timings: timings)
     }
 }

@@ -133,6 +133,45 @@ public struct TransferPlanner: Sendable {
             ?? parameters.rootComplexLatency
     }
 
+    // MARK: IOMMU
+
+    /// What a translating IOMMU costs a DMA stream through root complex `complex`: its walker
+    /// resource, the walker time per payload byte, and the walk latency.
+    ///
+    /// A bulk transfer touches every page of its buffer once in order, so with buffers larger
+    /// than the IOTLB's reach (entries x page size) every page misses: each page costs one walk
+    /// of `walkLatency`, performed by walkers that keep `iommuConcurrentWalks` in flight. The
+    /// stream's rate is then at most page size x concurrent walks / walk latency. Pass-through
+    /// and off cost nothing.
+    func translationCharge(complex: Int) -> (resource: Int, weight: Double, walk: Picoseconds, page: ByteCount)? {
+        guard let resource = resources.iommuWalkers[complex], let iommu = topology.rootComplexes[complex].iommu
+        else { return nil }
+        let page = iommu.pageSize ?? .kib(4)
+        let walk = iommu.walkLatency ?? parameters.defaultIOMMUWalkLatency
+        guard page.bytes > 0 else { return nil }
+        return (resource, walk.seconds / Double(page.bytes), walk, page)
+    }
+
+    /// Adds the IOMMU of `complex` to a leg: its walkers to the route, the first page's walk to
+    /// the latency, and for reads the walks to the round trip (one request in page/MRRS misses).
+    private func chargeTranslation(_ leg: inout TransferLeg, complex: Int) {
+        guard let charge = translationCharge(complex: complex) else { return }
+        if leg.weights.isEmpty { leg.weights = Array(repeating: 1.0, count: leg.route.count) }
+        leg.weights.append(charge.weight)
+        leg.route.append(charge.resource)
+        leg.latency = leg.latency + charge.walk
+        leg.latencyBreakdown.append(
+            HopLatency(hop: "\(topology.rootComplexes[complex].id) IOMMU page walk", latency: charge.walk))
+        if let reads = leg.outstandingReads, let reader = leg.initiator,
+            let mrrs = topology.nodes[reader].endpoint?.maxReadRequest.bytes
+        {
+            let missShare = min(1, Double(mrrs) / Double(charge.page.bytes))
+            let roundTrip = reads.roundTrip + Picoseconds(UInt64((charge.walk.seconds * missShare * 1e12).rounded()))
+            leg.outstandingReads = (reads.bytes, roundTrip)
+            leg.rateCap = reads.bytes / roundTrip.seconds
+        }
+    }
+
     // MARK: Legs
 
     /// Device to host memory on `socket`.
@@ -156,6 +195,7 @@ public struct TransferPlanner: Sendable {
             upElements + [.rootComplex(complex)]
             + (self.socket(of: source) == socket ? [] : [.socketLink(from: self.socket(of: source), to: socket)])
             + [.hostMemory(socket)]
+        chargeTranslation(&leg, complex: complex)
         return leg
     }
 
@@ -192,6 +232,7 @@ public struct TransferPlanner: Sendable {
         }
         limitByOutstandingReads(&leg, reader: destination)
         chargeReadTraffic(&leg, reader: destination)
+        chargeTranslation(&leg, complex: complex)
         return leg
     }
 
@@ -407,17 +448,36 @@ public struct TransferPlanner: Sendable {
                     ],
                     hops: [topology.nodes[a].id, topology.nodes[b].id], mapType: nil, notes: [])
             }
-            if let tx = resources.nvlinkToSwitch[a], let rx = resources.nvlinkToSwitch[b],
-                topology.nvlinkCount(between: a, and: b) > 0
-            {
-                return TransferPlan(
-                    mechanism: .nvswitch,
-                    legs: [
-                        TransferLeg(
-                            route: dma + memories + [tx.tx, rx.rx], latency: parameters.nvlinkLatency, rateCap: nil,
-                            name: "NVLink via NVSwitch")
-                    ],
-                    hops: [topology.nodes[a].id, "nvswitch", topology.nodes[b].id], mapType: nil, notes: [])
+            if let planesA = resources.nvswitchPlanes[a], let planesB = resources.nvswitchPlanes[b] {
+                // Each plane (switch) carries what the smaller end's links to it allow; the
+                // traffic spreads over the planes in that proportion (docs/models.md).
+                var shared: [(transmit: Int, receive: Int, links: Int)] = []
+                for planeA in planesA {
+                    if let planeB = planesB.first(where: { $0.plane == planeA.plane }) {
+                        let links = min(planeA.links, planeB.links)
+                        if links > 0 { shared.append((planeA.transmit, planeB.receive, links)) }
+                    }
+                }
+                let total = shared.reduce(0) { $0 + $1.links }
+                if total > 0 {
+                    var route = dma + memories
+                    var weights = Array(repeating: 1.0, count: route.count)
+                    for plane in shared {
+                        let share = Double(plane.links) / Double(total)
+                        route += [plane.transmit, plane.receive]
+                        weights += [share, share]
+                    }
+                    return TransferPlan(
+                        mechanism: .nvswitch,
+                        legs: [
+                            TransferLeg(
+                                route: route, weights: weights, latency: parameters.nvlinkLatency, rateCap: nil,
+                                name: "NVLink via NVSwitch")
+                        ],
+                        hops: [topology.nodes[a].id, "nvswitch", topology.nodes[b].id], mapType: nil,
+                        notes: shared.count < planesA.count || shared.count < planesB.count
+                            ? ["\(shared.count) NVSwitch planes reach both devices, \(total) links in all"] : [])
+                }
             }
         }
         // PCIe peer-to-peer, as the kernel decides: the provider is the device whose BAR is
@@ -581,6 +641,11 @@ public struct TransferPlanner: Sendable {
                     "the root complex forwards peer writes as \(split) TLPs: the links after it carry more headers per byte")
             }
             chargeReadTraffic(&leg, reader: b)
+            if throughHost {
+                // The initiator's IOMMU translates its DMA addresses on the way to the peer.
+                leg.initiator = direction == .push ? a : b
+                chargeTranslation(&leg, complex: direction == .push ? complexA : complexB)
+            }
             return TransferPlan(
                 mechanism: throughHost ? .pcieP2PHostBridge : .pcieP2PBusAddress,
                 legs: [leg],
