@@ -163,25 +163,36 @@ public struct FlowEngine: Sendable {
         var writerOwnLink = [Int](repeating: 0, count: resources.resources.count)
         let queueBytes = Double(planner.parameters.postedWriteQueue.bytes)
 
+        // Read flows moving or about to, with their legs: their caps follow the write queues.
+        var reading: [(flow: FlowID, leg: TransferLeg)] = []
+
+        func readCap(_ leg: TransferLeg) -> Double? {
+            guard let reads = leg.outstandingReads else { return leg.rateCap }
+            let wait = leg.requestLinks.filter { writerOwnLink[$0] > 0 || writing[$0] > 1 }
+                .reduce(0.0) { $0 + queueBytes / resources.resources[$1].capacity }
+            return reads.bytes / (reads.roundTrip.seconds + wait)
+        }
+
         func countWrites(_ operation: CopyOperation, _ delta: Int) {
             let leg = transfers[operation.transfer].plan.legs[operation.leg]
             guard !leg.isRead, operation.bytes > 0 else { return }
             for resource in leg.route { writing[resource] += delta }
             if let device = leg.initiator, let own = resources.linkUp[device] { writerOwnLink[own] += delta }
+            // Contention changes a read while it runs: its round trip follows the queues.
+            for entry in reading where entry.leg.requestLinks.contains(where: { leg.route.contains($0) }) {
+                simulation.setRateCap(entry.flow, to: readCap(entry.leg))
+            }
         }
 
+        // Operations of no bytes complete after their latency without a flow.
+        var zeroFinishes: [(time: UInt64, job: Int)] = []
+
         func issue(_ issues: [IssueControl.Issue]) {
-            var queue = issues
-            for next in queue { countWrites(operations[next.job], 1) }
-            while !queue.isEmpty {
-                let next = queue.removeFirst()
+            for next in issues { countWrites(operations[next.job], 1) }
+            for next in issues {
                 let operation = operations[next.job]
                 var leg = transfers[operation.transfer].plan.legs[operation.leg]
-                if leg.isRead, let reads = leg.outstandingReads {
-                    let wait = leg.requestLinks.filter { writerOwnLink[$0] > 0 || writing[$0] > 1 }
-                        .reduce(0.0) { $0 + queueBytes / resources.resources[$1].capacity }
-                    if wait > 0 { leg.rateCap = reads.bytes / (reads.roundTrip.seconds + wait) }
-                }
+                if leg.isRead { leg.rateCap = readCap(leg) }
                 // Never before the solver's clock (a completion time rounded to picoseconds can
                 // sit a fraction below it).
                 var time = next.time
@@ -193,35 +204,50 @@ public struct FlowEngine: Sendable {
                 timings[next.job].issue = Picoseconds(time)
                 timings[next.job].dataStart = Picoseconds(time) + leg.latency
                 if operation.bytes == 0 {
-                    // Nothing to move: it completes after its latency.
-                    timings[next.job].finish = Picoseconds(time) + leg.latency
-                    finished += 1
-                    let more = control.finish(next.job, at: (Picoseconds(time) + leg.latency).rawValue)
-                    for issue in more { countWrites(operations[issue.job], 1) }
-                    queue += more
+                    let end = (Picoseconds(time) + leg.latency).rawValue
+                    let position = zeroFinishes.firstIndex { ($0.time, $0.job) > (end, next.job) } ?? zeroFinishes.count
+                    zeroFinishes.insert((end, next.job), at: position)
                     continue
                 }
                 let spec = FlowSpec(
                     route: leg.route.map { ResourceID($0) }, weights: leg.weights, bytes: operation.bytes,
                     startTime: time, latency: leg.latency.rawValue, rateCap: leg.rateCap)
-                _ = simulation.addFlow(spec)
+                let flow = simulation.addFlow(spec)
                 routes.append((leg.route, leg.weights))
                 operationOfFlow.append(next.job)
+                if leg.isRead, leg.outstandingReads != nil { reading.append((flow, leg)) }
             }
         }
 
-        issue(control.start())
+        func complete(_ job: Int, at time: UInt64) {
+            reading.removeAll { operationOfFlow[$0.flow.index] == job }
+            timings[job].finish = Picoseconds(time)
+            finished += 1
+            countWrites(operations[job], -1)
+            control.finish(job, at: time)
+        }
+
+        issue(control.issue(upTo: 0))
         while finished < operations.count {
-            let completed = simulation.advance(until: .max)
-            if completed.isEmpty { break }
-            for flow in completed {
-                let job = operationOfFlow[flow.index]
-                let time = simulation.finishTime(of: flow) ?? 0
-                timings[job].finish = Picoseconds(time)
-                finished += 1
-                countWrites(operations[job], -1)
-                issue(control.finish(job, at: time))
+            let horizon = min(control.nextReadyTime ?? .max, zeroFinishes.first?.time ?? .max)
+            let completed = simulation.advance(until: horizon)
+            if completed.isEmpty {
+                guard horizon != .max else { break }
+                while let first = zeroFinishes.first, first.time <= horizon {
+                    zeroFinishes.removeFirst()
+                    complete(first.job, at: first.time)
+                }
+                issue(control.issue(upTo: horizon))
+                continue
             }
+            var latest: UInt64 = 0
+            let ordered = completed.map { (time: simulation.finishTime(of: $0) ?? 0, flow: $0.index) }
+                .sorted { ($0.time, $0.flow) < ($1.time, $1.flow) }
+            for (time, flow) in ordered {
+                latest = max(latest, time)
+                complete(operationOfFlow[flow], at: max(time, latest))
+            }
+            issue(control.issue(upTo: latest))
         }
 
         var outcomes: [TransferOutcome] = []

@@ -168,6 +168,25 @@ public struct FlowSimulation: Sendable {
         return []
     }
 
+    /// Changes a flow's rate cap (nil: none) from now on: a draining flow's rate is solved again
+    /// at once with everything it shares, and its completion moves; a flow not yet draining
+    /// starts with the new cap.
+    /// - Complexity: that of one selective update.
+    public mutating func setRateCap(_ flow: FlowID, to cap: Double?) {
+        let f = flow.index
+        let value = cap ?? .infinity
+        guard solver.rateCap[f] != value else { return }
+        solver.rateCap[f] = value
+        guard state[f] == .draining else { return }
+        solver.update(activating: [flow], deactivating: [flow])
+        for id in solver.changedFlows { reschedule(id.index, at: now) }
+        if recordsRates {
+            for id in solver.changedFlows where state[id.index] == .draining {
+                rateLog.append((now, id, solver.rates[id.index]))
+            }
+        }
+    }
+
     /// The time of the next pending event in picoseconds, or nil when none is left.
     public var nextEventTime: UInt64? {
         events.top.map { SimulationTime.picoseconds(fromSeconds: events.time[$0]) }

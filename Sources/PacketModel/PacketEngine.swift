@@ -36,6 +36,10 @@ enum PacketEvent {
     case requesterWake(Int32)
     /// The memory has the data of a read request (pool slot) ready: completions go out.
     case completions(Int32)
+    /// A transfer's last byte has landed: the issue control hears of it.
+    case completed(Int32)
+    /// The issue control may have transfers due.
+    case control
 }
 
 /// TLP types inside the engine.
@@ -226,13 +230,37 @@ struct PacketEngine: SimulationModel {
     /// when every transfer starts at its own start time.
     var issueControl: IssueControl?
 
-    /// Records a transfer's finish and issues the transfers that waited for it.
+    /// When the next `.control` event is due (nil: none scheduled).
+    var controlDue: UInt64?
+
+    /// Records a transfer's finish; with an issue control, its completion reaches the control at
+    /// that time (a write's last byte may land after `now`).
     mutating func finished(_ t: Int, at time: UInt64, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
         transfers[t].finish = time
+        guard issueControl != nil else { return }
+        scheduler.schedule(.completed(Int32(t)), to: packetComponent, after: Picoseconds(time - now))
+    }
+
+    /// Tells the control that a transfer completed, then issues what is due.
+    mutating func reportCompletion(_ t: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
         guard var control = issueControl else { return }
         issueControl = nil
-        for issue in control.finish(t, at: time) {
-            scheduler.schedule(.start(Int32(issue.job)), to: packetComponent, after: Picoseconds(issue.time - now))
+        control.finish(t, at: now)
+        issueControl = control
+        issueDue(now: now, scheduler: &scheduler)
+    }
+
+    /// Starts the transfers the control issues up to `now` and schedules the next check.
+    mutating func issueDue(now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        guard var control = issueControl else { return }
+        issueControl = nil
+        for issue in control.issue(upTo: now) {
+            scheduler.schedule(
+                .start(Int32(issue.job)), to: packetComponent, after: Picoseconds(max(issue.time, now) - now))
+        }
+        if let next = control.nextReadyTime, next > now, controlDue.map({ next < $0 || $0 <= now }) ?? true {
+            controlDue = next
+            scheduler.schedule(.control, to: packetComponent, after: Picoseconds(next - now))
         }
         issueControl = control
     }
@@ -312,6 +340,11 @@ struct PacketEngine: SimulationModel {
             pumpAndStart(Int(t), now: now, scheduler: &scheduler)
         case .completions(let index):
             emitCompletions(index, now: now, scheduler: &scheduler)
+        case .completed(let t):
+            reportCompletion(Int(t), now: now, scheduler: &scheduler)
+        case .control:
+            if controlDue == now { controlDue = nil }
+            issueDue(now: now, scheduler: &scheduler)
         }
     }
 

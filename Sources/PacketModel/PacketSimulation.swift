@@ -50,11 +50,9 @@ public struct PacketSimulation {
         var scheduler = Scheduler<PacketEvent>()
         scheduler.reserveCapacity(1024)
         var engine = builder.engine()
-        if var control = issueControl {
-            for issue in control.start() {
-                scheduler.schedule(.start(Int32(issue.job)), to: packetComponent, after: Picoseconds(issue.time))
-            }
+        if let control = issueControl {
             engine.issueControl = control
+            scheduler.schedule(.control, to: packetComponent, after: .zero)
         } else {
             for (index, transfer) in transfers.enumerated() {
                 scheduler.schedule(.start(Int32(index)), to: packetComponent, after: transfer.start)

@@ -1,11 +1,14 @@
 /// Decides when jobs are issued: after the jobs they wait for (each wait with a delay), through
 /// an optional serial server (a resource that serves one job at a time for a fixed service
 /// time, such as a driver thread that synchronises each chunk of a staged copy), and holding a
-/// slot of each pool they need until they finish (such as a device's copy engines).
+/// slot of each pool they need from issue to finish (such as a device's copy engines).
 ///
-/// It knows nothing of what the jobs do: a simulation reports each job's finish, and the control
-/// answers which jobs are issued and when. Both of p2psim's fidelities use it, so the order,
-/// reuse and sharing rules of a staged copy are one piece of code.
+/// It knows nothing of what the jobs do. A simulation drives it in time order: it asks for the
+/// jobs due up to the current time (`issue(upTo:)`), advances no further than
+/// `nextReadyTime` before asking again, and reports each job's finish (`finish(_:at:)`). A
+/// pool slot is taken only when its job is issued, so a job that is ready later never holds a
+/// slot that an earlier one could use. Both of p2psim's fidelities use it, so the order, reuse
+/// and sharing rules of a staged copy are one piece of code.
 ///
 /// Ties are broken by job index, so the same inputs always give the same issue times.
 public struct IssueControl: Sendable {
@@ -68,15 +71,16 @@ public struct IssueControl: Sendable {
     private var dependents: [[Int]]
     private var finished: [Bool]
     private var poolFree: [Int]
-    private var waitingForPools: [Int] = []
     private var serverFree: [UInt64]
+    /// Jobs whose waits are over, not yet issued, by (ready time, index).
+    private var ready: [(time: UInt64, job: Int)] = []
     /// When each job was issued, or nil while it is not.
     public private(set) var issueTime: [UInt64?]
 
     /// Prepares the control; `poolCapacities[p]` is the number of slots of pool `p`.
     ///
-    /// - Precondition: waits name earlier or later jobs of the list, never the job itself, and
-    ///   every pool index is below `poolCapacities.count` with a capacity of at least 1.
+    /// - Precondition: waits name other jobs of the list, and every pool index is below
+    ///   `poolCapacities.count`.
     public init(jobs: [Job], poolCapacities: [Int], serverCount: Int) {
         self.jobs = jobs
         waitsLeft = jobs.map(\.waits.count)
@@ -91,40 +95,69 @@ public struct IssueControl: Sendable {
         poolFree = poolCapacities.map { max(1, $0) }
         serverFree = Array(repeating: 0, count: serverCount)
         issueTime = Array(repeating: nil, count: jobs.count)
+        for index in jobs.indices where serverWaitsLeft[index] == 0 { serve(index) }
+        for index in jobs.indices where waitsLeft[index] == 0 { makeReady(index) }
     }
 
-    /// The jobs that wait for nothing, issued as their servers and pools allow, in job order.
-    public mutating func start() -> [Issue] {
+    /// The earliest time a ready job whose pools have a free slot could be issued, or nil when
+    /// there is none (jobs blocked on a pool wait for a finish): a simulation must not advance
+    /// past it without calling `issue(upTo:)`.
+    public var nextReadyTime: UInt64? {
+        ready.first { entry in jobs[entry.job].pools.allSatisfy { poolFree[$0] > 0 } }?.time
+    }
+
+    /// Issues, in order of readiness, every ready job whose time is at most `time` and whose
+    /// pools have a free slot; each is issued at its ready time (not before `time` for a job
+    /// that waited for a slot, which the caller reports through `finish(_:at:)`).
+    public mutating func issue(upTo time: UInt64) -> [Issue] {
         var out: [Issue] = []
-        for index in jobs.indices where serverWaitsLeft[index] == 0 { serve(index) }
-        for index in jobs.indices where waitsLeft[index] == 0 { becomeReady(index, into: &out) }
+        var index = 0
+        while index < ready.count, ready[index].time <= time {
+            let job = ready[index].job
+            if jobs[job].pools.allSatisfy({ poolFree[$0] > 0 }) {
+                for pool in jobs[job].pools { poolFree[pool] -= 1 }
+                ready.remove(at: index)
+                issueTime[job] = readyTime[job]
+                out.append(Issue(job: job, time: readyTime[job]))
+            } else {
+                index += 1
+            }
+        }
         return out
     }
 
-    /// Reports that `job` finished at `time`; returns the jobs this lets issue.
-    public mutating func finish(_ job: Int, at time: UInt64) -> [Issue] {
+    /// Reports that `job` finished at `time` (times never go backwards): frees its pool slots
+    /// (a job that waited for one becomes ready at `time`) and makes the jobs that waited for it
+    /// ready. Call `issue(upTo: time)` next.
+    public mutating func finish(_ job: Int, at time: UInt64) {
         precondition(!finished[job], "job \(job) finished twice")
         finished[job] = true
-        var out: [Issue] = []
         if !jobs[job].pools.isEmpty {
             for pool in jobs[job].pools { poolFree[pool] += 1 }
-            drainWaiting(at: time, into: &out)
+            // Jobs blocked on a pool were ready earlier; they can go now, not before.
+            for position in ready.indices where ready[position].time < time {
+                ready[position].time = time
+                readyTime[ready[position].job] = time
+            }
+            ready.sort { ($0.time, $0.job) < ($1.time, $1.job) }
         }
         for dependent in dependents[job] {
             let wait = jobs[dependent].waits.first { $0.job == job }
-            let ready = time &+ (wait?.delay ?? 0)
+            let due = time &+ (wait?.delay ?? 0)
             if wait?.observedByServer == true {
-                serverReadyTime[dependent] = max(serverReadyTime[dependent], ready)
+                serverReadyTime[dependent] = max(serverReadyTime[dependent], due)
                 serverWaitsLeft[dependent] -= 1
                 if serverWaitsLeft[dependent] == 0 { serve(dependent) }
             } else {
-                readyTime[dependent] = max(readyTime[dependent], ready)
+                readyTime[dependent] = max(readyTime[dependent], due)
             }
             waitsLeft[dependent] -= 1
-            if waitsLeft[dependent] == 0 { becomeReady(dependent, into: &out) }
+            if waitsLeft[dependent] == 0 { makeReady(dependent) }
         }
-        return out
     }
+
+    /// Whether every job has finished.
+    public var isComplete: Bool { !finished.contains(false) }
 
     /// The job's server (if any) serves it once every wait it observes is over: the job may not
     /// be issued before the service ends.
@@ -137,36 +170,9 @@ public struct IssueControl: Sendable {
         readyTime[job] = max(readyTime[job], time)
     }
 
-    /// Whether every job has been issued and has finished.
-    public var isComplete: Bool { !finished.contains(false) }
-
-    private mutating func becomeReady(_ job: Int, into out: inout [Issue]) {
-        let time = readyTime[job]
-        if jobs[job].pools.allSatisfy({ poolFree[$0] > 0 }) {
-            for pool in jobs[job].pools { poolFree[pool] -= 1 }
-            issue(job, at: time, into: &out)
-        } else {
-            // Waits in arrival order; retried whenever a slot frees.
-            waitingForPools.append(job)
-        }
-    }
-
-    private mutating func drainWaiting(at time: UInt64, into out: inout [Issue]) {
-        var index = 0
-        while index < waitingForPools.count {
-            let job = waitingForPools[index]
-            if jobs[job].pools.allSatisfy({ poolFree[$0] > 0 }) {
-                waitingForPools.remove(at: index)
-                for p in jobs[job].pools { poolFree[p] -= 1 }
-                issue(job, at: max(time, readyTime[job]), into: &out)
-            } else {
-                index += 1
-            }
-        }
-    }
-
-    private mutating func issue(_ job: Int, at time: UInt64, into out: inout [Issue]) {
-        issueTime[job] = time
-        out.append(Issue(job: job, time: time))
+    private mutating func makeReady(_ job: Int) {
+        let entry = (time: readyTime[job], job: job)
+        let position = ready.firstIndex { ($0.time, $0.job) > (entry.time, entry.job) } ?? ready.count
+        ready.insert(entry, at: position)
     }
 }
