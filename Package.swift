@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Units"]),
         .testTarget(
             name: "MachineImportTests",
-            dependencies: ["MachineImport", "HwlocImport", "Topology", "Fabric", "Policy", "Routing"],
+            dependencies: ["MachineImport", "HwlocImport", "Topology", "Fabric", "Policy", "Reports", "Routing"],
             exclude: ["Fixtures"]),
         .testTarget(name: "IOMMUTests", dependencies: ["IOMMU", "SimKernel", "Units"]),
         .testTarget(name: "ReportsTests", dependencies: ["Engine", "Fabric", "Reports", "Topology"]),

@@ -230,7 +230,7 @@ struct LspciParser {
             ("DirectTrans", .directTranslated),
         ]
         var bits = ACSBits()
-        for word in body.split(separator: " ") where word.hasSuffix("+") {
+        for word in body.split(whereSeparator: { $0 == " " || $0 == "\t" }) where word.hasSuffix("+") {
             if let bit = names.first(where: { $0.0 == word.dropLast() }) { bits.insert(bit.1) }
         }
         return bits

@@ -98,15 +98,40 @@ public enum MachineImporter {
                 "Capabilities of \(parser.accessDenied.count) function(s) were '<access denied>' (lspci run without root): their port type, MPS/MRRS, link capabilities and ACS are not read.")
         }
         var facts = KernelFacts()
+        inferCPU(from: records, into: &facts, unreadable: &unreadable)
         if records.contains(where: { $0.iommuGroup != nil }) {
             facts.iommuUnits = ["(IOMMU groups listed by lspci)"]
         }
         unreadable.append(
-            "lspci output does not show the kernel command line, the CPU or the IOMMU mode: CPU vendor 'other' family 0, and the IOMMU \(facts.iommuUnits.isEmpty ? "off (no IOMMU group listed)" : "translated (IOMMU groups listed)") are assumed.")
+            "lspci output does not show the kernel command line or the IOMMU mode: the IOMMU is assumed \(facts.iommuUnits.isEmpty ? "off (no IOMMU group listed)" : "translated (IOMMU groups listed)").")
         let name = file.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? "lspci"
         return convert(
             records, facts: facts, unreadable: unreadable, warnings: parser.diagnostics,
             origin: "imported by p2psim import lspci from \(file)", name: name, options: options)
+    }
+
+    /// The CPU from the root buses' vendor: Intel host bridges and root ports (8086) come with
+    /// CPUID family 6 (every Intel Core and Xeon with integrated PCIe); AMD ones (1022) with a
+    /// Zen CPU, family 0x17 or later, which Linux's cpu_supports_p2pdma() treats alike.
+    private static func inferCPU(
+        from records: [PCIFunctionRecord], into facts: inout KernelFacts, unreadable: inout [String]
+    ) {
+        let rootBusVendors = records.filter { record in
+            !records.contains { $0.isBridge && $0.secondaryBus == record.address.bus && $0.address.segment == record.address.segment }
+        }.map(\.identity.vendor)
+        if rootBusVendors.contains(0x8086) {
+            facts.cpuVendor = "GenuineIntel"
+            facts.cpuFamily = 6
+            unreadable.append(
+                "lspci does not show the CPU: Intel (family 6) is assumed from the Intel host bridge on the root bus.")
+        } else if rootBusVendors.contains(0x1022) {
+            facts.cpuVendor = "AuthenticAMD"
+            facts.cpuFamily = 0x17
+            unreadable.append(
+                "lspci does not show the CPU: AMD Zen (family 0x17; later Zen families decide P2P alike) is assumed from the AMD host bridge on the root bus.")
+        } else {
+            unreadable.append("lspci does not show the CPU: vendor 'other', family 0 is assumed.")
+        }
     }
 
     /// The same sentence for many functions, once with their count.
