@@ -89,7 +89,8 @@ let package = Package(
         .testTarget(name: "RoutingTests", dependencies: ["Fabric", "Policy", "Routing", "Topology"]),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Fabric", "Reports", "Topology", "Units"]),
-        .testTarget(name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Units"]),
+        .testTarget(
+            name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Policy", "Routing", "Units"]),
         .testTarget(
             name: "MachineImportTests",
             dependencies: ["MachineImport", "HwlocImport", "Topology", "Fabric", "Policy", "Reports", "Routing"],

@@ -216,6 +216,9 @@ public enum DeviceKnowledge {
             // Ice Lake-SP and Sapphire/Emerald Rapids (root ports 8086:347x, 352x): devfn 00.0 of each
             // stack's root bus is 8086:09a2 "Memory Map/VT-d" (lspci of those hosts).
             if device.hasPrefix("347") || device.hasPrefix("09a") || device.hasPrefix("352") { return "8086:09a2" }
+            // Emmitsburg PCH root ports (8086:1bb0-1bbf) sit on root bus 0 of a Sapphire Rapids
+            // host, whose devfn 00.0 is the same 8086:09a2.
+            if device.hasPrefix("1bb") { return "8086:09a2" }
             if device.hasPrefix("6f0") { return "8086:6f00" }  // Broadwell-EP
             if device.hasPrefix("2f0") { return "8086:2f00" }  // Haswell-EP
             if device.hasPrefix("0e0") { return "8086:0e00" }  // Ivy Bridge-EP

@@ -61,6 +61,7 @@ public enum TopologyText {
         let baseClass = classCode >> 16
         let subclass = classCode >> 8
         if baseClass == 0x03 {
+            if bmcGraphics.contains(pciId) { return .other }
             return vendor == "10de" || vendor == "1002" || gpuByOSDevice ? .gpu : .other
         }
         if baseClass == 0x12 && (vendor == "1002" || DeviceKnowledge.device(pciId) != nil) { return .gpu }
@@ -69,6 +70,10 @@ public enum TopologyText {
         if baseClass == 0x12 || baseClass == 0x0b { return .accelerator }
         return .other
     }
+
+    /// AMD display functions that are server management graphics, not GPUs: ES1000 (1002:515e)
+    /// and Rage XL / RN50 (1002:5159), the onboard VGA of many servers (pci.ids).
+    static let bmcGraphics: Set<String> = ["1002:515e", "1002:5159"]
 
     /// The GPU body (BARs and memory) of a known device from `DeviceKnowledge`: NVIDIA BAR0
     /// 16 MiB registers, BAR1 the memory aperture, BAR3 32 MiB; AMD BAR0 the VRAM aperture, BAR2
