@@ -10,14 +10,28 @@ public enum OverlaySchema {
         "id", "pciId", "generation", "width", "acsBits", "iommuMode", "driverP2P", "driverName", "rootComplexP2P",
     ]
 
-    /// The `<xs:simpleType>` definitions of `sharedTypeNames`, from the topology schema.
+    /// The `<xs:simpleType>` definitions of `sharedTypeNames`, from the topology schema (nested
+    /// simple types, as in list types, are kept whole).
     static var sharedTypes: String {
-        sharedTypeNames.compactMap { name -> String? in
-            let schema = TopologySchema.xsd
-            guard let start = schema.range(of: "<xs:simpleType name=\"\(name)\">"),
-                let end = schema.range(of: "</xs:simpleType>", range: start.upperBound..<schema.endIndex)
-            else { return nil }
-            return "          " + String(schema[start.lowerBound..<end.upperBound])
+        let schema = TopologySchema.xsd
+        return sharedTypeNames.compactMap { name -> String? in
+            guard let start = schema.range(of: "<xs:simpleType name=\"\(name)\">") else { return nil }
+            var depth = 1
+            var cursor = start.upperBound
+            while depth > 0 {
+                let open = schema.range(of: "<xs:simpleType", range: cursor..<schema.endIndex)
+                guard let close = schema.range(of: "</xs:simpleType>", range: cursor..<schema.endIndex) else {
+                    return nil
+                }
+                if let open, open.lowerBound < close.lowerBound {
+                    depth += 1
+                    cursor = open.upperBound
+                } else {
+                    depth -= 1
+                    cursor = close.upperBound
+                }
+            }
+            return "          " + String(schema[start.lowerBound..<cursor])
         }.joined(separator: "\n")
     }
 

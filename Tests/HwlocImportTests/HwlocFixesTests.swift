@@ -154,20 +154,8 @@ struct HwlocFixTests {
     }
 }
 
-/// The shared data folder's hwloc files, as HwlocImportTests finds them.
-private let sharedFolder: String? = {
-    var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    if let path = ProcessInfo.processInfo.environment["P2PSIM_SHARED_DATA"] { return path + "/hwloc" }
-    while url.path != "/" {
-        let candidate = url.appendingPathComponent("shared/data/hwloc").path
-        if FileManager.default.fileExists(atPath: candidate) { return candidate }
-        url = url.deletingLastPathComponent()
-    }
-    return nil
-}()
-
 private func importShared(_ name: String) throws -> (HwlocImportResult, EnumeratedMachine) {
-    let path = (sharedFolder ?? "") + "/" + name
+    let path = (sharedHwlocFolder ?? "") + "/" + name
     let result = try HwlocImporter.importTopology(text: try String(contentsOfFile: path, encoding: .utf8), file: path)
     return (result, try EnumeratedMachine(try TopologyLoader.load(text: result.xml, file: name)))
 }
@@ -176,7 +164,7 @@ private func address(_ machine: EnumeratedMachine, _ id: String) -> String? {
     machine.topology.nodeIndex(of: id).map { machine.nodes[$0].address.description }
 }
 
-@Suite("hwloc import: real machines keep their addresses", .enabled(if: sharedFolder != nil))
+@Suite("hwloc import: real machines keep their addresses", .enabled(if: sharedHwlocFolder != nil))
 struct HwlocRealAddressTests {
     @Test("the DGX-2 file after NVLinkBandwidth transitive closure: NV6 between every pair, not NV12")
     func dgx2Closure() throws {

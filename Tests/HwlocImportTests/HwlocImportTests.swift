@@ -181,7 +181,7 @@ struct HwlocFixtureTests {
 
 /// The shared data folder: $P2PSIM_SHARED_DATA, else a sibling `shared/data` of a folder above
 /// this file.
-private let sharedHwlocFolder: String? = {
+let sharedHwlocFolder: String? = {
     if let path = ProcessInfo.processInfo.environment["P2PSIM_SHARED_DATA"] {
         let folder = path + "/hwloc"
         return FileManager.default.fileExists(atPath: folder) ? folder : nil
