@@ -554,6 +554,10 @@ struct HwlocConverter {
         var attributes = "id=\"\(id)\" hostBridge=\"\(hostBridge ?? "0000:0000")\""
         if let range = host.busRange {
             attributes += " segment=\"\(range.domain)\" bus=\"0x\(String(range.secondary, radix: 16))\""
+        } else if let first = host.children.compactMap(\.busID).min() {
+            // No bus range (a synthesized or hwloc 1.x host bridge): the root bus is the bus its
+            // functions sit on.
+            attributes += " segment=\"\(first.domain)\" bus=\"0x\(String(first.bus, radix: 16))\""
         }
         attributes += " p2p=\"readwrite\""
         note(

@@ -240,10 +240,13 @@ struct MachineConverter {
                 "Functions with no readable link (integrated devices, virtual machines, capabilities not readable) take their parent's link, else Gen3 x16.")
             return parentLink ?? PCIeLinkSpec(generation: 3, width: 16)
         }
-        var width = max.width
+        var width = Self.formatWidth(max.width)
+        if width != max.width {
+            warn(record, "a link width of x\(max.width) is not a PCIe width; x\(width) is written")
+        }
         if let current = record.currentLink {
             if current.width < max.width {
-                width = current.width
+                width = Self.formatWidth(current.width)
                 warn(record, "link trained to x\(current.width) of x\(max.width): the narrower width is written")
             }
             if current.generation < max.generation {
@@ -252,6 +255,12 @@ struct MachineConverter {
             }
         }
         return PCIeLinkSpec(generation: max.generation, width: width)
+    }
+
+    /// The widest link width the format accepts (PCIe widths: 1, 2, 4, 8, 12, 16, 32 lanes)
+    /// that is not wider than `width`.
+    static func formatWidth(_ width: Int) -> Int {
+        [32, 16, 12, 8, 4, 2, 1].first { $0 <= width } ?? 1
     }
 
     private func linkLabel(_ record: PCIFunctionRecord) -> String {

@@ -150,9 +150,11 @@ struct SysfsReader {
         for (index, line) in content.split(separator: "\n").prefix(6).enumerated() {
             let fields = line.split(separator: " ").compactMap { UInt64($0.dropFirst(2), radix: 16) }
             guard fields.count == 3, fields[2] & 0x200 != 0, fields[1] > fields[0] else { continue }
+            let (size, overflow) = (fields[1] - fields[0]).addingReportingOverflow(1)
+            guard !overflow else { continue }
             bars.append(
                 BARRecord(
-                    index: index, size: fields[1] - fields[0] + 1, is64Bit: fields[2] & 0x10_0000 != 0,
+                    index: index, size: size, is64Bit: fields[2] & 0x10_0000 != 0,
                     prefetchable: fields[2] & 0x2000 != 0))
         }
         return bars

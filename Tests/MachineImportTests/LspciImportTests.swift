@@ -142,3 +142,21 @@ struct LspciExplainTests {
         for address in printed { #expect(source.contains(address.description), "\(address) is not in the lspci output") }
     }
 }
+
+@Suite("import lspci: --tree")
+struct LspciTreeOptionTests {
+    @Test("bridges printed without a Bus: line are placed from the lspci -t tree")
+    func treeFillsBusRanges() throws {
+        let text = try FixtureFiles.text("lspci/dell-poweredge-c4140-p100.lspci")
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.contains("Bus: primary=") }.joined(separator: "\n")
+        let withoutTree = try MachineImporter.importLspci(text: text, file: "c4140.lspci")
+        #expect(withoutTree.unreadable.contains { $0.contains("0000:17:00.0") && $0.contains("give --tree") })
+        // A tree as `lspci -t` draws it for these functions (written for this test).
+        let tree = "+-[0000:3a]---00.0-[3b]----00.0\n+-[0000:17]-+-00.0-[18]----00.0\n|           \\-05.0\n\\-[0000:00]---00.0\n"
+        let result = try MachineImporter.importLspci(text: text, file: "c4140.lspci", tree: tree)
+        let machine = try EnumeratedMachine(try TopologyLoader.load(text: result.xml, file: "c4140.xml"))
+        #expect(address(machine, "gpu0") == "0000:18:00.0")
+        #expect(address(machine, "gpu1") == "0000:3b:00.0")
+    }
+}

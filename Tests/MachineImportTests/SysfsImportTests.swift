@@ -137,3 +137,32 @@ struct SysfsImportTests {
         #expect(throws: MachineImportError.self) { try MachineImporter.importSysfs(root: "/nonexistent-p2psim-root") }
     }
 }
+
+@Suite("import sysfs: hostile trees")
+struct SysfsHostileTests {
+    @Test("absurd resource, link and class values are survived; the output loads")
+    func hostileValues() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("p2psim-hostile-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: root)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let device = root + "/sys/bus/pci/devices/0000:00:02.0"
+        try FileManager.default.createDirectory(atPath: device, withIntermediateDirectories: true)
+        let files = [
+            "vendor": "0x10de\n", "device": "0x2330\n", "class": "0x030200\n",
+            "resource": "0x0000000000000000 0xffffffffffffffff 0x0000000000140204\n0x10 0x20 0x200\n",
+            "max_link_speed": "32.0 GT/s PCIe\n", "max_link_width": "3\n", "current_link_speed": "Unknown\n",
+            "current_link_width": "99\n", "numa_node": "-1\n", "config": "\u{0}\u{1}",
+        ]
+        for (name, content) in files {
+            try content.write(toFile: device + "/" + name, atomically: true, encoding: .utf8)
+        }
+        try FileManager.default.createDirectory(
+            atPath: root + "/sys/bus/pci/devices/not-an-address", withIntermediateDirectories: true)
+        let result = try MachineImporter.importSysfs(root: root)
+        let topology = try TopologyLoader.load(text: result.xml, file: "hostile.xml")
+        _ = try EnumeratedMachine(topology)
+        let gpu = try #require(topology.nodeIndex(of: "gpu0").map { topology.nodes[$0] })
+        #expect(gpu.link?.width == 2)
+        #expect(result.warnings.contains { $0.message.contains("x3 is not a PCIe width") })
+    }
+}
