@@ -404,7 +404,15 @@ struct MachineConverter {
         }
         let label = ([record.name ?? known?.displayName].compactMap { $0 } + [linkLabel(record)]).joined(separator: ", ")
         attributes += " label=\"\(TopologyText.escape(label))\""
-        if let driver = record.driver { attributes += " driver=\"\(TopologyText.escape(driver))\"" }
+        if let driver = record.driver {
+            // The format's driverName: 1-64 letters, digits, '_', '.', '-' (Linux driver names).
+            let allowed = driver.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }
+            if allowed && (1...64).contains(driver.count) {
+                attributes += " driver=\"\(driver)\""
+            } else {
+                warn(record, "driver name '\(driver)' is not a kernel driver name the format accepts; it is left out")
+            }
+        }
         var driverP2P: DriverP2PPolicy?
         if record.identity.vendor == 0x10de, name.kind == .gpu,
             DeviceKnowledge.isGeForce(name: record.name ?? known?.displayName)
@@ -416,13 +424,17 @@ struct MachineConverter {
         var body: [String] = []
         let memory = name.kind == .gpu ? known?.memoryAttributes : nil
         let exposing = memory == nil ? nil : exposingBAR(record)
-        for bar in record.bars {
+        var occupied = Set<Int>()
+        for bar in record.bars.sorted(by: { $0.index < $1.index }) {
             guard bar.size >= 16, bar.size & (bar.size - 1) == 0, !(bar.is64Bit && bar.index == 5),
-                bar.is64Bit || bar.size <= 1 << 31
+                bar.is64Bit || bar.size <= 1 << 31, !occupied.contains(bar.index),
+                !(bar.is64Bit && occupied.contains(bar.index + 1))
             else {
                 warn(record, "BAR \(bar.index) of \(bar.size) bytes is not a BAR the format can hold; left out")
                 continue
             }
+            occupied.insert(bar.index)
+            if bar.is64Bit { occupied.insert(bar.index + 1) }
             var line =
                 "<bar index=\"\(bar.index)\" size=\"\(ByteCount(bar.size))\" bits=\"\(bar.is64Bit ? 64 : 32)\" prefetchable=\"\(bar.prefetchable)\""
             if bar.index == exposing { line += " exposes=\"memory\"" }

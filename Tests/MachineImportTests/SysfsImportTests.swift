@@ -149,7 +149,9 @@ struct SysfsHostileTests {
         try FileManager.default.createDirectory(atPath: device, withIntermediateDirectories: true)
         let files = [
             "vendor": "0x10de\n", "device": "0x2330\n", "class": "0x030200\n",
-            "resource": "0x0000000000000000 0xffffffffffffffff 0x0000000000140204\n0x10 0x20 0x200\n",
+            "resource":
+                "0x0000000000000000 0xffffffffffffffff 0x0000000000140204\n0x10 0x20 0x200\n"
+                + "0x100000 0x1fffff 0x0000000000140204\n0x300000 0x300fff 0x200\n",
             "max_link_speed": "32.0 GT/s PCIe\n", "max_link_width": "3\n", "current_link_speed": "Unknown\n",
             "current_link_width": "99\n", "numa_node": "-1\n", "config": "\u{0}\u{1}",
         ]
@@ -164,5 +166,9 @@ struct SysfsHostileTests {
         let gpu = try #require(topology.nodeIndex(of: "gpu0").map { topology.nodes[$0] })
         #expect(gpu.link?.width == 2)
         #expect(result.warnings.contains { $0.message.contains("x3 is not a PCIe width") })
+        // BAR 2 is 64-bit, so BAR 3 overlaps it and is left out; BAR 1 (17 bytes) is no BAR size.
+        #expect(gpu.endpoint?.bars.map(\.index) == [2])
+        #expect(result.warnings.contains { $0.message.contains("BAR 3") })
+        #expect(result.warnings.contains { $0.message.contains("BAR 1") })
     }
 }
