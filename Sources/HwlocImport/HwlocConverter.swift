@@ -744,6 +744,11 @@ struct HwlocConverter {
         }
         attributes +=
             " gen=\"\(link.generation)\" width=\"\(link.width)\" label=\"\(TopologyText.escape(labelParts.joined(separator: " ")))\""
+        if let driver = Self.driver(osDevices: node.osDevices.map(\.name), pciId: pciId) {
+            attributes += " driver=\"\(driver)\""
+            note(
+                "Bound drivers are inferred from hwloc's OS devices: cudaN/nvmlN on NVIDIA -> nvidia, rsmiN on AMD -> amdgpu, mlx5_N -> mlx5_core, nvmeN -> nvme (hwloc names the devices, not the drivers).")
+        }
         if name.kind == .gpu, pciId.hasPrefix("10de"), DeviceKnowledge.isGeForce(name: gpuModel(node) ?? known?.name) {
             attributes += " driverP2P=\"cuda-geforce\""
             note(
@@ -766,6 +771,19 @@ struct HwlocConverter {
             for line in body { lines.append("\(pad)  \(line)") }
             lines.append("\(pad)</endpoint>")
         }
+    }
+
+    /// The kernel driver an OS device name implies: only the CUDA/NVML devices that NVIDIA's
+    /// driver creates, ROCm SMI devices of amdgpu, mlx5 RDMA devices and NVMe block devices.
+    static func driver(osDevices: [String], pciId: String) -> String? {
+        func has(_ prefix: String) -> Bool {
+            osDevices.contains { $0.hasPrefix(prefix) && $0.dropFirst(prefix.count).first?.isNumber == true }
+        }
+        if pciId.hasPrefix("10de"), has("cuda") || has("nvml") { return "nvidia" }
+        if pciId.hasPrefix("1002"), has("rsmi") { return "amdgpu" }
+        if has("mlx5_") { return "mlx5_core" }
+        if has("nvme") { return "nvme" }
+        return nil
     }
 
     private func gpuModel(_ node: IONode) -> String? {

@@ -144,6 +144,18 @@ struct HwlocFixTests {
         }
     }
 
+    @Test("drivers come from the OS devices hwloc names")
+    func drivers() throws {
+        let topology = try TopologyLoader.load(
+            text: try HwlocImporter.importTopology(text: document(), file: "d.xml").xml, file: "d.xml")
+        #expect(topology.nodeIndex(of: "gpu0").flatMap { topology.nodes[$0].endpoint?.driver } == "nvidia")
+        #expect(HwlocConverter.driver(osDevices: ["rsmi0", "card1"], pciId: "1002:740f") == "amdgpu")
+        #expect(HwlocConverter.driver(osDevices: ["mlx5_0", "ib0"], pciId: "15b3:101b") == "mlx5_core")
+        #expect(HwlocConverter.driver(osDevices: ["nvme0n1"], pciId: "144d:a80a") == "nvme")
+        #expect(HwlocConverter.driver(osDevices: ["cuda0"], pciId: "1002:740f") == nil)
+        #expect(HwlocConverter.driver(osDevices: ["eth0"], pciId: "8086:1521") == nil)
+    }
+
     @Test("GeForce parts get driverP2P cuda-geforce")
     func geforce() throws {
         let result = try HwlocImporter.importTopology(
