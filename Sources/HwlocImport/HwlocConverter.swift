@@ -388,10 +388,14 @@ struct HwlocConverter {
             "<topology name=\"\(TopologyText.escape(name))\" version=\"1\" description=\"\(TopologyText.escape(machine)), imported from hwloc \(TopologyText.escape(version)) XML\">"
         )
         let socketCount = max(packages.count, 1)
+        // By socket, then root bus: the bus range's, else the lowest bus of the host's functions.
+        func rootBus(_ host: IONode) -> (Int, Int) {
+            if let range = host.busRange { return (range.domain, range.secondary) }
+            let first = host.children.compactMap(\.busID).min()
+            return (first?.domain ?? 0, first?.bus ?? 0)
+        }
         let complexes = hostBridges.sorted { lhs, rhs in
-            (lhs.socket, lhs.busRange?.domain ?? 0, lhs.busRange?.secondary ?? 0, lhs.serial) < (
-                rhs.socket, rhs.busRange?.domain ?? 0, rhs.busRange?.secondary ?? 0, rhs.serial
-            )
+            (lhs.socket, rootBus(lhs).0, rootBus(lhs).1, lhs.serial) < (rhs.socket, rootBus(rhs).0, rootBus(rhs).1, rhs.serial)
         }
         var complexIndex = 0
         for socket in 0..<socketCount {

@@ -44,7 +44,8 @@ struct LspciParser {
             record = nil
         }
         var acsControl: ACSBits?
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines end with LF, or CR LF in outputs saved on Windows (one Character in Swift).
+        for (offset, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let number = offset + 1
             let line = String(rawLine)
             if line.trimming(" \t").isEmpty { continue }
@@ -249,7 +250,7 @@ struct LspciTreeParser {
         var domain = 0
         // (column where a level's devices start, bus of that level), outermost first.
         var levels: [(column: Int, bus: Int)] = []
-        for rawLine in text.split(separator: "\n") {
+        for rawLine in text.split(whereSeparator: \.isNewline) {
             let line = Array(rawLine)
             var index = 0
             while index < line.count {

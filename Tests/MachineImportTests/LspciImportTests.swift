@@ -160,3 +160,16 @@ struct LspciTreeOptionTests {
         #expect(address(machine, "gpu1") == "0000:3b:00.0")
     }
 }
+
+@Suite("import lspci: line endings")
+struct LspciLineEndingTests {
+    @Test("CR LF line endings import as LF ones do")
+    func crlf() throws {
+        let text = try FixtureFiles.text("lspci/dell-poweredge-c4140-p100.lspci")
+        let lf = try MachineImporter.importLspci(text: text, file: "c4140.lspci")
+        let crlf = try MachineImporter.importLspci(
+            text: text.replacingOccurrences(of: "\n", with: "\r\n"), file: "c4140.lspci")
+        #expect(lf.xml == crlf.xml)
+        #expect(lf.xml.contains("driver=\"nvidia\""))
+    }
+}
