@@ -174,7 +174,7 @@ func scanDistanceTexts(_ text: String) -> [Int: (indexes: [String], values: [UIn
     var indexes: [String] = []
     var values: [UInt64] = []
     var remaining = ""
-    for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
         let lineNumber = offset + 1
         let trimmed = line.drop { $0 == " " || $0 == "\t" }
         if trimmed.hasPrefix("<distances2") {

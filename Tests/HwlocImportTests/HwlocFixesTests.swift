@@ -190,6 +190,17 @@ struct HwlocRealAddressTests {
         #expect(result.notes.contains { $0.contains("120 GPU-to-GPU entries are not imported") })
     }
 
+    @Test("a CR LF hwloc file reads its distance matrices as an LF one does")
+    func crlf() throws {
+        let path = (sharedHwlocFolder ?? "") + "/nvidiaDGX2-v3.xml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lf = try HwlocImporter.importTopology(text: text, file: "dgx2.xml")
+        let crlf = try HwlocImporter.importTopology(
+            text: text.replacingOccurrences(of: "\n", with: "\r\n"), file: "dgx2.xml")
+        #expect(lf.xml == crlf.xml)
+        #expect(lf.xml.components(separatedBy: "<nvlink ").count - 1 == 96)
+    }
+
     @Test("DGX-2: gpu12 keeps 0000:e0:00.0 (it was renumbered dc:00.0)")
     func dgx2Addresses() throws {
         let (_, machine) = try importShared("nvidiaDGX2-v3.xml")
