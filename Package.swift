@@ -54,6 +54,8 @@ let package = Package(
         ),
         // Importing real machines: hwloc XML (`lstopo --of xml`) to the topology format.
         .target(name: "HwlocImport", dependencies: ["Topology", "CLibXML2", "Units"]),
+        // Importing real machines from sysfs and lspci output; overlays for what imports cannot know.
+        .target(name: "MachineImport", dependencies: ["HwlocImport", "Fabric", "Topology", "CLibXML2", "Units"]),
         // Scenarios: scenario files with expectations, check reports, JUnit, golden baselines.
         .target(
             name: "Scenarios",
@@ -65,7 +67,7 @@ let package = Package(
                 "Units", "SimKernel", "Topology", "Fabric", "Engine", "FlowModel", "IOMMU", "Policy", "PCIeProtocol",
                 "PacketModel",
                 "Routing",
-                "Reports", "HwlocImport", "Scenarios",
+                "Reports", "HwlocImport", "MachineImport", "Scenarios",
             ],
             resources: [
                 .embedInCode("Topologies/default.xml")
@@ -88,7 +90,12 @@ let package = Package(
         .testTarget(name: "RoutingTests", dependencies: ["Fabric", "Policy", "Routing", "Topology"]),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Fabric", "Reports", "Topology", "Units"]),
-        .testTarget(name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Units"]),
+        .testTarget(
+            name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Policy", "Routing", "Units"]),
+        .testTarget(
+            name: "MachineImportTests",
+            dependencies: ["MachineImport", "HwlocImport", "Topology", "Fabric", "Policy", "Reports", "Routing"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "IOMMUTests", dependencies: ["IOMMU", "SimKernel", "Units"]),
         .testTarget(name: "ReportsTests", dependencies: ["Engine", "Fabric", "Reports", "Topology"]),
         // End to end: runs the built p2psim binary.

@@ -3,6 +3,7 @@
 @_exported import FlowModel
 @_exported import HwlocImport
 @_exported import IOMMU
+@_exported import MachineImport
 @_exported import PCIeProtocol
 @_exported import PacketModel
 @_exported import Policy

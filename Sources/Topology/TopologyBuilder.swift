@@ -244,7 +244,15 @@ struct TopologyBuilder {
         return PCIeLinkSpec(generation: generation, width: width)
     }
 
-    private mutating func appendNode(_ node: PCINode, parent: Int?) -> Int {
+    private mutating func appendNode(_ node: PCINode, parent: Int?, element: XMLElement) -> Int {
+        var node = node
+        if let bus = integer(element, "bus") {
+            if (0...255).contains(bus) {
+                node.bus = bus
+            } else {
+                error(element, attribute: "bus", "<\(element.name)> bus \(bus) is not a bus number (0 to 255)")
+            }
+        }
         topology.nodes.append(node)
         let index = topology.nodes.count - 1
         nodeIndex[node.id] = index
@@ -273,7 +281,7 @@ struct TopologyBuilder {
             function: integer(element, "function") ?? 0, link: linkSpec(element, inherited: inherited),
             acsCapability: element.attribute("acsCap") == nil ? control : capability, acsControl: control,
             endpoint: nil, location: element.location)
-        let index = appendNode(node, parent: parent)
+        let index = appendNode(node, parent: parent, element: element)
         buildBelowPort(element, port: index, rootComplex: rootComplex)
         return index
     }
@@ -329,10 +337,11 @@ struct TopologyBuilder {
         let switchIndex = topology.switches.count
         let upstream = PCINode(
             id: id, kind: .switchUpstreamPort, parent: parentPort, rootComplex: rootComplex, switchIndex: switchIndex,
-            pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init), deviceNumber: 0, function: 0, link: link,
+            pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init),
+            deviceNumber: integer(element, "device") ?? 0, function: 0, link: link,
             acsCapability: acs(element, "acsCap"), acsControl: acs(element, "acsCtrl"), endpoint: nil,
             location: element.location)
-        let upstreamIndex = appendNode(upstream, parent: parentPort)
+        let upstreamIndex = appendNode(upstream, parent: parentPort, element: element)
         topology.switches.append(
             PCISwitch(
                 id: id, label: element.attribute("label"), latency: latency, bandwidth: rate(element, "bandwidth"),
@@ -429,7 +438,7 @@ struct TopologyBuilder {
             function: integer(element, "function") ?? 0, link: link, acsCapability: [], acsControl: [],
             endpoint: details,
             location: element.location)
-        return appendNode(node, parent: parent)
+        return appendNode(node, parent: parent, element: element)
     }
 
     private mutating func buildBAR(_ element: XMLElement, device: String) -> BARSpec? {

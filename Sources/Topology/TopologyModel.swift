@@ -221,6 +221,9 @@ public struct PCINode: Sendable {
     public var deviceNumber: Int?
     /// The function number.
     public var function: Int
+    /// The bus number the node sits on, when fixed by the file (`bus`, as imports of a real
+    /// machine write it); otherwise enumeration assigns it.
+    public var bus: Int? = nil
     /// The link toward the parent as this node declares it (root ports: toward their child).
     public var link: PCIeLinkSpec?
     /// ACS capability bits.

@@ -180,6 +180,8 @@ public enum TopologySchema {
             </xs:sequence>
             <xs:attribute name="id" type="id" use="required"/>
             <xs:attribute name="pciId" type="pciId"/>
+            <xs:attribute name="bus" type="integerText"/>
+            <xs:attribute name="device" type="integerText"/>
             <xs:attributeGroup ref="pcieLink"/>
             <xs:attribute name="latency" type="duration" use="required"/>
             <xs:attribute name="bandwidth" type="rate"/>
@@ -193,7 +195,9 @@ public enum TopologySchema {
               <xs:element name="endpoint" type="endpoint"/>
             </xs:choice>
             <xs:attribute name="id" type="id" use="required"/>
+            <xs:attribute name="bus" type="integerText"/>
             <xs:attribute name="device" type="integerText"/>
+            <xs:attribute name="function" type="integerText"/>
             <xs:attribute name="gen" type="generation"/>
             <xs:attribute name="width" type="width"/>
             <xs:attributeGroup ref="acs"/>
@@ -211,6 +215,7 @@ public enum TopologySchema {
             <xs:attribute name="pciId" type="pciId" use="required"/>
             <xs:attribute name="function" type="integerText"/>
             <xs:attribute name="device" type="integerText"/>
+            <xs:attribute name="bus" type="integerText"/>
             <xs:attributeGroup ref="pcieLink"/>
             <xs:attribute name="mps" type="size"/>
             <xs:attribute name="mrrs" type="size"/>

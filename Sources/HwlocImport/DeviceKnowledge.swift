@@ -1,14 +1,14 @@
 import Foundation
 import Topology
 
-/// What p2psim knows about devices that hwloc does not record: kinds, PCIe generations, BAR
+/// What p2psim knows about devices that hwloc, sysfs and lspci do not record: kinds, PCIe generations, BAR
 /// sizes, memories and NVLink generations of known vendor:device ids, and the defaults used
 /// for everything else.
 ///
 /// Each value names its source.
-enum HwlocKnowledge {
+public enum DeviceKnowledge {
     /// A known device: what it is and what it has.
-    struct Device {
+    public struct Device: Sendable {
         /// A readable name.
         var name: String
         /// Its PCIe generation, used to read an ambiguous hwloc link speed.
@@ -19,7 +19,29 @@ enum HwlocKnowledge {
         var memory: (gib: Int, gbps: String, kind: String)?
         /// Its NVLink generation, for NVIDIA GPUs with NVLink.
         var nvlinkGeneration: Int?
+        /// Its BAR1 in MiB when smaller than 1 GiB (GeForce and workstation boards without
+        /// Resizable BAR enabled: 256 MiB).
+        var bar1MiB: Int? = nil
+
+        /// The readable name.
+        public var displayName: String { name }
+
+        /// The BAR that maps memory, as a size text (`128 GiB`, `256 MiB`), when known.
+        public var memoryBARText: String? {
+            if let bar1MiB { return "\(bar1MiB) MiB" }
+            return bar1GiB.map { "\($0) GiB" }
+        }
+
+        /// The memory element's attributes, when known.
+        public var memoryAttributes: String? {
+            memory.map {
+                "capacity=\"\($0.gib) GiB\" bandwidth=\"\($0.gbps)\" latency=\"500 ns\" kind=\"\($0.kind)\""
+            }
+        }
     }
+
+    /// The known device `pciId` (`10de:2330`), if any.
+    public static func device(_ pciId: String) -> Device? { devices[pciId] }
 
     /// Known GPUs by vendor:device.
     ///
@@ -64,7 +86,42 @@ enum HwlocKnowledge {
             name: "AMD Instinct MI250X", generation: 4, bar1GiB: 64, memory: (64, "1638 GB/s", "HBM2e")),
         "1002:74a1": Device(
             name: "AMD Instinct MI300X", generation: 5, bar1GiB: 256, memory: (192, "5300 GB/s", "HBM3")),
+        // Families added for imports of real machines. Memories: the vendors' data sheets. BARs:
+        // data-centre parts expose a BAR at least as large as their memory (AMD Instinct: BAR0
+        // maps all VRAM, amdgpu's "large BAR"; NVIDIA A40/L40/L40S: BAR1 64 GiB, A10/L4 32 GiB,
+        // as nvidia-smi -q "BAR1 Memory Usage: Total" shows on those boards); GeForce and
+        // workstation boards ship a 256 MiB BAR1 unless Resizable BAR is enabled (NVIDIA's
+        // Resizable BAR support notes), which `import sysfs`/`lspci` read from the machine instead.
+        "1002:66a0": Device(name: "AMD Instinct MI60", generation: 4, bar1GiB: 32, memory: (32, "1024 GB/s", "HBM2")),
+        "1002:66a1": Device(name: "AMD Instinct MI50", generation: 4, bar1GiB: 32, memory: (32, "1024 GB/s", "HBM2")),
+        "1002:740c": Device(
+            name: "AMD Instinct MI250X/MI250 (one GCD)", generation: 4, bar1GiB: 64,
+            memory: (64, "1638 GB/s", "HBM2e")),
+        "1002:740f": Device(name: "AMD Instinct MI210", generation: 4, bar1GiB: 64, memory: (64, "1638 GB/s", "HBM2e")),
+        "10de:2204": Device(
+            name: "NVIDIA GeForce RTX 3090", generation: 4, bar1GiB: nil, memory: (24, "936 GB/s", "GDDR6X"),
+            bar1MiB: 256),
+        "10de:2230": Device(
+            name: "NVIDIA RTX A6000", generation: 4, bar1GiB: nil, memory: (48, "768 GB/s", "GDDR6"), bar1MiB: 256),
+        "10de:2235": Device(name: "NVIDIA A40", generation: 4, bar1GiB: 64, memory: (48, "696 GB/s", "GDDR6")),
+        "10de:2236": Device(name: "NVIDIA A10", generation: 4, bar1GiB: 32, memory: (24, "600 GB/s", "GDDR6")),
+        "10de:26b5": Device(name: "NVIDIA L40", generation: 4, bar1GiB: 64, memory: (48, "864 GB/s", "GDDR6")),
+        "10de:26b9": Device(name: "NVIDIA L40S", generation: 4, bar1GiB: 64, memory: (48, "864 GB/s", "GDDR6")),
+        "10de:27b8": Device(name: "NVIDIA L4", generation: 4, bar1GiB: 32, memory: (24, "300 GB/s", "GDDR6")),
+        "10de:2684": Device(
+            name: "NVIDIA GeForce RTX 4090", generation: 4, bar1GiB: nil, memory: (24, "1008 GB/s", "GDDR6X"),
+            bar1MiB: 256),
+        "10de:2b85": Device(
+            name: "NVIDIA GeForce RTX 5090", generation: 5, bar1GiB: nil, memory: (32, "1792 GB/s", "GDDR7"),
+            bar1MiB: 256),
     ]
+
+    /// Whether a device name says it is an NVIDIA GeForce or TITAN part, on which CUDA offers
+    /// no PCIe peer access (driver 525.105.17 and later; ../shared/data/measurements/more-machines.md).
+    public static func isGeForce(name: String?) -> Bool {
+        guard let name else { return false }
+        return name.contains("GeForce") || name.uppercased().contains("TITAN")
+    }
 
     /// NVSwitch PCI device ids (NVSwitch 1 on DGX-2 is 10de:1ac2; NVSwitch 2 on DGX A100
     /// 10de:1af1; NVSwitch 3 on HGX H100 10de:22a3) and the NVSwitch generation of each.
@@ -137,7 +194,7 @@ enum HwlocKnowledge {
     /// Switch port-to-port latency by PCIe generation: PLX Gen2 ~140 ns, PEX9700 Gen3 ~150 ns,
     /// Broadcom PEX88000 Gen4 105 ns, PEX89000 Gen5 115 ns (Broadcom/PLX product briefs, as
     /// collected in shared/data/measurements/README.md).
-    static func switchLatencyNanoseconds(generation: Int) -> Int {
+    public static func switchLatencyNanoseconds(generation: Int) -> Int {
         switch generation {
         case ...2: return 140
         case 3: return 150
@@ -150,13 +207,18 @@ enum HwlocKnowledge {
     /// for the Intel Xeon generations the Linux p2pdma allowlist distinguishes.
     ///
     /// hwloc records root ports but not the host bridge function itself.
-    static func hostBridge(forRootPort pciId: String) -> String? {
+    public static func hostBridge(forRootPort pciId: String) -> String? {
         guard pciId.count == 9 else { return nil }
         let vendor = pciId.prefix(4)
         let device = pciId.suffix(4)
         if vendor == "8086" {
             if device.hasPrefix("203") { return "8086:2020" }  // Skylake-SP / Cascade Lake
-            if device.hasPrefix("347") || device.hasPrefix("09a") { return "8086:09a2" }  // Ice Lake-SP
+            // Ice Lake-SP and Sapphire/Emerald Rapids (root ports 8086:347x, 352x): devfn 00.0 of each
+            // stack's root bus is 8086:09a2 "Memory Map/VT-d" (lspci of those hosts).
+            if device.hasPrefix("347") || device.hasPrefix("09a") || device.hasPrefix("352") { return "8086:09a2" }
+            // Emmitsburg PCH root ports (8086:1bb0-1bbf) sit on root bus 0 of a Sapphire Rapids
+            // host, whose devfn 00.0 is the same 8086:09a2.
+            if device.hasPrefix("1bb") { return "8086:09a2" }
             if device.hasPrefix("6f0") { return "8086:6f00" }  // Broadwell-EP
             if device.hasPrefix("2f0") { return "8086:2f00" }  // Haswell-EP
             if device.hasPrefix("0e0") { return "8086:0e00" }  // Ivy Bridge-EP
