@@ -66,8 +66,13 @@ let package = Package(
                 "Routing",
                 "Reports", "HwlocImport", "Scenarios",
             ],
+            // Every bundled topology (symbolic links to topologies/), reachable by name.
             resources: [
-                .embedInCode("Topologies/default.xml")
+                .embedInCode("Topologies/default.xml"), .embedInCode("Topologies/dgx-a100.xml"),
+                .embedInCode("Topologies/dgx1-v100.xml"), .embedInCode("Topologies/gpudirect-storage.xml"),
+                .embedInCode("Topologies/hgx-h100.xml"), .embedInCode("Topologies/intel-client.xml"),
+                .embedInCode("Topologies/mi250x-node.xml"), .embedInCode("Topologies/mi300x-8.xml"),
+                .embedInCode("Topologies/workstation-pcie-switch.xml"),
             ]
         ),
         // The command line: parse, call, print.

@@ -3,6 +3,7 @@ import Foundation
 import Policy
 import Routing
 import Topology
+import Units
 
 /// What `p2psim explain` prints: the kernel's P2P decision and what surrounds it.
 public struct P2PExplanationReport: Sendable {
@@ -188,7 +189,7 @@ public struct P2PExplanationReport: Sendable {
         if let dmaBuf {
             out += "\namdgpu dma-buf export of a 64 MiB VRAM buffer to \(clientID) (amdgpu_dma_buf_attach):\n"
             out +=
-                "  peer2peer: \(dmaBuf.peer2peer ? "yes" : "no")\(dmaBuf.xgmiAccessible ? " (same XGMI hive)" : ""), placement: \(dmaBuf.placement)\n"
+                "  peer2peer: \(dmaBuf.peer2peer ? "yes" : "no")\(dmaBuf.xgmiAccessible ? " (same XGMI hive)" : ""), placement: \(Self.describe(dmaBuf.placement))\n"
             out += "  reason: \(dmaBuf.reason)\n"
         }
         let suggestions = decision.suggestions.map(\.text) + barSuggestions
@@ -196,6 +197,18 @@ public struct P2PExplanationReport: Sendable {
             out += "\nWhat would change it:\n" + suggestions.map { "  - " + $0 + "\n" }.joined()
         }
         return out
+    }
+
+    /// Where an exported buffer lands, in words (not the enum's Swift spelling).
+    static func describe(_ placement: DmaBufPlacement) -> String {
+        switch placement {
+        case .vramOverXGMI: return "VRAM, reached over XGMI (no BAR window involved)"
+        case .vramThroughBAR(let busAddress, let size):
+            return "VRAM through the BAR at bus address 0x\(String(busAddress, radix: 16)), \(ByteCount(size))"
+        case .vramThroughBARAfterMove(let size, let windowSize):
+            return "VRAM through the BAR after a move into the \(ByteCount(windowSize)) CPU-visible window, \(ByteCount(size))"
+        case .systemMemory: return "system memory (GTT)"
+        }
     }
 
     private var barSuggestions: [String] {
