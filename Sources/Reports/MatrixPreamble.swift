@@ -33,19 +33,25 @@ extension MatrixReport {
     /// start with `prefix`.
     public func heatMaps(prefix: String = "") -> [SVGHeatMap] {
         let reads = p2pReads == true
+        // One colour scale for the four, so that the bounce looks as slow as it is beside P2P.
+        let all = [
+            unidirectional.p2pEnabled, unidirectional.p2pDisabled, bidirectional.p2pEnabled, bidirectional.p2pDisabled,
+        ]
+        let scale = all.map(SVGHeatMap.largestOffDiagonal).max()
         return [
             SVGHeatMap.numeric(
                 title: prefix + "One way, P2P enabled (\(reads ? "P2P reads" : "P2P writes")), GB/s",
-                id: "bandwidth-p2p-one-way", devices: devices, values: unidirectional.p2pEnabled, unit: "GB/s"),
+                id: "bandwidth-p2p-one-way", devices: devices, values: unidirectional.p2pEnabled, unit: "GB/s",
+                scale: scale),
             SVGHeatMap.numeric(
                 title: prefix + "One way, P2P disabled (bounce), GB/s", id: "bandwidth-bounce-one-way",
-                devices: devices, values: unidirectional.p2pDisabled, unit: "GB/s"),
+                devices: devices, values: unidirectional.p2pDisabled, unit: "GB/s", scale: scale),
             SVGHeatMap.numeric(
                 title: prefix + "Both ways, P2P enabled (sum), GB/s", id: "bandwidth-p2p-both-ways", devices: devices,
-                values: bidirectional.p2pEnabled, unit: "GB/s"),
+                values: bidirectional.p2pEnabled, unit: "GB/s", scale: scale),
             SVGHeatMap.numeric(
                 title: prefix + "Both ways, P2P disabled (bounce, sum), GB/s", id: "bandwidth-bounce-both-ways",
-                devices: devices, values: bidirectional.p2pDisabled, unit: "GB/s"),
+                devices: devices, values: bidirectional.p2pDisabled, unit: "GB/s", scale: scale),
         ]
     }
 

@@ -192,7 +192,7 @@ public struct P2PExplanationReport: Sendable {
                 "  peer2peer: \(dmaBuf.peer2peer ? "yes" : "no")\(dmaBuf.xgmiAccessible ? " (same XGMI hive)" : ""), placement: \(Self.describe(dmaBuf.placement))\n"
             out += "  reason: \(dmaBuf.reason)\n"
         }
-        let suggestions = decision.suggestions.map(\.text) + barSuggestions
+        let suggestions = suggestionTexts
         if !suggestions.isEmpty {
             out += "\nWhat would change it:\n" + suggestions.map { "  - " + $0 + "\n" }.joined()
         }
@@ -211,12 +211,21 @@ public struct P2PExplanationReport: Sendable {
         }
     }
 
+    /// The suggestions, each with the command-line flag that tries it where there is one.
+    private var suggestionTexts: [String] {
+        decision.suggestions.map { suggestion in
+            if case .clearACSRedirect = suggestion.action { return suggestion.text + " (try it: --acs-redirect off)" }
+            if case .enableResizableBAR = suggestion.action { return suggestion.text + " (try it: --resizable-bar)" }
+            return suggestion.text
+        } + barSuggestions
+    }
+
     private var barSuggestions: [String] {
         guard let provider = topology.nodeIndex(of: providerID), let aperture = topology.memoryAperture(of: provider),
             aperture.bar.size < aperture.memory.capacity
         else { return [] }
         return [
-            "enable resizable BAR on \(providerID) (or a large-BAR part) so that all of its memory is reachable peer-to-peer"
+            "enable resizable BAR on \(providerID) (or a large-BAR part) so that all of its memory is reachable peer-to-peer (try it: --resizable-bar)"
         ]
     }
 
@@ -261,7 +270,7 @@ public struct P2PExplanationReport: Sendable {
             commonUpstreamBridge: decision.commonUpstreamBridge.map { view.name(ofFunction: $0) },
             acsRedirectingBridges: decision.acsRedirectingBridges.map { view.name(ofFunction: $0) },
             kernelLog: decision.messages.map(\.line), reason: decision.reason, vendorLink: vendorLink,
-            barVisibility: barVisibility, suggestions: decision.suggestions.map(\.text) + barSuggestions,
+            barVisibility: barVisibility, suggestions: suggestionTexts,
             dmaBufPeer2Peer: dmaBuf?.peer2peer, dmaBufReason: dmaBuf?.reason,
             distanceManyClients: distanceMany?.clients, distanceMany: distanceMany?.result.distance)
         return try sortedJSON(document)

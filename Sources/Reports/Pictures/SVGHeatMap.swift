@@ -29,16 +29,22 @@ public struct SVGHeatMap: Sendable {
     /// Characters of a column label that fit in a cell at 10 px.
     static let columnLabelLimit = 8
 
-    /// A heat map of `values` (row to column), coloured on a blue scale from 0 to the largest
-    /// off-diagonal value; the diagonal (copies within one device) is grey, as it is not a
-    /// transfer between devices.
-    public static func numeric(
-        title: String, id: String, devices: [String], values: [[Double]], unit: String
-    ) -> SVGHeatMap {
+    /// The largest off-diagonal value of `values`.
+    public static func largestOffDiagonal(_ values: [[Double]]) -> Double {
         var largest = 0.0
         for (i, row) in values.enumerated() {
             for (j, value) in row.enumerated() where i != j { largest = max(largest, value) }
         }
+        return largest
+    }
+
+    /// A heat map of `values` (row to column), coloured on a blue scale from 0 to `scale` (by
+    /// default the largest off-diagonal value; give one scale to maps that should compare); the
+    /// diagonal (copies within one device) is grey, as it is not a transfer between devices.
+    public static func numeric(
+        title: String, id: String, devices: [String], values: [[Double]], unit: String, scale: Double? = nil
+    ) -> SVGHeatMap {
+        let largest = scale ?? largestOffDiagonal(values)
         let cells = values.enumerated().map { i, row in
             row.enumerated().map { j, value in
                 let text = formatDecimal(value, maxFractionDigits: value >= 100 ? 0 : 1)
