@@ -79,7 +79,8 @@ let package = Package(
         .executableTarget(
             name: "p2psim",
             dependencies: [
-                "P2PSim",
+                "P2PSim", "Engine", "Fabric", "HwlocImport", "Policy", "Reports", "Routing", "Scenarios", "Topology",
+                "Units",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

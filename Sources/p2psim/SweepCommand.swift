@@ -36,7 +36,7 @@ struct SweepCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "A topology file (default: the built-in default topology).")
+    @Argument(help: "A topology file or bundled name (default: the built-in default topology).")
     var file: String?
 
     @OptionGroup var pair: PairOptions
