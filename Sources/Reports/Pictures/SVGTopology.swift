@@ -119,7 +119,8 @@ public struct SVGTopology: Sendable {
         let y = layout.height + 12
         document.open("g", ["class": "legend"])
         for kind in TopologyLayout.EdgeKind.allCases where present.contains(kind) || kind == .pcie {
-            guard let name = Self.legendName(of: kind) else { continue }
+            guard var name = Self.legendName(of: kind) else { continue }
+            if let common = layout.commonLabels[kind] { name += ", " + (common == "XGMI" ? "one link" : common) + " per pair" }
             let style = Self.style(of: kind)
             if let dash = style.dash {
                 document.line(

@@ -75,6 +75,8 @@ public struct TopologyLayout: Sendable {
     public private(set) var edges: [Edge] = []
     /// The picture's size.
     public private(set) var width = 0.0, height = 0.0
+    /// The label every link of a kind shares, when the arcs are drawn without one.
+    public private(set) var commonLabels: [EdgeKind: String] = [:]
 
     /// Width of one leaf's slot.
     public static let slot = 128.0
@@ -307,6 +309,12 @@ public struct TopologyLayout: Sendable {
             }
         }
         var bottom = rowBottom
+        // When every arc of a kind would carry the same label (a full XGMI mesh), the legend
+        // says it once instead.
+        for kind in Set(direct.map(\.kind)) {
+            let labels = Set(direct.filter { $0.kind == kind }.map { $0.labels.joined(separator: "+") })
+            if labels.count == 1, direct.filter({ $0.kind == kind }).count > 3 { commonLabels[kind] = labels.first }
+        }
         for link in direct {
             guard let xa = centre[link.a], let xb = centre[link.b] else { continue }
             let (x1, x2) = (min(xa, xb), max(xa, xb))
@@ -317,7 +325,8 @@ public struct TopologyLayout: Sendable {
                 Edge(
                     kind: link.kind,
                     path: "M\(n(x1)),\(n(rowBottom))C\(n(x1)),\(n(control)) \(n(x2)),\(n(control)) \(n(x2)),\(n(rowBottom))",
-                    label: link.labels.joined(separator: "+"), labelAt: ((x1 + x2) / 2, rowBottom + depth),
+                    label: commonLabels[link.kind] == nil ? link.labels.joined(separator: "+") : nil,
+                    labelAt: ((x1 + x2) / 2, rowBottom + depth),
                     detail: link.details.joined(separator: "; ")))
             bottom = max(bottom, rowBottom + depth + 10)
         }
