@@ -63,7 +63,7 @@ public enum BundledTopology {
 
     /// Says why `argument` names no topology, with the bundled names to choose from.
     public static func missingMessage(_ argument: String) -> String {
-        "error: no file '\(argument)', and no bundled topology of that name (bundled: \(names.joined(separator: ", ")))"
+        "no file '\(argument)', and no bundled topology of that name (bundled: \(names.joined(separator: ", ")))"
     }
 
     /// Loads the file at `path`, the bundled topology `path` names when no such file exists, or

@@ -59,7 +59,7 @@ enum StandardError {
 /// device id given where the topology goes).
 func loadTopology(_ path: String?, quiet: Bool = false, hint: String? = nil) throws -> Topology {
     if case .missing(let argument) = BundledTopology.resolve(path) {
-        StandardError.write(BundledTopology.missingMessage(argument) + (hint.map { "\n" + $0 } ?? ""))
+        StandardError.write("error: " + BundledTopology.missingMessage(argument) + (hint.map { "\n" + $0 } ?? ""))
         throw ExitCode(2)
     }
     do {

@@ -28,7 +28,7 @@ struct ValidateCommand: ParsableCommand {
                 entry.diagnostics = [
                     DiagnosticJSON(Diagnostic(.error, at: SourceLocation(file: file, line: 0), message))
                 ]
-                if format == .table { StandardError.write(message) }
+                if format == .table { StandardError.write("error: " + message) }
                 continue
             }
             do {
