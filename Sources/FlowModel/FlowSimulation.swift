@@ -155,8 +155,30 @@ public struct FlowSimulation: Sendable {
         run(untilSeconds: SimulationTime.seconds(fromPicoseconds: endTime))
     }
 
+    /// Processes events up to `endTime` (picoseconds), stopping after the first batch in which a
+    /// flow completes; returns the flows that completed in it (empty when `endTime` was reached
+    /// first, and ``now`` is then `endTime`).
+    ///
+    /// This is how a caller reacts to completions, for instance to issue the next chunk of a
+    /// staged copy when the previous one has landed.
+    /// - Complexity: as ``run()``, for the events processed.
+    public mutating func advance(until endTime: UInt64) -> [FlowID] {
+        let end = endTime == .max ? Double.infinity : SimulationTime.seconds(fromPicoseconds: endTime)
+        if run(untilSeconds: end, stopAtCompletion: true) { return completedBatch }
+        return []
+    }
+
+    /// The time of the next pending event in picoseconds, or nil when none is left.
+    public var nextEventTime: UInt64? {
+        events.top.map { SimulationTime.picoseconds(fromSeconds: events.time[$0]) }
+    }
+
     private mutating func run(untilSeconds end: Double) {
-        defer { if end.isFinite && end > now { now = end } }
+        _ = run(untilSeconds: end, stopAtCompletion: false)
+    }
+
+    @discardableResult
+    private mutating func run(untilSeconds end: Double, stopAtCompletion: Bool) -> Bool {
         while let head = events.top {
             let t = events.time[head]
             if t > end { break }
@@ -181,7 +203,10 @@ public struct FlowSimulation: Sendable {
                     rateLog.append((t, id, solver.rates[id.index]))
                 }
             }
+            if stopAtCompletion && !completedBatch.isEmpty { return true }
         }
+        if end.isFinite && end > now { now = end }
+        return false
     }
 
     private mutating func beginDraining(_ f: Int, at t: Double) {

@@ -222,6 +222,20 @@ struct PacketEngine: SimulationModel {
     var poolFree: Int32 = -1
     var batches: [CreditBatch] = []
     var batchFree: Int32 = -1
+    /// When transfers are issued after others finish (a staged copy's chunks), the rules; nil
+    /// when every transfer starts at its own start time.
+    var issueControl: IssueControl?
+
+    /// Records a transfer's finish and issues the transfers that waited for it.
+    mutating func finished(_ t: Int, at time: UInt64, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        transfers[t].finish = time
+        guard var control = issueControl else { return }
+        issueControl = nil
+        for issue in control.finish(t, at: time) {
+            scheduler.schedule(.start(Int32(issue.job)), to: packetComponent, after: Picoseconds(issue.time - now))
+        }
+        issueControl = control
+    }
 
     // MARK: Pools
 
@@ -282,6 +296,7 @@ struct PacketEngine: SimulationModel {
         let now = event.time.rawValue
         switch event.message {
         case .start(let t):
+            transfers[Int(t)].start = now
             transfers[Int(t)].started = true
             transfers[Int(t)].nextIssue = now
             pumpAndStart(Int(t), now: now, scheduler: &scheduler)
@@ -635,7 +650,9 @@ struct PacketEngine: SimulationModel {
         let t = Int(record.transfer)
         if record.kind == .memoryWrite {
             transfers[t].doneBytes += UInt64(record.length)
-            if transfers[t].doneBytes == transfers[t].bytes { transfers[t].finish = begin + service }
+            if transfers[t].doneBytes == transfers[t].bytes {
+                finished(t, at: begin + service, now: now, scheduler: &scheduler)
+            }
             freeTLP(index)
         } else {
             let ready = begin + service + stages[memory].latency
@@ -698,7 +715,7 @@ struct PacketEngine: SimulationModel {
             transfers[t].doneBytes += UInt64(record.length)
             tagRemaining[slot] -= record.length
         }
-        if transfers[t].doneBytes == transfers[t].bytes { transfers[t].finish = now }
+        if transfers[t].doneBytes == transfers[t].bytes { finished(t, at: now, now: now, scheduler: &scheduler) }
         if tagRemaining[slot] == 0 {
             let free = transfers[t].freeTagCount
             tagFree[Int(transfers[t].tagBase + free)] = record.tag

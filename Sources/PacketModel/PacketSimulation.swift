@@ -33,7 +33,13 @@ public struct PacketSimulation {
     /// - Throws: `PacketModelError` for duplicate or unknown stage ids, a request route that does
     ///   not start with a link and end at a memory, a read without a completion route, or a
     ///   transfer of zero bytes or zero tags.
-    public init(fabric: PacketFabric, transfers: [PacketTransfer]) throws(PacketModelError) {
+    ///
+    /// With `issueControl`, transfers are issued when it says (after the transfers they wait for,
+    /// through its servers and pools; its jobs are the transfers, in order) and their own `start`
+    /// is not used; without it, each transfer starts at its `start`.
+    public init(
+        fabric: PacketFabric, transfers: [PacketTransfer], issueControl: IssueControl? = nil
+    ) throws(PacketModelError) {
         self.fabric = fabric
         self.transfers = transfers
         var builder = EngineBuilder(fabric: fabric)
@@ -43,17 +49,27 @@ public struct PacketSimulation {
         }
         var scheduler = Scheduler<PacketEvent>()
         scheduler.reserveCapacity(1024)
-        for (index, transfer) in transfers.enumerated() {
-            scheduler.schedule(.start(Int32(index)), to: packetComponent, after: transfer.start)
+        var engine = builder.engine()
+        if var control = issueControl {
+            for issue in control.start() {
+                scheduler.schedule(.start(Int32(issue.job)), to: packetComponent, after: Picoseconds(issue.time))
+            }
+            engine.issueControl = control
+        } else {
+            for (index, transfer) in transfers.enumerated() {
+                scheduler.schedule(.start(Int32(index)), to: packetComponent, after: transfer.start)
+            }
         }
-        simulation = Simulation(model: builder.engine(), scheduler: scheduler)
+        simulation = Simulation(model: engine, scheduler: scheduler)
     }
 
     /// Runs a fabric and transfers to the end and returns the result.
     ///
-    /// - Throws: `PacketModelError` as `init(fabric:transfers:)` does.
-    public static func run(fabric: PacketFabric, transfers: [PacketTransfer]) throws(PacketModelError) -> PacketResult {
-        var simulation = try PacketSimulation(fabric: fabric, transfers: transfers)
+    /// - Throws: `PacketModelError` as `init(fabric:transfers:issueControl:)` does.
+    public static func run(
+        fabric: PacketFabric, transfers: [PacketTransfer], issueControl: IssueControl? = nil
+    ) throws(PacketModelError) -> PacketResult {
+        var simulation = try PacketSimulation(fabric: fabric, transfers: transfers, issueControl: issueControl)
         return simulation.run()
     }
 

@@ -32,6 +32,7 @@ public enum ValidationReport {
         out += IOMMUValidation.markdownReport() + "\n"
         out += try h100Section(topologies: topologies) + "\n"
         out += try dgx1Section(topologies: topologies) + "\n"
+        out += try LeaveOneMachineOut.markdown(topologies: topologies) + "\n"
         out += try CrossValidation.markdown(topologies: topologies, bytes: 64 << 20) + "\n"
         out += flowAnchorSection(sharedData: sharedData)
         return out

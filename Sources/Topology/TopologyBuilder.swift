@@ -203,7 +203,8 @@ struct TopologyBuilder {
             segment: integer(element, "segment") ?? 0, bus: integer(element, "bus"),
             p2p: RootComplexP2P(rawValue: element.attribute("p2p") ?? "") ?? .none,
             p2pBandwidth: rate(element, "p2pBandwidth"), p2pLatency: duration(element, "p2pLatency"),
-            memoryLatency: duration(element, "memoryLatency"), iommu: iommu, location: element.location)
+            memoryLatency: duration(element, "memoryLatency"), p2pMaxPayload: size(element, "p2pMaxPayload"),
+            iommu: iommu, location: element.location)
         if let bus = complex.bus, bus > 255 {
             error(element, attribute: "bus", "<rootComplex> bus \(bus) is beyond 255")
         }
@@ -404,7 +405,7 @@ struct TopologyBuilder {
             let engines = integer(dmaElement, "engines"),
             let engineRate = rate(dmaElement, "rate")
         {
-            dma = DMASpec(engines: engines, rate: engineRate)
+            dma = DMASpec(engines: engines, rate: engineRate, outstandingReads: integer(dmaElement, "outstandingReads"))
         }
         var sriov: SRIOVSpec?
         if let sriovElement = element.children.first(where: { $0.name == "sriov" }),
@@ -512,7 +513,7 @@ struct TopologyBuilder {
             SocketLink(
                 a: ends[0], b: ends[1], kind: SocketLink.Kind(rawValue: element.attribute("kind") ?? "") ?? .other,
                 links: integer(element, "links") ?? 1, bandwidthPerLink: bandwidth, latency: latency,
-                location: element.location))
+                location: element.location, p2pBandwidth: rate(element, "p2pBandwidth")))
     }
 
     private mutating func buildVendorLink(_ element: XMLElement) {

@@ -150,6 +150,7 @@ public enum TopologySchema {
             <xs:attribute name="p2pBandwidth" type="rate"/>
             <xs:attribute name="p2pLatency" type="duration"/>
             <xs:attribute name="memoryLatency" type="duration"/>
+            <xs:attribute name="p2pMaxPayload" type="size"/>
           </xs:complexType>
 
           <xs:complexType name="iommu">
@@ -235,6 +236,7 @@ public enum TopologySchema {
           <xs:complexType name="dma">
             <xs:attribute name="engines" type="xs:positiveInteger" use="required"/>
             <xs:attribute name="rate" type="rate" use="required"/>
+            <xs:attribute name="outstandingReads" type="xs:positiveInteger"/>
           </xs:complexType>
 
           <xs:complexType name="sriov">
@@ -255,6 +257,7 @@ public enum TopologySchema {
             <xs:attribute name="links" type="xs:positiveInteger" use="required"/>
             <xs:attribute name="bandwidth" type="rate" use="required"/>
             <xs:attribute name="latency" type="duration" use="required"/>
+            <xs:attribute name="p2pBandwidth" type="rate"/>
           </xs:complexType>
 
           <xs:complexType name="nvswitch">
