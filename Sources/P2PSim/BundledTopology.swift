@@ -11,8 +11,9 @@ public enum BundledTopology {
     /// The bundled topologies by name (topologies/NAME.xml, embedded at build time), in
     /// alphabetical order.
     public static let names = [
-        "default", "dgx-a100", "dgx1-v100", "gpudirect-storage", "hgx-h100", "intel-client", "mi250x-node", "mi300x-8",
-        "workstation-pcie-switch",
+        "abci-a100x8", "abci-v100x4", "default", "dgx-a100", "dgx1-v100", "dual-xeon-a100pcie4", "gpudirect-storage",
+        "hgx-h100", "intel-client", "lambda-titanrtx8", "mi250x-node", "mi300x-8", "workstation-pcie-switch",
+        "wrx80-rtx4090", "wrx80-rtx6000ada", "x12spa-rtx6000ada",
     ]
 
     /// The text of the default topology (topologies/default.xml, embedded at build time).
@@ -26,15 +27,22 @@ public enum BundledTopology {
         if key.hasSuffix(".xml") { key.removeLast(4) }
         let bytes: [UInt8]
         switch key {
+        case "abci-a100x8": bytes = PackageResources.abci_a100x8_xml
+        case "abci-v100x4": bytes = PackageResources.abci_v100x4_xml
         case "default": bytes = PackageResources.default_xml
         case "dgx-a100": bytes = PackageResources.dgx_a100_xml
         case "dgx1-v100": bytes = PackageResources.dgx1_v100_xml
+        case "dual-xeon-a100pcie4": bytes = PackageResources.dual_xeon_a100pcie4_xml
         case "gpudirect-storage": bytes = PackageResources.gpudirect_storage_xml
         case "hgx-h100": bytes = PackageResources.hgx_h100_xml
         case "intel-client": bytes = PackageResources.intel_client_xml
+        case "lambda-titanrtx8": bytes = PackageResources.lambda_titanrtx8_xml
         case "mi250x-node": bytes = PackageResources.mi250x_node_xml
         case "mi300x-8": bytes = PackageResources.mi300x_8_xml
         case "workstation-pcie-switch": bytes = PackageResources.workstation_pcie_switch_xml
+        case "wrx80-rtx4090": bytes = PackageResources.wrx80_rtx4090_xml
+        case "wrx80-rtx6000ada": bytes = PackageResources.wrx80_rtx6000ada_xml
+        case "x12spa-rtx6000ada": bytes = PackageResources.x12spa_rtx6000ada_xml
         default: return nil
         }
         return String(decoding: bytes, as: UTF8.self)

@@ -70,10 +70,12 @@ struct BrowserRenderTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static let topologies = [
-        "default", "dgx-a100", "dgx1-v100", "gpudirect-storage", "hgx-h100", "intel-client", "mi250x-node", "mi300x-8",
-        "workstation-pcie-switch",
-    ]
+    /// Every bundled topology (topologies/*.xml), by name.
+    static let topologies: [String] = {
+        let directory = repository.appendingPathComponent("topologies").path
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.filter { $0.hasSuffix(".xml") }.map { String($0.dropLast(4)) }.sorted()
+    }()
 
     /// Collects errors before anything else runs, and on load measures the page and writes the
     /// findings as JSON into `<pre id="p2psim-check">`.
