@@ -27,9 +27,15 @@ public enum ParameterTable {
         "pcieLinkLatency":
             "with rootComplexLatency, reproduces pcie-bench's ~546 ns 64-byte DMA read round trip on Xeon E5 (Gen3 x8)",
         "rootComplexLatency": "see pcieLinkLatency (pcie-bench round trip)",
-        "bounceChunkSize": "CUDA stages non-P2P peer copies through pinned host buffers of a few MiB; 2 MiB huge pages",
-        "bounceChunkSynchronisation":
-            "fitted to p2pBandwidthLatencyTest's P2P-disabled 36.3-38.4 GB/s on 8x H100 against 55.2 GB/s host copies",
+        "bounceChunkSize":
+            "fitted with bounceChunkSynchronisation on 8x H100 p2pBandwidthLatencyTest with P2P disabled (docs/calibration.md)",
+        "bounceStagingBuffers": "double buffering, the smallest overlapping pool (an assumption, docs/calibration.md)",
+        "bounceChunkSynchronisation": "fitted with bounceChunkSize; bounded by the staged 4-byte copy's latency",
+        "postedWriteQueue":
+            "fitted on nvbandwidth issues #42 and #11 (A100 host_to_device alone and with the opposite copy)",
+        "iommuConcurrentWalks": "fitted on pcie-bench's IOTLB experiment (Broadwell, 4 KiB pages, 64 MiB window)",
+        "defaultIOTLBEntries": "pcie-bench's reach of about 64-128 entries of 4 KiB on Broadwell, the smaller end",
+        "defaultIOMMUWalkLatency": "pcie-bench: 230-280 ns added per IOTLB miss",
         "receiverBufferCoverage":
             "PCIe Base Specification 2.6.1 (credits cover the flow-control loop); Intel P-Tile Gen4 x16 posted buffer",
         "matrixTransferSize": "p2pBandwidthLatencyTest copies 10,000,000 ints (40,000,000 bytes)",
@@ -39,13 +45,14 @@ public enum ParameterTable {
     ]
 
     /// The rows of `parameters`, in `ModelParameters.names` order; a value that differs from the
-    /// default says so instead of citing the default's origin.
+    /// default says so instead of citing the default's origin, and a parameter this table does
+    /// not know yet points to the source's comments.
     public static func rows(_ parameters: ModelParameters) -> [Row] {
         let defaults = values(ModelParameters())
         let current = values(parameters)
         return ModelParameters.names.map { name in
             let value = current[name] ?? "?"
-            let origin = value == defaults[name] ? origins[name] ?? "" : "overridden with --set (default \(defaults[name] ?? "?"))"
+            let origin = value == defaults[name] ? origins[name] ?? "see ModelParameters in Sources/Engine/ModelParameters.swift" : "overridden with --set (default \(defaults[name] ?? "?"))"
             return Row(name: name, value: value, origin: origin)
         }
     }

@@ -60,4 +60,14 @@ struct PicturesTests {
         #expect(map.cells[1][0].fill == "#08306b")
         #expect(map.cells[0][1].text == "2")
     }
+
+    @Test func everyParameterHasAnOrigin() {
+        let missing = ModelParameters.names.filter { ParameterTable.origins[$0] == nil }
+        #expect(missing.isEmpty, "no origin in ParameterTable for \(missing)")
+        var changed = ModelParameters()
+        changed.pcieLinkLatency = .ns(70)
+        let row = ParameterTable.rows(changed).first { $0.name == "pcieLinkLatency" }
+        #expect(row?.value == "70 ns")
+        #expect(row?.origin.hasPrefix("overridden with --set (default 50 ns)") == true)
+    }
 }
