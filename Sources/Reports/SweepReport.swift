@@ -66,7 +66,7 @@ public struct SweepReport: Codable, Sendable, Equatable {
     /// The table.
     public func text() -> String {
         var out =
-            "sweep \(from) -> \(to) on '\(topology)' (fidelity: \(fidelity)); P2P: \(p2pMechanism ?? "not permitted")\n\n"
+            "sweep \(from) -> \(to) on '\(topology)' (fidelity: \(fidelity)); P2P: \(p2pMechanism.flatMap(TransferMechanism.init(rawValue:))?.displayName ?? p2pMechanism ?? "not permitted")\n\n"
         var rows = [["size", "P2P GB/s", "bounce GB/s", "P2P time", "bounce time"]]
         for point in points {
             rows.append([
