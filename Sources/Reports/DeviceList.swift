@@ -47,7 +47,9 @@ public struct DeviceList: Codable, Sendable, Equatable {
                 link: report.trainedLink(of: index)?.description, driver: details?.driver,
                 driverP2P: details?.effectiveDriverP2P.rawValue ?? DriverP2PPolicy.p2pdma.rawValue,
                 memoryBytes: details?.memory?.capacity.bytes,
-                memory: details?.memory.map { [$0.capacity.description, $0.kind].compactMap { $0 }.joined(separator: " ") },
+                memory: details?.memory.map {
+                    [$0.capacity.description, $0.kind].compactMap { $0 }.joined(separator: " ")
+                },
                 label: details?.label)
         }
     }

@@ -24,7 +24,8 @@ extension MatrixReport {
                 out += "Device=\(i) \(connectivity[i][j] == 1 ? "CAN" : "CANNOT") Access Peer Device=\(j)\n"
             }
         }
-        out += "\n***NOTE: In case a device doesn't have P2P access to other one, it falls back to normal memcopy procedure.\n"
+        out +=
+            "\n***NOTE: In case a device doesn't have P2P access to other one, it falls back to normal memcopy procedure.\n"
         out += "So you can see lesser Bandwidth (GB/s) and unstable Latency (us) in those cases.\n"
         return out
     }

@@ -24,7 +24,8 @@ public struct NVBandwidthReport: Codable, Sendable, Equatable {
     /// The text: per test case, `Running NAME.`, the heading, the matrix (columns by device
     /// index, N/A where there is no figure) and `SUM NAME VALUE`.
     public func text() -> String {
-        var out = "p2psim nvbandwidth on '\(topology)' (fidelity: \(fidelity)), \(ByteCount(bufferSizeBytes)) per copy\n"
+        var out =
+            "p2psim nvbandwidth on '\(topology)' (fidelity: \(fidelity)), \(ByteCount(bufferSizeBytes)) per copy\n"
         for result in results {
             out += "\nRunning \(result.testcase.rawValue).\n\(result.testcase.heading)\n"
             func cell(_ text: String) -> String { String(repeating: " ", count: max(0, 10 - text.count)) + text }

@@ -206,7 +206,8 @@ public struct P2PExplanationReport: Sendable {
         case .vramThroughBAR(let busAddress, let size):
             return "VRAM through the BAR at bus address 0x\(String(busAddress, radix: 16)), \(ByteCount(size))"
         case .vramThroughBARAfterMove(let size, let windowSize):
-            return "VRAM through the BAR after a move into the \(ByteCount(windowSize)) CPU-visible window, \(ByteCount(size))"
+            return
+                "VRAM through the BAR after a move into the \(ByteCount(windowSize)) CPU-visible window, \(ByteCount(size))"
         case .systemMemory: return "system memory (GTT)"
         }
     }

@@ -52,7 +52,10 @@ public enum ParameterTable {
         let current = values(parameters)
         return ModelParameters.names.map { name in
             let value = current[name] ?? "?"
-            let origin = value == defaults[name] ? origins[name] ?? "see ModelParameters in Sources/Engine/ModelParameters.swift" : "overridden with --set (default \(defaults[name] ?? "?"))"
+            let origin =
+                value == defaults[name]
+                ? origins[name] ?? "see ModelParameters in Sources/Engine/ModelParameters.swift"
+                : "overridden with --set (default \(defaults[name] ?? "?"))"
             return Row(name: name, value: value, origin: origin)
         }
     }

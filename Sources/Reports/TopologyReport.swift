@@ -161,7 +161,9 @@ public struct TopologyReport: Sendable {
         }
         return TreeLine(
             address: enumerated.address.description, id: node.id, kind: kind, pciId: node.pciIdentity?.description,
-            link: trainedLink(of: index).map { LinkField(generation: $0.generation, width: $0.width, text: $0.description) },
+            link: trainedLink(of: index).map {
+                LinkField(generation: $0.generation, width: $0.width, text: $0.description)
+            },
             buses: buses, windows: windows,
             acsControl: node.acsControl.isEmpty ? nil : node.acsControl.description, bars: bars, detail: detail,
             children: node.children.map(treeLine))

@@ -14,13 +14,16 @@ struct LoadOptions: ParsableArguments {
 
     @Option(
         name: .customLong("acs-redirect"),
-        help: "'off' clears ACS Request/Completion Redirect and Egress Control on every function, as booting with pci=disable_acs_redir= does ('on': as the file says).")
+        help:
+            "'off' clears ACS Request/Completion Redirect and Egress Control on every function, as booting with pci=disable_acs_redir= does ('on': as the file says)."
+    )
     var acsRedirect: ACSRedirectSetting = .on
 
     @Option(help: "Set the mode of every IOMMU: off, passthrough or translated.")
     var iommu: IOMMUSpec.Mode?
 
-    @Flag(help: "Size every resizable BAR to the largest size it supports, as firmware with Resizable BAR enabled does.")
+    @Flag(
+        help: "Size every resizable BAR to the largest size it supports, as firmware with Resizable BAR enabled does.")
     var resizableBar = false
 
     /// The changes asked for.
@@ -28,8 +31,9 @@ struct LoadOptions: ParsableArguments {
         MachineAdjustments(clearACSRedirect: acsRedirect == .off, iommuMode: iommu, resizableBAR: resizableBar)
     }
 
-    /// Loads, adjusts and enumerates the machine in `file` (or the built-in default); bad input
-    /// exits with status 2. What the adjustments changed goes to standard error.
+    /// Loads, adjusts and enumerates the machine in `file` (or the built-in default).
+    ///
+    /// Bad input exits with status 2. What the adjustments changed goes to standard error.
     func machine(_ file: String?, hint: String? = nil) throws -> EnumeratedMachine {
         var topology = try loadTopology(file, quiet: quiet, hint: hint)
         for note in adjustments.apply(to: &topology) { StandardError.write("note: " + note) }
@@ -78,7 +82,8 @@ struct PairOptions: ParsableArguments {
         case (nil, nil): return ("gpu0", "gpu1")
         case (let source?, nil):
             StandardError.write(
-                "error: --from \(source) needs --to: name the destination too (p2psim \(command) --from \(source) --to DEVICE)")
+                "error: --from \(source) needs --to: name the destination too (p2psim \(command) --from \(source) --to DEVICE)"
+            )
             throw ExitCode(2)
         case (nil, let destination?):
             StandardError.write(
@@ -88,7 +93,8 @@ struct PairOptions: ParsableArguments {
         case (let source?, let destination?):
             guard source != destination else {
                 StandardError.write(
-                    "error: --from and --to both name '\(source)': a copy within one device is not a transfer between devices")
+                    "error: --from and --to both name '\(source)': a copy within one device is not a transfer between devices"
+                )
                 throw ExitCode(2)
             }
             return (source, destination)

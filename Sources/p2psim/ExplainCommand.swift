@@ -42,7 +42,8 @@ struct ExplainCommand: ParsableCommand {
         if arguments.count == 3, let misplaced = topologies.first, misplaced != 0, !looksLikeTopology(arguments[0]) {
             let devices = arguments.indices.filter { $0 != misplaced }.map { arguments[$0] }
             StandardError.write(
-                "error: the topology goes first: p2psim explain \(arguments[misplaced]) \(devices.joined(separator: " "))")
+                "error: the topology goes first: p2psim explain \(arguments[misplaced]) \(devices.joined(separator: " "))"
+            )
             throw ExitCode(2)
         }
         if arguments.count == 2, let topology = topologies.first {
@@ -52,7 +53,9 @@ struct ExplainCommand: ParsableCommand {
             )
             throw ExitCode(2)
         }
-        return (arguments.count == 3 ? arguments[0] : nil, arguments[arguments.count - 2], arguments[arguments.count - 1])
+        return (
+            arguments.count == 3 ? arguments[0] : nil, arguments[arguments.count - 2], arguments[arguments.count - 1]
+        )
     }
 
     func run() throws {

@@ -41,11 +41,14 @@ struct MatrixCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if let devices, devices.split(separator: ",", omittingEmptySubsequences: false).contains(where: {
-            $0.trimmingCharacters(in: .whitespaces).isEmpty
-        }) {
+        if let devices,
+            devices.split(separator: ",", omittingEmptySubsequences: false).contains(where: {
+                $0.trimmingCharacters(in: .whitespaces).isEmpty
+            })
+        {
             throw ValidationError(
-                "--devices takes ids separated by commas without spaces, such as --devices gpu0,gpu1 (got '\(devices)')")
+                "--devices takes ids separated by commas without spaces, such as --devices gpu0,gpu1 (got '\(devices)')"
+            )
         }
     }
 

@@ -24,7 +24,9 @@ struct NVBandwidthCommand: ParsableCommand {
     @Option(help: "Comma-separated device ids, without spaces (default: every GPU and accelerator).")
     var devices: String?
 
-    @Option(name: [.customShort("b"), .long], help: "Bytes per copy, with a unit (default: 512 MiB, as nvbandwidth).", transform: parseSize)
+    @Option(
+        name: [.customShort("b"), .long], help: "Bytes per copy, with a unit (default: 512 MiB, as nvbandwidth).",
+        transform: parseSize)
     var bufferSize: ByteCount = NVBandwidthRun.defaultBufferSize
 
     @Option(help: "Simulation fidelity: 'flow' (the default) or 'packet' (PCIe paths only).")
@@ -46,7 +48,8 @@ struct NVBandwidthCommand: ParsableCommand {
         let run: NVBandwidthRun
         do {
             run = try NVBandwidthRun.run(
-                planner: planner, devices: ids, testcases: testcase.isEmpty ? NVBandwidthRun.TestCase.allCases : testcase,
+                planner: planner, devices: ids,
+                testcases: testcase.isEmpty ? NVBandwidthRun.TestCase.allCases : testcase,
                 bufferSize: bufferSize, fidelity: fidelity, meter: meter)
         } catch {
             StandardError.write("error: \(error)")

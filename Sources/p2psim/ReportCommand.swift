@@ -6,7 +6,8 @@ import P2PSim
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Write one self-contained HTML page: the topology drawn, P2P decisions, bandwidth heat maps, a size sweep.",
+        abstract:
+            "Write one self-contained HTML page: the topology drawn, P2P decisions, bandwidth heat maps, a size sweep.",
         discussion: """
             The page has no external resources (inline SVG and CSS, a few lines of script for \
             hover). It shows the topology, the P2P decision of every pair of GPUs, NICs and NVMe \

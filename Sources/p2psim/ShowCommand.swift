@@ -5,7 +5,8 @@ import P2PSim
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Print a topology's PCIe tree (as lspci -tv) and its device matrix (as nvidia-smi topo -m), or draw it.",
+        abstract:
+            "Print a topology's PCIe tree (as lspci -tv) and its device matrix (as nvidia-smi topo -m), or draw it.",
         discussion: """
             Without a file, shows the built-in default topology; a bundled topology can be named \
             (p2psim show hgx-h100). --format svg draws it (sockets, root complexes, switches, \

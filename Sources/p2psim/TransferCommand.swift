@@ -107,7 +107,8 @@ extension TransferCommand {
     static func concurrentRequest(_ spec: String, defaultSize: ByteCount) throws -> (String, String, UInt64) {
         let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2 || parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
-            var message = "error: --concurrent takes SRC:DST or SRC:DST:SIZE, such as gpu1:gpu0 or gpu1:gpu0:64MiB, not '\(spec)'"
+            var message =
+                "error: --concurrent takes SRC:DST or SRC:DST:SIZE, such as gpu1:gpu0 or gpu1:gpu0:64MiB, not '\(spec)'"
             if parts.count == 1, spec.contains("-") || spec.contains(">") || spec.contains(",") {
                 message += " (separate the devices with a colon)"
             }

@@ -34,7 +34,9 @@ struct ValidateCommand: ParsableCommand {
             do {
                 let topology = try BundledTopology.load(file)
                 entry.diagnostics = topology.warnings.map(DiagnosticJSON.init)
-                if format == .table, !quiet { for warning in topology.warnings { StandardError.write(warning.description) } }
+                if format == .table, !quiet {
+                    for warning in topology.warnings { StandardError.write(warning.description) }
+                }
                 let machine = try EnumeratedMachine(topology)
                 entry.valid = true
                 entry.name = topology.name

@@ -59,7 +59,8 @@ struct RoughEdgeTests {
 
     @Test func aSpaceInTheDeviceListIsPointedOut() throws {
         try expectUsageError(
-            ["matrix", "--devices", "gpu0,", "gpu1"], saying: ["--devices takes ids separated by commas without spaces"])
+            ["matrix", "--devices", "gpu0,", "gpu1"], saying: ["--devices takes ids separated by commas without spaces"]
+        )
     }
 
     // MARK: Files and names
@@ -151,11 +152,14 @@ struct RoughEdgeTests {
         #expect(checked["passed"] as? Int ?? 0 > 0)
         #expect((checked["scenarios"] as? [Any])?.isEmpty == false)
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("p2psim-edges-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "p2psim-edges-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let baseline = directory.appendingPathComponent("base.json").path
         #expect(try P2PSimProcess.run(["baseline", "record", "scenarios/default.xml", "-o", baseline]).status == 0)
-        let compared = try P2PSimProcess.run(["baseline", "compare", "scenarios/default.xml", baseline, "--format", "json"])
+        let compared = try P2PSimProcess.run([
+            "baseline", "compare", "scenarios/default.xml", baseline, "--format", "json",
+        ])
         #expect(compared.status == 0)
         let comparison = try #require(try json(compared.stdout) as? [String: Any])
         #expect(comparison["movedBeyondTolerance"] as? Bool == false)
@@ -214,7 +218,9 @@ struct RoughEdgeTests {
             "device_to_device_memcpy_write_ce",
         ])
         #expect(result.status == 0)
-        #expect(result.stdout.contains("Running host_to_device_memcpy_ce.\nmemcpy CE CPU(row) -> GPU(column) bandwidth (GB/s)"))
+        #expect(
+            result.stdout.contains(
+                "Running host_to_device_memcpy_ce.\nmemcpy CE CPU(row) -> GPU(column) bandwidth (GB/s)"))
         #expect(result.stdout.contains("SUM host_to_device_memcpy_ce "))
         #expect(result.stdout.contains("SUM device_to_device_memcpy_write_ce "))
         #expect(result.stdout.contains("N/A"))
@@ -222,7 +228,8 @@ struct RoughEdgeTests {
     }
 
     @Test func reportAndPictures() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("p2psim-report-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "p2psim-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let page = directory.appendingPathComponent("report.html").path
         let report = try P2PSimProcess.run(["report", "dgx1-v100", "-o", page, "--pair", "gpu0,gpu5", "--quiet"])

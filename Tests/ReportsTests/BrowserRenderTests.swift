@@ -19,10 +19,12 @@ enum HeadlessBrowser {
     /// Whether a browser was found.
     static var isAvailable: Bool { path != nil }
 
-    /// Runs the browser headless on `page` with `arguments`; returns standard output. A run
-    /// that takes longer than `timeout` seconds is stopped.
+    /// Runs the browser headless on `page` with `arguments` and returns standard output.
+    ///
+    /// A run that takes longer than `timeout` seconds is stopped.
     static func run(_ arguments: [String], page: URL, timeout: Double = 90) throws -> String {
-        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("p2psim-chromium-\(UUID().uuidString)")
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "p2psim-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path ?? "/usr/bin/chromium")
@@ -60,9 +62,11 @@ struct RenderFindings: Decodable {
     var height: Double
 }
 
-/// Renders the report of every bundled topology in headless Chromium and checks it from inside
-/// the page: no script errors, every picture and every device drawn with a non-zero size, no
-/// two labels overlapping. Writes a PNG of each page to $TMPDIR/p2psim-pictures/.
+/// Renders the report of every bundled topology in headless Chromium and checks it in the page.
+///
+/// The page's own script reports: no script errors, every picture and every device drawn with a
+/// non-zero size, no two labels overlapping. Writes a PNG of each page to
+/// $TMPDIR/p2psim-pictures/.
 @Suite(
     "Report in a browser", .serialized,
     .enabled(if: HeadlessBrowser.isAvailable, "chromium is not installed (apt-get install chromium)"))
@@ -124,7 +128,8 @@ struct BrowserRenderTests {
     ]
 
     static func report(_ name: String) throws -> (html: String, topology: Topology) {
-        let topology = try TopologyLoader.load(contentsOf: repository.appendingPathComponent("topologies/\(name).xml").path)
+        let topology = try TopologyLoader.load(
+            contentsOf: repository.appendingPathComponent("topologies/\(name).xml").path)
         let machine = try EnumeratedMachine(topology)
         let survey = try MachineSurveyRun.run(planner: TransferPlanner(machine: machine))
         return (HTMLReport(machine: machine, survey: survey, generator: "p2psim tests").html(), topology)
@@ -135,7 +140,8 @@ struct BrowserRenderTests {
         let (html, topology) = try Self.report(name)
         // Self-contained: nothing fetched. The only URLs are in-page anchors.
         #expect(!html.contains("http://") && !html.contains("https://"))
-        #expect(!html.contains(" src=") && !html.contains("<link") && !html.contains("@import") && !html.contains("url("))
+        #expect(
+            !html.contains(" src=") && !html.contains("<link") && !html.contains("@import") && !html.contains("url("))
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("p2psim-pictures")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -166,7 +172,9 @@ struct BrowserRenderTests {
         for id in expected {
             let device = found.devices.first { $0.id == id }
             #expect(device != nil, "\(id) is not drawn")
-            if let device { #expect(device.width > 10 && device.height > 10, "\(id) is \(device.width) x \(device.height)") }
+            if let device {
+                #expect(device.width > 10 && device.height > 10, "\(id) is \(device.width) x \(device.height)")
+            }
         }
         #expect(found.texts > expected.count)
         #expect(found.overlaps.isEmpty, "overlapping labels: \(found.overlaps.prefix(10))")

@@ -1,9 +1,10 @@
 import Engine
 import Fabric
 import Foundation
-@testable import Reports
 import Testing
 import Topology
+
+@testable import Reports
 
 /// The drawings without a browser: every device gets a box, no two boxes overlap, link labels
 /// sit in their own slots, and the same file always gives the same bytes.
@@ -42,10 +43,13 @@ struct PicturesTests {
 
     @Test func drawingsAreDeterministicAndEscaped() throws {
         let machine = try Self.machine("dgx-a100")
-        #expect(SVGTopology(machine: machine).svg(standalone: true) == SVGTopology(machine: machine).svg(standalone: true))
+        #expect(
+            SVGTopology(machine: machine).svg(standalone: true) == SVGTopology(machine: machine).svg(standalone: true))
         let dot = DOTTopology(machine: machine).dot()
         #expect(dot.hasPrefix("graph \"dgx-a100\" {") && dot.hasSuffix("}\n"))
-        for index in machine.topology.endpointIndices { #expect(dot.contains("\"\(machine.topology.nodes[index].id)\" [")) }
+        for index in machine.topology.endpointIndices {
+            #expect(dot.contains("\"\(machine.topology.nodes[index].id)\" ["))
+        }
         #expect(SVGDocument.escape("a<b & \"c\">") == "a&lt;b &amp; &quot;c&quot;&gt;")
         #expect(SVGDocument.truncated("ConnectX-7 NDR 400", to: 8) == "Connect…")
     }
@@ -54,7 +58,8 @@ struct PicturesTests {
         #expect(SVGHeatMap.blue(0) == "#f7fbff")
         #expect(SVGHeatMap.blue(1) == "#08306b")
         #expect(SVGHeatMap.isDark(SVGHeatMap.blue(1)) && !SVGHeatMap.isDark(SVGHeatMap.blue(0)))
-        let map = SVGHeatMap.numeric(title: "t", id: "m", devices: ["a", "b"], values: [[9, 2], [4, 9]], unit: "GB/s")
+        let map = SVGHeatMap.numeric(
+            title: "t", id: "m", devices: ["a", "b"], values: [[9, 2], [4, 9]], unit: "GB/s")
         // The diagonal is grey; the largest off-diagonal value takes the darkest colour.
         #expect(map.cells[0][0].fill == "#e8eaed")
         #expect(map.cells[1][0].fill == "#08306b")

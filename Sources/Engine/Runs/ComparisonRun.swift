@@ -1,5 +1,6 @@
-/// One transfer simulated both ways: peer-to-peer (the path Linux and the vendor links permit)
-/// and bounced through system memory. `ComparisonReport` renders it.
+/// One transfer simulated both ways, peer-to-peer and bounced through system memory.
+///
+/// The P2P side takes the path Linux and the vendor links permit. `ComparisonReport` renders it.
 public struct ComparisonRun: Sendable {
     /// One side: its plan, the run of the transfer (resource loads recorded) and of a small probe
     /// copy for latency.
@@ -51,7 +52,8 @@ public struct ComparisonRun: Sendable {
                     ResourceUsage(
                         name: $0.id.name, capacity: 0, bytes: Double($0.payloadBytes), busySeconds: $0.busyTime.seconds)
                 }
-                let run = FlowRun(outcomes: packet.outcomes, usage: usage, loads: [], events: Int(packet.result.eventCount))
+                let run = FlowRun(
+                    outcomes: packet.outcomes, usage: usage, loads: [], events: Int(packet.result.eventCount))
                 return Side(
                     plan: plan, run: run, probe: try PacketEngine(planner: planner).run([probeTransfer]).outcomes[0])
             }
@@ -73,7 +75,8 @@ public struct ComparisonRun: Sendable {
         guard case .device(let sourceNode) = a, case .device(let destinationNode) = b else {
             throw TransferPlanningError(description: "compare takes two devices")
         }
-        let bounce = try simulate(planner.bouncePlan(from: sourceNode, to: destinationNode, stagingSocket: stagingSocket))
+        let bounce = try simulate(
+            planner.bouncePlan(from: sourceNode, to: destinationNode, stagingSocket: stagingSocket))
         return ComparisonRun(
             from: source, to: destination, bytes: bytes, fidelity: fidelity, p2p: p2p, p2pRefusal: refusal,
             bounce: bounce)

@@ -1,6 +1,7 @@
-/// p2pBandwidthLatencyTest's measurements on a machine: for every ordered pair of devices,
-/// copies one way and both ways with P2P enabled and disabled, small-copy latency, and each
-/// device's host copies. `MatrixReport` renders it.
+/// p2pBandwidthLatencyTest's measurements on a machine.
+///
+/// For every ordered pair of devices: copies one way and both ways with P2P enabled and
+/// disabled, small-copy latency, and each device's host copies. `MatrixReport` renders it.
 public struct MatrixRun: Sendable, Equatable {
     /// A pair of matrices: with P2P enabled and disabled.
     public struct Figures: Codable, Sendable, Equatable {
@@ -79,7 +80,8 @@ public struct MatrixRun: Sendable, Equatable {
                 let a = nodes[i]
                 let b = nodes[j]
                 let enabled = try planner.plan(from: .device(a), to: .device(b), choice: .auto, direction: direction)
-                let reverseEnabled = try planner.plan(from: .device(b), to: .device(a), choice: .auto, direction: direction)
+                let reverseEnabled = try planner.plan(
+                    from: .device(b), to: .device(a), choice: .auto, direction: direction)
                 let disabled = i == j ? enabled : planner.bouncePlan(from: a, to: b)
                 let reverseDisabled = i == j ? reverseEnabled : planner.bouncePlan(from: b, to: a)
                 connectivity[i][j] = i == j || enabled.mechanism.isPeerToPeer ? 1 : 0

@@ -124,7 +124,8 @@ public struct NVBandwidthRun: Sendable, Equatable {
                             continue
                         }
                         let bidirectional =
-                            testcase == .deviceToDeviceBidirectionalRead || testcase == .deviceToDeviceBidirectionalWrite
+                            testcase == .deviceToDeviceBidirectionalRead
+                            || testcase == .deviceToDeviceBidirectionalWrite
                         row.append(try bandwidth(forward, alongside: bidirectional ? reverse : nil))
                     }
                     values.append(row)

@@ -1,5 +1,6 @@
-/// Bandwidth of P2P and of the bounce between two devices over transfer sizes. `SweepReport`
-/// renders it.
+/// Bandwidth of P2P and of the bounce between two devices over transfer sizes.
+///
+/// `SweepReport` renders it.
 public struct SweepRun: Sendable, Equatable {
     /// One size's figures.
     public struct Point: Codable, Sendable, Equatable {
@@ -15,7 +16,8 @@ public struct SweepRun: Sendable, Equatable {
         public var bounceGBps: Double
 
         /// Creates a point.
-        public init(sizeBytes: UInt64, p2pSeconds: Double?, p2pGBps: Double?, bounceSeconds: Double, bounceGBps: Double) {
+        public init(sizeBytes: UInt64, p2pSeconds: Double?, p2pGBps: Double?, bounceSeconds: Double, bounceGBps: Double)
+        {
             self.sizeBytes = sizeBytes
             self.p2pSeconds = p2pSeconds
             self.p2pGBps = p2pGBps
@@ -54,7 +56,8 @@ public struct SweepRun: Sendable, Equatable {
         meter?.total = sizes.indices.filter { $0 % shardCount == shardIndex }.count
         for (index, size) in sizes.enumerated() where index % shardCount == shardIndex {
             let bounce = try planner.simulate(
-                [ScheduledTransfer(label: "bounce", plan: bouncePlan, bytes: size)], fidelity: fidelity, meter: meter)[0]
+                [ScheduledTransfer(label: "bounce", plan: bouncePlan, bytes: size)], fidelity: fidelity, meter: meter)[
+                    0]
             var p2p: TransferOutcome?
             if let p2pPlan {
                 p2p = try planner.simulate(

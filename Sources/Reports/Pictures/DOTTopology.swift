@@ -81,7 +81,8 @@ public struct DOTTopology: Sendable {
 
     private func node(_ box: TopologyLayout.Box) -> String {
         let colours = SVGTopology.colours(of: box)
-        let label = "\"" + Self.escaped(box.title) + (box.subtitle.isEmpty ? "" : "\\n" + Self.escaped(box.subtitle)) + "\""
+        let label =
+            "\"" + Self.escaped(box.title) + (box.subtitle.isEmpty ? "" : "\\n" + Self.escaped(box.subtitle)) + "\""
         return
             "\(Self.quoted(box.id)) [label=\(label), fillcolor=\(Self.quoted(colours.fill)), color=\(Self.quoted(colours.stroke)), tooltip=\(Self.quoted(box.detail))];"
     }
@@ -96,7 +97,8 @@ public struct DOTTopology: Sendable {
             return spec.children.map { edges(below: parent, node: $0) }.joined()
         case .endpoint, .switchUpstreamPort:
             let link =
-                spec.parent == nil ? "integrated" : TopologyReport(machine: machine).trainedLink(of: node)?.description ?? ""
+                spec.parent == nil
+                ? "integrated" : TopologyReport(machine: machine).trainedLink(of: node)?.description ?? ""
             var out = "  \(Self.quoted(parent)) -- \(Self.quoted(spec.id)) [label=\(Self.quoted(link))];\n"
             if spec.kind == .switchUpstreamPort {
                 out += spec.children.map { edges(below: spec.id, node: $0) }.joined()

@@ -107,7 +107,8 @@ public struct HTMLReport: Sendable {
         let topology = machine.topology
         let escape = SVGDocument.escape
         var out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        out += "<title>p2psim report: \(escape(topology.name))</title>\n<style>\n\(Self.style)\n</style>\n</head>\n<body>\n"
+        out +=
+            "<title>p2psim report: \(escape(topology.name))</title>\n<style>\n\(Self.style)\n</style>\n</head>\n<body>\n"
         out += "<h1>\(escape(topology.name))</h1>\n"
         if let description = topology.description { out += "<p>\(escape(description))</p>\n" }
         out +=
@@ -117,7 +118,8 @@ public struct HTMLReport: Sendable {
         out += "<section id=\"topology-section\"><h2 id=\"topology\">Topology</h2>\n"
         out +=
             "<p>\(topology.sockets.count) socket(s), \(topology.rootComplexes.count) root complex(es), \(topology.switches.count) PCIe switch(es), \(topology.endpointIndices.count) endpoint(s), \(topology.nvswitches.count) NVSwitch chip(s), \(topology.vendorLinks.count) vendor link(s). Root ports and switch ports are folded into the links they carry.</p>\n"
-        out += "<div class=\"scroll\">\n" + SVGTopology(machine: machine).svg(standalone: false) + "</div>\n</section>\n"
+        out +=
+            "<div class=\"scroll\">\n" + SVGTopology(machine: machine).svg(standalone: false) + "</div>\n</section>\n"
         out += "<section id=\"decisions-section\"><h2 id=\"decisions\">P2P decisions</h2>\n"
         out +=
             "<p>What a copy from the row's device to the column's device uses when P2P is asked for: a vendor link, or PCIe P2P as Linux decides (drivers/pci/p2pdma.c); otherwise it bounces through system memory.</p>\n"
@@ -129,7 +131,8 @@ public struct HTMLReport: Sendable {
         out += "<div class=\"maps\">\n"
         for map in matrix.heatMaps() { out += "<div class=\"scroll\">\n" + map.svg(standalone: false) + "</div>\n" }
         out += "</div>\n<div class=\"detail\">Hover a cell for its value.</div>\n</section>\n"
-        out += "<section id=\"sweep-section\"><h2 id=\"sweep\">Bandwidth against transfer size: \(escape(sweep.from)) to \(escape(sweep.to))</h2>\n"
+        out +=
+            "<section id=\"sweep-section\"><h2 id=\"sweep\">Bandwidth against transfer size: \(escape(sweep.from)) to \(escape(sweep.to))</h2>\n"
         let crossovers = sweep.crossovers.map { ByteCount($0).description }
         out +=
             "<p>P2P: \(escape(sweep.p2pMechanism.flatMap(TransferMechanism.init(rawValue:))?.displayName ?? "not permitted")). "
@@ -140,7 +143,8 @@ public struct HTMLReport: Sendable {
         out += "<section id=\"parameters-section\"><h2 id=\"parameters\">Model parameters</h2>\n"
         out +=
             "<p>Fidelity: <strong>\(escape(matrix.fidelity))</strong>. Calibration in force (override with <code>--set NAME=VALUE</code>); docs/models.md has every link and device constant with its source.</p>\n"
-        out += "<table class=\"parameters\"><thead><tr><th>parameter</th><th>value</th><th>origin</th></tr></thead><tbody>\n"
+        out +=
+            "<table class=\"parameters\"><thead><tr><th>parameter</th><th>value</th><th>origin</th></tr></thead><tbody>\n"
         for row in ParameterTable.rows(parameters) {
             out +=
                 "<tr><td>\(escape(row.name))</td><td class=\"value\">\(escape(row.value))</td><td>\(escape(row.origin))</td></tr>\n"

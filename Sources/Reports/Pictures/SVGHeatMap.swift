@@ -69,7 +69,9 @@ public struct SVGHeatMap: Sendable {
         let high = min(low + 1, stops.count - 1)
         let f = clamped - Double(low)
         func mix(_ a: Double, _ b: Double) -> Int { Int((a + (b - a) * f).rounded()) }
-        let rgb = [mix(stops[low].0, stops[high].0), mix(stops[low].1, stops[high].1), mix(stops[low].2, stops[high].2)]
+        let rgb = [
+            mix(stops[low].0, stops[high].0), mix(stops[low].1, stops[high].1), mix(stops[low].2, stops[high].2),
+        ]
         return "#" + rgb.map { hexadecimal($0, digits: 2) }.joined()
     }
 

@@ -39,7 +39,10 @@ public struct SVGSweepPlot: Sendable {
             "transfer size (log scale)", x: width / 2, y: height - 15, ["class": "label", "text-anchor": "middle"])
         document.text(
             "bandwidth (GB/s)", x: 18, y: height / 2,
-            ["class": "label", "text-anchor": "middle", "transform": "rotate(-90 18 \(SVGDocument.number(height / 2)))"])
+            [
+                "class": "label", "text-anchor": "middle",
+                "transform": "rotate(-90 18 \(SVGDocument.number(height / 2)))",
+            ])
         for point in points where Int(log2(Double(point.sizeBytes))) % 2 == 0 {
             let px = x(point.sizeBytes)
             document.line(x1: px, y1: height - bottom, x2: px, y2: height - bottom + 5, ["stroke": "black"])
@@ -73,7 +76,8 @@ public struct SVGSweepPlot: Sendable {
         }
         document.rect(x: left + 10, y: top + 5, width: 12, height: 3, ["fill": Self.p2pColour])
         document.text(
-            "P2P: " + (sweep.p2pMechanism.flatMap(TransferMechanism.init(rawValue:))?.displayName ?? "not permitted"), x: left + 28, y: top + 10, ["class": "label legend-label"])
+            "P2P: " + (sweep.p2pMechanism.flatMap(TransferMechanism.init(rawValue:))?.displayName ?? "not permitted"),
+            x: left + 28, y: top + 10, ["class": "label legend-label"])
         document.rect(x: left + 10, y: top + 21, width: 12, height: 3, ["fill": Self.bounceColour])
         document.text("bounce through system memory", x: left + 28, y: top + 26, ["class": "label legend-label"])
         return document.rendered(standalone: standalone, id: "sweep", label: "bandwidth against transfer size")

@@ -72,7 +72,8 @@ public struct SVGTopology: Sendable {
                     title: edge.detail)
             } else {
                 document.path(
-                    edge.path, ["fill": "none", "stroke": style.stroke, "stroke-width": style.width], title: edge.detail)
+                    edge.path, ["fill": "none", "stroke": style.stroke, "stroke-width": style.width], title: edge.detail
+                )
             }
             document.close()
         }
@@ -120,7 +121,9 @@ public struct SVGTopology: Sendable {
         document.open("g", ["class": "legend"])
         for kind in TopologyLayout.EdgeKind.allCases where present.contains(kind) || kind == .pcie {
             guard var name = Self.legendName(of: kind) else { continue }
-            if let common = layout.commonLabels[kind] { name += ", " + (common == "XGMI" ? "one link" : common) + " per pair" }
+            if let common = layout.commonLabels[kind] {
+                name += ", " + (common == "XGMI" ? "one link" : common) + " per pair"
+            }
             let style = Self.style(of: kind)
             if let dash = style.dash {
                 document.line(

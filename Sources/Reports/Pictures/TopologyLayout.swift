@@ -139,7 +139,8 @@ public struct TopologyLayout: Sendable {
                 let complexBox = box(
                     id: complex.id, kind: .rootComplex, centre: cursor + span / 2, y: levelY(1),
                     subtitle: "IOMMU \(complex.iommu?.mode.rawValue ?? "off")",
-                    detail: "\(complex.id): host bridge \(complex.hostBridge), IOMMU \(complex.iommu?.mode.rawValue ?? "off"), root-port P2P \(complex.p2p.rawValue)"
+                    detail:
+                        "\(complex.id): host bridge \(complex.hostBridge), IOMMU \(complex.iommu?.mode.rawValue ?? "off"), root-port P2P \(complex.p2p.rawValue)"
                 )
                 boxes.append(complexBox)
                 var childCursor = cursor
@@ -258,7 +259,9 @@ public struct TopologyLayout: Sendable {
                 let top = Self.margin - 2
                 edges.append(
                     Edge(
-                        kind: .socketLink, path: "M\(n(x1)),\(n(Self.margin))C\(n(x1)),\(n(top)) \(n(x2)),\(n(top)) \(n(x2)),\(n(Self.margin))",
+                        kind: .socketLink,
+                        path:
+                            "M\(n(x1)),\(n(Self.margin))C\(n(x1)),\(n(top)) \(n(x2)),\(n(top)) \(n(x2)),\(n(Self.margin))",
                         label: nil, labelAt: nil, detail: detail))
             }
         }
@@ -274,6 +277,7 @@ public struct TopologyLayout: Sendable {
         }
         var direct: [Direct] = []
         var toChips: [(node: String, chip: Int, links: Int, detail: String)] = []
+        var chipLinks: [(Int, Int)] = []
         for link in topology.vendorLinks {
             let kind: EdgeKind
             let label: String
@@ -304,8 +308,8 @@ public struct TopologyLayout: Sendable {
                         topology.nodes[a].id, chip, link.links,
                         "\(topology.nodes[a].id) – \(topology.nvswitches[chip].id): \(link.links) \(technology) link(s)"
                     ))
-            case (.nvswitch, .nvswitch):
-                continue
+            case (.nvswitch(let a), .nvswitch(let b)):
+                chipLinks.append((a, b))
             }
         }
         var bottom = rowBottom
@@ -324,56 +328,94 @@ public struct TopologyLayout: Sendable {
             edges.append(
                 Edge(
                     kind: link.kind,
-                    path: "M\(n(x1)),\(n(rowBottom))C\(n(x1)),\(n(control)) \(n(x2)),\(n(control)) \(n(x2)),\(n(rowBottom))",
+                    path:
+                        "M\(n(x1)),\(n(rowBottom))C\(n(x1)),\(n(control)) \(n(x2)),\(n(control)) \(n(x2)),\(n(rowBottom))",
                     label: commonLabels[link.kind] == nil ? link.labels.joined(separator: "+") : nil,
                     labelAt: ((x1 + x2) / 2, rowBottom + depth),
                     detail: link.details.joined(separator: "; ")))
             bottom = max(bottom, rowBottom + depth + 10)
         }
         // Every chip is drawn, linked or not, so that every device of the file appears.
-        let chips = Array(topology.nvswitches.indices)
-        guard !chips.isEmpty else { return bottom }
-        // The NVSwitch fabric as a bus: every device drops to it with its link count, and the
-        // chips hang below it. Devices usually link to every chip; the tooltips give the exact
-        // count per chip.
-        let busY = bottom + 34
-        var devices: [String] = []
-        for link in toChips where !devices.contains(link.node) { devices.append(link.node) }
-        let xs = devices.compactMap { centre[$0] }
-        let spanLeft = xs.min() ?? Self.margin + Self.boxWidth / 2
-        let spanRight = xs.max() ?? spanLeft
-        let spread = chips.count > 1 && spanRight - spanLeft >= Double(chips.count - 1) * Self.slot
-        let step = spread ? (spanRight - spanLeft) / Double(chips.count - 1) : Self.slot
-        let first = spread ? spanLeft : (spanLeft + spanRight) / 2 - Double(chips.count - 1) * Self.slot / 2
-        let chipY = busY + 26
-        var chipCentres: [Double] = []
-        for (position, chip) in chips.enumerated() {
-            let spec = topology.nvswitches[chip]
-            let made = box(
-                id: spec.id, kind: .nvswitch, centre: first + Double(position) * step, y: chipY,
-                subtitle: spec.label ?? "NVSwitch gen \(spec.generation)",
-                detail: "\(spec.id): NVSwitch generation \(spec.generation)")
-            chipCentres.append(made.top.x)
-            boxes.append(made)
-            edges.append(
-                Edge(
-                    kind: .nvswitch, path: "M\(n(made.top.x)),\(n(busY))V\(n(chipY))", label: nil, labelAt: nil,
-                    detail: made.detail))
+        guard !topology.nvswitches.isEmpty else { return bottom }
+        // Each NVSwitch fabric (chips joined by devices or trunk links) as a bus: its devices
+        // drop to it with their link counts, and its chips hang below it. Devices usually link
+        // to every chip of their fabric; the tooltips give the exact count per chip.
+        var group = Array(topology.nvswitches.indices)
+        func find(_ chip: Int) -> Int { group[chip] == chip ? chip : find(group[chip]) }
+        for (a, b) in chipLinks { group[find(a)] = find(b) }
+        for device in Set(toChips.map(\.node)) {
+            let linked = toChips.filter { $0.node == device }.map(\.chip)
+            for chip in linked.dropFirst() { group[find(chip)] = find(linked[0]) }
         }
-        let busLeft = min(spanLeft, chipCentres.min() ?? spanLeft)
-        let busRight = max(spanRight, chipCentres.max() ?? spanRight)
-        edges.append(
-            Edge(
-                kind: .nvswitch, path: "M\(n(busLeft)),\(n(busY))H\(n(busRight))", label: nil, labelAt: nil,
-                detail: "NVSwitch fabric: " + chips.map { topology.nvswitches[$0].id }.joined(separator: ", ")))
-        for device in devices {
-            guard let x = centre[device] else { continue }
-            let links = toChips.filter { $0.node == device }
-            let total = links.map(\.links).reduce(0, +)
+        var fabrics: [(chips: [Int], devices: [String])] = []
+        for chip in topology.nvswitches.indices {
+            let root = find(chip)
+            if let index = fabrics.firstIndex(where: { find($0.chips[0]) == root }) {
+                fabrics[index].chips.append(chip)
+            } else {
+                fabrics.append(([chip], []))
+            }
+        }
+        for link in toChips {
+            guard let index = fabrics.firstIndex(where: { $0.chips.contains(link.chip) }) else { continue }
+            if !fabrics[index].devices.contains(link.node) { fabrics[index].devices.append(link.node) }
+        }
+        // Fabrics side by side share one bus height; fabrics whose spans overlap get their own.
+        var placed: [(left: Double, right: Double, level: Int)] = []
+        var plans:
+            [(chips: [Int], devices: [String], first: Double, step: Double, left: Double, right: Double, level: Int)] =
+                []
+        var cursor = Self.margin + Self.boxWidth / 2
+        for fabric in fabrics {
+            let xs = fabric.devices.compactMap { centre[$0] }
+            let spanLeft = xs.min() ?? cursor
+            let spanRight = xs.max() ?? spanLeft
+            let count = fabric.chips.count
+            let spread = count > 1 && spanRight - spanLeft >= Double(count - 1) * Self.slot
+            let step = spread ? (spanRight - spanLeft) / Double(count - 1) : Self.slot
+            let first = spread ? spanLeft : (spanLeft + spanRight) / 2 - Double(count - 1) * Self.slot / 2
+            let left = min(spanLeft, first)
+            let right = max(spanRight, first + Double(count - 1) * step)
+            var level = 0
+            while placed.contains(where: {
+                $0.level == level && $0.left <= right + Self.slot && left <= $0.right + Self.slot
+            }) {
+                level += 1
+            }
+            placed.append((left, right, level))
+            plans.append((fabric.chips, fabric.devices, first, step, left, right, level))
+            cursor = right + Self.slot
+        }
+        let busBase = bottom + 34
+        let chipY = busBase + 16 * Double(placed.map(\.level).max() ?? 0) + 26
+        for plan in plans {
+            let busY = busBase + 16 * Double(plan.level)
+            for (position, chip) in plan.chips.enumerated() {
+                let spec = topology.nvswitches[chip]
+                let made = box(
+                    id: spec.id, kind: .nvswitch, centre: plan.first + Double(position) * plan.step, y: chipY,
+                    subtitle: spec.label ?? "NVSwitch gen \(spec.generation)",
+                    detail: "\(spec.id): NVSwitch generation \(spec.generation)")
+                boxes.append(made)
+                edges.append(
+                    Edge(
+                        kind: .nvswitch, path: "M\(n(made.top.x)),\(n(busY))V\(n(chipY))", label: nil, labelAt: nil,
+                        detail: made.detail))
+            }
             edges.append(
                 Edge(
-                    kind: .nvswitch, path: "M\(n(x)),\(n(rowBottom))V\(n(busY))", label: "NV\(total)",
-                    labelAt: (x, busY - 12), detail: links.map(\.detail).joined(separator: "; ")))
+                    kind: .nvswitch, path: "M\(n(plan.left)),\(n(busY))H\(n(plan.right))", label: nil, labelAt: nil,
+                    detail: "NVSwitch fabric: " + plan.chips.map { topology.nvswitches[$0].id }.joined(separator: ", "))
+            )
+            for device in plan.devices {
+                guard let x = centre[device] else { continue }
+                let links = toChips.filter { $0.node == device }
+                let total = links.map(\.links).reduce(0, +)
+                edges.append(
+                    Edge(
+                        kind: .nvswitch, path: "M\(n(x)),\(n(rowBottom))V\(n(busY))", label: "NV\(total)",
+                        labelAt: (x, busBase - 12), detail: links.map(\.detail).joined(separator: "; ")))
+            }
         }
         return chipY + Self.boxHeight
     }
