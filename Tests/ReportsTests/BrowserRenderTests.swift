@@ -128,14 +128,16 @@ struct BrowserRenderTests {
     ]
 
     static func report(_ name: String) throws -> (html: String, topology: Topology) {
-        let topology = try TopologyLoader.load(
-            contentsOf: repository.appendingPathComponent("topologies/\(name).xml").path)
+        let topology =
+            name == SixteenGPUFixture.name
+            ? try TopologyLoader.load(text: SixteenGPUFixture.text, file: "\(name).xml")
+            : try TopologyLoader.load(contentsOf: repository.appendingPathComponent("topologies/\(name).xml").path)
         let machine = try EnumeratedMachine(topology)
         let survey = try MachineSurveyRun.run(planner: TransferPlanner(machine: machine))
         return (HTMLReport(machine: machine, survey: survey, generator: "p2psim tests").html(), topology)
     }
 
-    @Test(arguments: topologies)
+    @Test(arguments: topologies + [SixteenGPUFixture.name])
     func reportRendersCleanly(_ name: String) throws {
         let (html, topology) = try Self.report(name)
         // Self-contained: nothing fetched. The only URLs are in-page anchors.

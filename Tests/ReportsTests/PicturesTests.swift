@@ -11,12 +11,15 @@ import Topology
 @Suite("Pictures")
 struct PicturesTests {
     static func machine(_ name: String) throws -> EnumeratedMachine {
-        try EnumeratedMachine(
+        if name == SixteenGPUFixture.name {
+            return try EnumeratedMachine(try TopologyLoader.load(text: SixteenGPUFixture.text, file: "\(name).xml"))
+        }
+        return try EnumeratedMachine(
             try TopologyLoader.load(
                 contentsOf: BrowserRenderTests.repository.appendingPathComponent("topologies/\(name).xml").path))
     }
 
-    @Test(arguments: BrowserRenderTests.topologies)
+    @Test(arguments: BrowserRenderTests.topologies + [SixteenGPUFixture.name])
     func everyDeviceHasABoxAndNoBoxesOverlap(_ name: String) throws {
         let machine = try Self.machine(name)
         let topology = machine.topology
