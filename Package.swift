@@ -69,15 +69,24 @@ let package = Package(
                 "Routing",
                 "Reports", "HwlocImport", "MachineImport", "Scenarios",
             ],
+            // Every bundled topology (symbolic links to topologies/), reachable by name.
             resources: [
-                .embedInCode("Topologies/default.xml")
+                .embedInCode("Topologies/abci-a100x8.xml"), .embedInCode("Topologies/abci-v100x4.xml"),
+                .embedInCode("Topologies/default.xml"), .embedInCode("Topologies/dgx-a100.xml"),
+                .embedInCode("Topologies/dgx1-v100.xml"), .embedInCode("Topologies/dual-xeon-a100pcie4.xml"),
+                .embedInCode("Topologies/gpudirect-storage.xml"), .embedInCode("Topologies/hgx-h100.xml"),
+                .embedInCode("Topologies/intel-client.xml"), .embedInCode("Topologies/lambda-titanrtx8.xml"),
+                .embedInCode("Topologies/mi250x-node.xml"), .embedInCode("Topologies/mi300x-8.xml"),
+                .embedInCode("Topologies/workstation-pcie-switch.xml"), .embedInCode("Topologies/wrx80-rtx4090.xml"),
+                .embedInCode("Topologies/wrx80-rtx6000ada.xml"), .embedInCode("Topologies/x12spa-rtx6000ada.xml"),
             ]
         ),
         // The command line: parse, call, print.
         .executableTarget(
             name: "p2psim",
             dependencies: [
-                "P2PSim",
+                "P2PSim", "Engine", "Fabric", "HwlocImport", "MachineImport", "Policy", "Reports", "Routing", "Scenarios", "Topology",
+                "Units",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -16,6 +16,43 @@ public struct TopologyReport: Sendable {
 
     // MARK: Tree
 
+    /// A trained PCIe link, as fields.
+    public struct LinkField: Codable, Sendable, Equatable {
+        /// The generation, 1 to 6.
+        public var generation: Int
+        /// The number of lanes.
+        public var width: Int
+        /// `Gen4 x16`.
+        public var text: String
+    }
+
+    /// A BAR with its assigned address, as fields.
+    public struct BARField: Codable, Sendable, Equatable {
+        /// The BAR index, 0 to 5.
+        public var index: Int
+        /// Its size in bytes.
+        public var sizeBytes: UInt64
+        /// Its size with a unit.
+        public var size: String
+        /// 64 or 32.
+        public var bits: Int
+        /// Whether it is prefetchable.
+        public var prefetchable: Bool
+        /// The assigned bus address, as hexadecimal text (`0x…`, JSON numbers lose precision
+        /// above 2^53).
+        public var address: String
+        /// Whether it exposes the device memory to peers.
+        public var exposesMemory: Bool
+        /// The largest size its Resizable BAR capability supports, when resizable.
+        public var resizableTo: String?
+
+        /// `BAR1 64 GiB 64-bit pref @0x…`.
+        public var text: String {
+            "BAR\(index) \(size) \(bits)-bit\(prefetchable ? " pref" : "") @\(address)"
+                + (resizableTo.map { " (resizable to \($0))" } ?? "")
+        }
+    }
+
     /// One line of the tree: its depth and text.
     public struct TreeLine: Codable, Sendable, Equatable {
         /// The PCI address, `ssss:bb:dd.f`.
@@ -27,7 +64,7 @@ public struct TopologyReport: Sendable {
         /// vendor:device, when known.
         public var pciId: String?
         /// Trained link, for nodes with one.
-        public var link: String?
+        public var link: LinkField?
         /// Secondary and subordinate buses, for bridges.
         public var buses: String?
         /// Memory windows (non-prefetchable and prefetchable), for bridges with any.
@@ -35,7 +72,7 @@ public struct TopologyReport: Sendable {
         /// ACS control bits, when any are set.
         public var acsControl: String?
         /// BARs with sizes and addresses, for endpoints.
-        public var bars: [String]?
+        public var bars: [BARField]?
         /// Extra facts (switch latency, label).
         public var detail: String?
         /// Children.
@@ -86,7 +123,7 @@ public struct TopologyReport: Sendable {
         let enumerated = machine.nodes[index]
         let kind: String
         var detail: String?
-        var bars: [String]?
+        var bars: [BARField]?
         switch node.kind {
         case .rootPort: kind = "root port"
         case .switchUpstreamPort:
@@ -102,9 +139,11 @@ public struct TopologyReport: Sendable {
             detail = details?.label
             bars = details.map { details in
                 zip(details.bars, enumerated.barRanges).map { bar, range in
-                    "BAR\(bar.index) \(bar.size) \(bar.is64Bit ? "64-bit" : "32-bit")\(bar.prefetchable ? " pref" : "") @0x\(String(range.base, radix: 16))"
-                        + (bar.resizableSizes.isEmpty
-                            ? "" : " (resizable to \(bar.resizableSizes.last?.description ?? ""))")
+                    BARField(
+                        index: bar.index, sizeBytes: bar.size.bytes, size: bar.size.description,
+                        bits: bar.is64Bit ? 64 : 32, prefetchable: bar.prefetchable,
+                        address: "0x" + String(range.base, radix: 16), exposesMemory: bar.exposesMemory,
+                        resizableTo: bar.resizableSizes.last?.description)
                 }
             }
         }
@@ -122,7 +161,10 @@ public struct TopologyReport: Sendable {
         }
         return TreeLine(
             address: enumerated.address.description, id: node.id, kind: kind, pciId: node.pciIdentity?.description,
-            link: trainedLink(of: index)?.description, buses: buses, windows: windows,
+            link: trainedLink(of: index).map {
+                LinkField(generation: $0.generation, width: $0.width, text: $0.description)
+            },
+            buses: buses, windows: windows,
             acsControl: node.acsControl.isEmpty ? nil : node.acsControl.description, bars: bars, detail: detail,
             children: node.children.map(treeLine))
     }
@@ -144,12 +186,12 @@ public struct TopologyReport: Sendable {
         var text =
             prefix + (isLast ? "└─ " : "├─ ") + String(line.address.dropFirst(5)) + " " + line.id + "  " + line.kind
         if let pciId = line.pciId { text += " [\(pciId)]" }
-        if let link = line.link { text += " \(link)" }
+        if let link = line.link { text += " \(link.text)" }
         if let buses = line.buses { text += " bus \(buses)" }
         if let windows = line.windows { text += " \(windows)" }
         if let acs = line.acsControl { text += " ACS: \(acs)" }
         if let detail = line.detail { text += " (\(detail))" }
-        if let bars = line.bars, !bars.isEmpty { text += " " + bars.joined(separator: ", ") }
+        if let bars = line.bars, !bars.isEmpty { text += " " + bars.map(\.text).joined(separator: ", ") }
         out += text + "\n"
         let childPrefix = prefix + (isLast ? "   " : "│  ")
         for (position, child) in line.children.enumerated() {
