@@ -4,8 +4,9 @@ import Units
 
 @testable import PacketModel
 
-/// The packet model's results pinned as they were before the engine was made faster (issue 14):
-/// the optimised engine must give byte-identical results for the same inputs. Each case pins the
+/// The packet model's results pinned as they were before the engine was made faster (issue 14).
+///
+/// The optimised engine must give byte-identical results for the same inputs. Each case pins the
 /// transfers' finish times and packet counts, and an FNV-1a 64 hash of the whole result
 /// description except the kernel's event count (which the optimisations lower on purpose).
 @Suite("Packet model: results pinned before the engine was optimised")
