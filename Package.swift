@@ -89,7 +89,9 @@ let package = Package(
         .testTarget(name: "FabricTests", dependencies: ["Fabric", "Topology"]),
         .testTarget(name: "RoutingTests", dependencies: ["Fabric", "Policy", "Routing", "Topology"]),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Fabric", "Reports", "Topology", "Units"]),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", "Fabric", "LinkProtocols", "PacketModel", "Reports", "Topology", "Units"]),
         .testTarget(name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Units"]),
         .testTarget(name: "IOMMUTests", dependencies: ["IOMMU", "SimKernel", "Units"]),
         .testTarget(name: "ReportsTests", dependencies: ["Engine", "Fabric", "Reports", "Topology"]),

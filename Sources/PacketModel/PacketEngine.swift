@@ -245,23 +245,39 @@ struct TransferState {
 struct PacketEngine: SimulationModel {
     typealias Message = PacketEvent
 
-    var stages: [StageState]
-    var inputs: [InputQueue]
-    var hops: [Hop]
-    var crossingList: [Int32]
-    var transfers: [TransferState]
-    var tagRemaining: [UInt32]
-    var tagFree: [Int32]
-    var pool: [TLPRecord] = []
+    // Buffers without copy-on-write checks (`EngineBuffer`): the hot loops touch them on every TLP.
+    let stages: EngineBuffer<StageState>
+    let inputs: EngineBuffer<InputQueue>
+    let hops: EngineBuffer<Hop>
+    let crossingList: EngineBuffer<Int32>
+    let transfers: EngineBuffer<TransferState>
+    let tagRemaining: EngineBuffer<UInt32>
+    let tagFree: EngineBuffer<Int32>
+    let pool = EngineBuffer<TLPRecord>([])
     var poolFree: Int32 = -1
     /// When each lane of the bonded vendor links is free (see `StageState.laneStart`).
-    var laneFree: [UInt64] = []
-    var batches: [CreditBatch] = []
+    let laneFree: EngineBuffer<UInt64>
+    let batches = EngineBuffer<CreditBatch>([])
     var batchFree: Int32 = -1
     /// The first broken invariant, if any: from then on every event is ignored.
     var violation: PacketInvariantViolation?
     /// A test's deliberate break of an invariant (`nil` outside tests).
     var sabotage: PacketInvariantSabotage?
+
+    /// An engine over compiled stages, inputs, routes and transfers.
+    init(
+        stages: [StageState], inputs: [InputQueue], hops: [Hop], crossingList: [Int32], transfers: [TransferState],
+        tagRemaining: [UInt32], tagFree: [Int32], laneFree: [UInt64]
+    ) {
+        self.stages = EngineBuffer(stages)
+        self.inputs = EngineBuffer(inputs)
+        self.hops = EngineBuffer(hops)
+        self.crossingList = EngineBuffer(crossingList)
+        self.transfers = EngineBuffer(transfers)
+        self.tagRemaining = EngineBuffer(tagRemaining)
+        self.tagFree = EngineBuffer(tagFree)
+        self.laneFree = EngineBuffer(laneFree)
+    }
 
     // MARK: Pools
 
@@ -527,80 +543,90 @@ struct PacketEngine: SimulationModel {
     ///
     /// - Complexity: O(crossings to the next link).
     mutating func commit(
-        _ index: Int32, link: Int, start: UInt64, now: UInt64, scheduler: inout Scheduler<PacketEvent>
+        _ index: Int32, link firstLink: Int, start firstStart: UInt64, now firstNow: UInt64,
+        scheduler: inout Scheduler<PacketEvent>
     ) {
-        var record = pool[Int(index)]
-        let c = record.kind.creditClass
-        let dataCredits = record.dataCredits
-        stages[link].credits.add(c, header: -headerCredits(link, record), data: -dataCredits)
-        if sabotage != nil && sabotaged(.overdrawCredits(link: link)) {
-            stages[link].credits.add(c, header: 0, data: -stages[link].credits.data(c) - 1)
-        }
-        checkCreditsTaken(link, creditClass: c, now: now)
-        if record.heldLink >= 0 {
-            release(Int(record.heldLink), record, at: start, now: now, scheduler: &scheduler)
-        }
-        let overhead: UInt32
-        switch record.kind {
-        case .memoryWrite: overhead = stages[link].overheadWrite
-        case .memoryRead: overhead = stages[link].overheadRead
-        case .completionWithData, .completionUnsupported: overhead = stages[link].overheadCompletion
-        }
-        let vendor = stages[link].packetPayload > 0
-        let wire = vendor ? vendorWireBytes(link, record) : UInt64(overhead + record.padded)
-        let serialisation = serialise(link, bytes: wire)
-        let end: UInt64
-        if vendor {
-            // A packet on a bonded link ends when its own lane is done.
-            end = occupy(link, from: start, for: serialisation)
-            if record.kind == .memoryWrite && stages[link].acknowledgesWrites {
-                chargeResponse(returnedFor: link, record, now: now)
+        var link = firstLink
+        var start = firstStart
+        var now = firstNow
+        // A loop rather than a call per link: a TLP committed ahead goes on to its next link.
+        while true {
+            var record = pool[Int(index)]
+            let c = record.kind.creditClass
+            let dataCredits = record.dataCredits
+            stages[link].credits.add(c, header: -headerCredits(link, record), data: -dataCredits)
+            if sabotage != nil && sabotaged(.overdrawCredits(link: link)) {
+                stages[link].credits.add(c, header: 0, data: -stages[link].credits.data(c) - 1)
             }
-        } else {
-            end = start + serialisation
-            stages[link].busyUntil = end
-            stages[link].busyTime += serialisation
-        }
-        if sabotage != nil && sabotaged(.overchargeBusyTime(link: link)) { stages[link].busyTime += 1_000_000 }
-        checkBusyTime(link, now: now)
-        stages[link].tlpCount += 1
-        stages[link].tlpBytes += wire
-        if record.kind != .memoryRead { stages[link].payloadBytes += UInt64(record.length) }
-        let arrival = end + stages[link].latency
-        // One Ack per Ack latency period while TLPs arrive (spec §3.6.3.1). Arrivals on a link
-        // never go back in time, so the slot changes exactly when the arrival reaches the next
-        // boundary; the division is done only then (or, defensively, for an earlier arrival).
-        // Vendor links carry acknowledgements in their packets' headers: no Ack DLLP.
-        let boundary = stages[link].nextAckBoundary
-        let interval = stages[link].ackInterval
-        if !vendor && (arrival >= boundary || arrival &+ interval < boundary) {
-            let ackSlot = arrival / interval + 1
-            if ackSlot != stages[link].lastAckSlot {
-                stages[link].lastAckSlot = ackSlot
-                stages[link].nextAckBoundary = ackSlot * interval
-                stages[link].acks += 1
-                chargeDLLP(returnedFor: link, now: now)
+            checkCreditsTaken(link, creditClass: c, now: now)
+            if record.heldLink >= 0 {
+                release(Int(record.heldLink), record, at: start, now: now, scheduler: &scheduler)
             }
-        }
-        record.heldLink = Int32(link)
-        record.lastSerialisation = serialisation
-        record.hop += 1
-        let eligible = traverse(&record, from: arrival, now: now, scheduler: &scheduler)
-        pool[Int(index)] = record
-        let hop = hops[Int(record.hop)]
-        if hop.terminal >= 0 {
-            serveAtMemory(index, record, memory: Int(hop.terminal), arrival: eligible, now: now, scheduler: &scheduler)
-        } else if hop.link >= 0 && canCommitAhead(from: link, to: Int(hop.link), record) {
-            // What the `arrive` event at `eligible` would do: the TLP joins an empty queue of a
-            // one-input link and starts at once, with `eligible` as the time of the decision.
-            let next = Int(hop.link)
-            if stages[next].peakQueue < 1 { stages[next].peakQueue = 1 }
-            commit(
-                index, link: next, start: max(eligible, stages[next].busyUntil), now: eligible,
-                scheduler: &scheduler)
-        } else {
-            if hop.link >= 0 { stages[Int(hop.link)].pendingArrivals += 1 }
-            schedule(.arrive(index), at: eligible, scheduler: &scheduler)
+            let overhead: UInt32
+            switch record.kind {
+            case .memoryWrite: overhead = stages[link].overheadWrite
+            case .memoryRead: overhead = stages[link].overheadRead
+            case .completionWithData, .completionUnsupported: overhead = stages[link].overheadCompletion
+            }
+            let vendor = stages[link].packetPayload > 0
+            let wire = vendor ? vendorWireBytes(link, record) : UInt64(overhead + record.padded)
+            let serialisation = serialise(link, bytes: wire)
+            let end: UInt64
+            if vendor {
+                // A packet on a bonded link ends when its own lane is done.
+                end = occupy(link, from: start, for: serialisation)
+                if record.kind == .memoryWrite && stages[link].acknowledgesWrites {
+                    chargeResponse(returnedFor: link, record, now: now)
+                }
+            } else {
+                end = start + serialisation
+                stages[link].busyUntil = end
+                stages[link].busyTime += serialisation
+            }
+            if sabotage != nil && sabotaged(.overchargeBusyTime(link: link)) { stages[link].busyTime += 1_000_000 }
+            checkBusyTime(link, now: now)
+            stages[link].tlpCount += 1
+            stages[link].tlpBytes += wire
+            if record.kind != .memoryRead { stages[link].payloadBytes += UInt64(record.length) }
+            let arrival = end + stages[link].latency
+            // One Ack per Ack latency period while TLPs arrive (spec §3.6.3.1). Arrivals on a link
+            // never go back in time, so the slot changes exactly when the arrival reaches the next
+            // boundary; the division is done only then (or, defensively, for an earlier arrival).
+            // Vendor links carry acknowledgements in their packets' headers: no Ack DLLP.
+            let boundary = stages[link].nextAckBoundary
+            let interval = stages[link].ackInterval
+            if !vendor && (arrival >= boundary || arrival &+ interval < boundary) {
+                let ackSlot = arrival / interval + 1
+                if ackSlot != stages[link].lastAckSlot {
+                    stages[link].lastAckSlot = ackSlot
+                    stages[link].nextAckBoundary = ackSlot * interval
+                    stages[link].acks += 1
+                    chargeDLLP(returnedFor: link, now: now)
+                }
+            }
+            record.heldLink = Int32(link)
+            record.lastSerialisation = serialisation
+            record.hop += 1
+            let eligible = traverse(&record, from: arrival, now: now, scheduler: &scheduler)
+            pool[Int(index)] = record
+            let hop = hops[Int(record.hop)]
+            if hop.terminal >= 0 {
+                serveAtMemory(
+                    index, record, memory: Int(hop.terminal), arrival: eligible, now: now, scheduler: &scheduler)
+            } else if hop.link >= 0 && canCommitAhead(from: link, to: Int(hop.link), record) {
+                // What the `arrive` event at `eligible` would do: the TLP joins an empty queue of a
+                // one-input link and starts at once, with `eligible` as the time of the decision.
+                let next = Int(hop.link)
+                if stages[next].peakQueue < 1 { stages[next].peakQueue = 1 }
+                start = max(eligible, stages[next].busyUntil)
+                now = eligible
+                link = next
+                continue
+            } else {
+                if hop.link >= 0 { stages[Int(hop.link)].pendingArrivals += 1 }
+                schedule(.arrive(index), at: eligible, scheduler: &scheduler)
+            }
+            return
         }
     }
 

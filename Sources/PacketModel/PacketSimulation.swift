@@ -85,7 +85,8 @@ public struct PacketSimulation {
         let engine = simulation.model
         var first = UInt64.max
         var last: UInt64 = 0
-        for state in engine.transfers {
+        for t in 0..<engine.transfers.count {
+            let state = engine.transfers[t]
             first = min(first, state.start)
             last = max(last, state.finish)
         }
@@ -527,10 +528,8 @@ struct EngineBuilder {
             stages[s].commitsAhead =
                 inputsPerLink[s].count == 1 && reverseIdle && reached[s].allSatisfy { feeder[$0] == s }
         }
-        var engine = PacketEngine(
+        return PacketEngine(
             stages: stages, inputs: inputs, hops: hops, crossingList: crossingList, transfers: transfers,
-            tagRemaining: tagRemaining, tagFree: tagFree)
-        engine.laneFree = laneFree
-        return engine
+            tagRemaining: tagRemaining, tagFree: tagFree, laneFree: laneFree)
     }
 }
