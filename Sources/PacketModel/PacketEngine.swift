@@ -382,8 +382,7 @@ struct PacketEngine: SimulationModel {
             if !state.wakePending {
                 transfers[t].wakePending = true
                 transfers[t].dmaWait += state.nextIssue - now
-                scheduler.schedule(
-                    .requesterWake(Int32(t)), to: packetComponent, after: Picoseconds(state.nextIssue - now))
+                schedule(.requesterWake(Int32(t)), at: state.nextIssue, scheduler: &scheduler)
             }
             return false
         }
@@ -428,7 +427,9 @@ struct PacketEngine: SimulationModel {
     /// transmitter with TLPs waiting and no credits for any of them is in flow-control stall.
     ///
     /// - Complexity: O(number of inputs of the link + crossings to the next link) per TLP started.
-    mutating func tryStart(_ link: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+    mutating func tryStart(_ link: Int, now eventTime: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        // The time of the decisions: the event's, or later when a requester issues ahead.
+        var now = eventTime
         let inputStart = Int(stages[link].inputStart)
         let inputCount = Int(stages[link].inputCount)
         let lookahead = inputCount == 1
@@ -437,7 +438,7 @@ struct PacketEngine: SimulationModel {
             if now < busyUntil && !lookahead {
                 if !stages[link].wakePending {
                     stages[link].wakePending = true
-                    scheduler.schedule(.wake(Int32(link)), to: packetComponent, after: Picoseconds(busyUntil - now))
+                    schedule(.wake(Int32(link)), at: busyUntil, scheduler: &scheduler)
                 }
                 return
             }
@@ -469,12 +470,39 @@ struct PacketEngine: SimulationModel {
             if next < 0 { inputs[chosen].tail = -1 }
             stages[link].queued -= 1
             commit(index, link: link, start: start, now: now, scheduler: &scheduler)
-            let requester = inputs[chosen].requester
+            let requester = Int(inputs[chosen].requester)
             if requester >= 0 {
-                transfers[Int(requester)].staged = false
-                _ = pump(Int(requester), now: now, scheduler: &scheduler)
+                transfers[requester].staged = false
+                if let wake = issueAhead(requester, link: link, now: now) {
+                    // What its `requesterWake` event would do, done now at the wake's time.
+                    now = wake
+                }
+                _ = pump(requester, now: now, scheduler: &scheduler)
             }
         }
+    }
+
+    /// The time a write requester waiting only for its DMA rate cap would wake, when its next
+    /// MWr can be issued and committed now with that time as the time of the decision: the
+    /// requester's link has it as its one input and commits ahead (`StageState.commitsAhead`)
+    /// and has credits for that MWr now (only the link's own commits take them, so also then).
+    /// Adds the DMA wait the requester's `pump` would have added.
+    ///
+    /// Reads are left out: completions reach the requester at their own times and free tags.
+    mutating func issueAhead(_ t: Int, link: Int, now: UInt64) -> UInt64? {
+        let state = transfers[t]
+        guard !state.isRead, state.started, !state.staged, !state.wakePending, state.issuedBytes < state.bytes,
+            now < state.nextIssue, stages[link].commitsAhead, stages[link].queued == 0
+        else { return nil }
+        var splitter = state.splitter
+        guard let segment = splitter.next() else { return nil }
+        var probe = TLPRecord()
+        probe.kind = .memoryWrite
+        probe.length = UInt32(segment.length)
+        probe.padded = UInt32(segment.paddedBytes)
+        guard hasCredits(link, probe) else { return nil }
+        transfers[t].dmaWait += state.nextIssue - now
+        return state.nextIssue
     }
 
     @inline(__always) func hasCredits(_ link: Int, _ record: TLPRecord) -> Bool {

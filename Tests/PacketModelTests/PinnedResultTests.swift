@@ -183,5 +183,6 @@ struct PinnedResultTests {
         #expect(finishes == pin.finishes)
         #expect(counts == pin.counts)
         #expect(hash == pin.hash)
+        if hash != pin.hash { print(Self.fingerprint(result)) }
     }
 }
