@@ -170,6 +170,9 @@ public struct PairRelationIndex: Sendable {
     let xgmiPeers: [Int: Set<Int>]
     /// Device position of each node that is a device.
     let position: [Int: Int]
+    /// Maximal runs of consecutive devices under one root complex, as position ranges: a row
+    /// relates a whole run in another complex at once.
+    let complexRuns: [Range<Int>]
 
     /// Indexes `devices` (node indices) of `topology`.
     public init(topology: Topology, devices: [Int]) {
@@ -234,6 +237,14 @@ public struct PairRelationIndex: Sendable {
         self.switchMembers = members
         self.xgmiPeers = xgmi
         self.position = position
+        var runs: [Range<Int>] = []
+        var runStart = 0
+        for p in devices.indices where p > 0 && complex[p] != complex[p - 1] {
+            runs.append(runStart..<p)
+            runStart = p
+        }
+        if !devices.isEmpty { runs.append(runStart..<devices.count) }
+        self.complexRuns = runs
     }
 
     /// The vendor-link relations of device `a` (a position), by the other device's position.
@@ -292,24 +303,28 @@ public struct PairRelationIndex: Sendable {
     /// one call per matrix row, so the per-cell work stays inside this module.
     ///
     /// - Precondition: `codes.count == devices.count`.
-    /// - Complexity: O(devices) across root complexes, O(chain depth) per device within one.
+    /// - Complexity: O(runs of devices under one root complex) across root complexes, O(chain
+    ///   depth) per device within its own.
     public func pcieRow(_ a: Int, into codes: UnsafeMutableBufferPointer<UInt8>) {
         precondition(codes.count == devices.count)
         let ownComplex = complex[a]
         let nodeCode: UInt8 = 4
         let sysCode: UInt8 = 5
-        for b in devices.indices {
-            if complex[b] != ownComplex {
-                codes[b] = socket[b] == socket[a] ? nodeCode : sysCode
+        for run in complexRuns {
+            if complex[run.lowerBound] != ownComplex {
+                let code = socket[run.lowerBound] == socket[a] ? nodeCode : sysCode
+                UnsafeMutableBufferPointer(rebasing: codes[run]).update(repeating: code)
                 continue
             }
-            switch pcieRelation(a, b) {
-            case .same: codes[b] = 0
-            case .pix: codes[b] = 1
-            case .pxb: codes[b] = 2
-            case .phb: codes[b] = 3
-            case .node: codes[b] = nodeCode
-            default: codes[b] = sysCode
+            for b in run {
+                switch pcieRelation(a, b) {
+                case .same: codes[b] = 0
+                case .pix: codes[b] = 1
+                case .pxb: codes[b] = 2
+                case .phb: codes[b] = 3
+                case .node: codes[b] = nodeCode
+                default: codes[b] = sysCode
+                }
             }
         }
     }

@@ -210,10 +210,24 @@ public struct TopologyReport: Sendable {
             let vendor = index.vendorRelations(of: a)
             row.withUnsafeMutableBufferPointer { cells in
                 pcieLabels.withUnsafeBufferPointer { labels in
-                    for b in 0..<count {
-                        let source = Int(codes[b]) * width
-                        let target = b * width
-                        for k in 0..<width { cells[target + k] = labels[source + k] }
+                    guard let cellBase = cells.baseAddress, let labelBase = labels.baseAddress else { return }
+                    // Runs of equal cells (a whole root complex or socket is one relation) are
+                    // filled by copying the first cell, then doubling what is already written.
+                    var b = 0
+                    while b < count {
+                        let code = codes[b]
+                        var end = b + 1
+                        while end < count && codes[end] == code { end += 1 }
+                        let first = cellBase + b * width
+                        first.update(from: labelBase + Int(code) * width, count: width)
+                        var filled = width
+                        let total = (end - b) * width
+                        while filled < total {
+                            let chunk = min(filled, total - filled)
+                            (first + filled).update(from: first, count: chunk)
+                            filled += chunk
+                        }
+                        b = end
                     }
                 }
                 for (b, relation) in vendor {
