@@ -514,16 +514,20 @@ struct PacketEngine: SimulationModel {
     /// Header credits a TLP takes at a link's receiver: one on PCIe (spec §2.6.1), one per
     /// packet the vendor link cuts it into.
     @inline(__always) func headerCredits(_ link: Int, _ record: TLPRecord) -> Int64 {
+        stages[link].packetPayload > 0 ? Int64(vendorPackets(link, record)) : 1
+    }
+
+    /// The packets a vendor link cuts a TLP's payload (or a read's requested length) into.
+    @inline(__always) func vendorPackets(_ link: Int, _ record: TLPRecord) -> UInt64 {
         let payload = stages[link].packetPayload
-        guard payload > 0 else { return 1 }
-        return Int64(max(1, (record.length + payload - 1) / payload))
+        return UInt64(max(1, (record.length + payload - 1) / payload))
     }
 
     /// Wire bytes of a TLP on a vendor link: its packets' headers and payload in whole granules
     /// (`LinkPacketFormat.dataPacketBytes`), or one short packet per packet of a read request.
     @inline(__always) func vendorWireBytes(_ link: Int, _ record: TLPRecord) -> UInt64 {
         let stage = stages[link]
-        let packets = UInt64(max(1, (record.length + stage.packetPayload - 1) / stage.packetPayload))
+        let packets = vendorPackets(link, record)
         switch record.kind {
         case .memoryRead:
             return packets * UInt64(stage.shortPacket)
@@ -677,9 +681,10 @@ struct PacketEngine: SimulationModel {
     /// that totals stay exact.
     @inline(__always) mutating func serialise(_ link: Int, bytes: UInt64) -> UInt64 {
         let exact = Double(bytes) * stages[link].psPerByte + stages[link].carry
-        let whole = exact.rounded(.down)
-        stages[link].carry = exact - whole
-        return UInt64(whole)
+        // Truncation is the floor of a non-negative value, without a call to libm's floor.
+        let whole = UInt64(exact)
+        stages[link].carry = exact - Double(whole)
+        return whole
     }
 
     /// Charges one DLLP, sent by the receiver of `link`, to the reverse direction's transmitter.
@@ -698,7 +703,7 @@ struct PacketEngine: SimulationModel {
     @inline(__always) mutating func chargeResponse(returnedFor link: Int, _ record: TLPRecord, now: UInt64) {
         let reverse = Int(stages[link].reverse)
         guard reverse >= 0 else { return }
-        let packets = UInt64(max(1, (record.length + stages[link].packetPayload - 1) / stages[link].packetPayload))
+        let packets = vendorPackets(link, record)
         let time = serialise(reverse, bytes: packets * UInt64(stages[link].shortPacket))
         _ = occupy(reverse, from: now, for: time)
         stages[reverse].dllpsTransmitted += Int(packets)
