@@ -62,4 +62,25 @@ struct PacketVendorLinkTests {
                 added: &added) == nil)
         #expect(fabric.stages.isEmpty)
     }
+
+    @Test("DGX-1's QPI socket link: both directions as vendor links whose flit payload rate is the file's")
+    func socketLink() throws {
+        let planner = try planner("dgx1-v100")
+        let engine = PacketEngine(planner: planner)
+        var fabric = PacketFabric()
+        var added = Set<StageID>()
+        #expect(engine.addVendorSocketLink(from: 0, to: 1, fabric: &fabric, added: &added))
+        #expect(engine.addVendorSocketLink(from: 1, to: 0, fabric: &fabric, added: &added))
+        #expect(fabric.stages.count == 2)
+        let stage = try #require(fabric.stages.first)
+        guard case .vendorLink(let profile, let latency) = stage.kind else {
+            Issue.record("not a vendor link: \(stage.kind)")
+            return
+        }
+        // 2 QPI links of 19.2 GB/s of flit payload each (9.6 GT/s x 20 lanes x 64/80 / 8).
+        #expect(profile.bondedLinks == 2)
+        #expect(abs(profile.packetBytesPerSecond - 19.2e9) < 1)
+        #expect(latency == .ns(100))
+        #expect(stage.id == StageID("cpu0->cpu1.socket-link"))
+    }
 }

@@ -98,4 +98,33 @@ struct VendorLinkTests {
         #expect(abs(transfer.achievedBandwidth.bytesPerSecond / (25e9 * 256 / 272) - 1) < 0.01)
         #expect(transfer.bottleneck.cause == .stage("b->a"))
     }
+
+    @Test("A cross-socket PCIe write: Gen4 x16 links on both sides of one UPI link, which binds")
+    func crossSocket() throws {
+        var fabric = PacketFabric()
+        let gen4 = PCIeLinkConfiguration(generation: .gen4, width: .x16)
+        fabric.addLink(downstream: "gpu0.down", upstream: "gpu0.up", configuration: gen4, latency: .ns(50))
+        fabric.add(PacketStage(id: "rc0", kind: .switchCrossing(latency: .ns(100), bandwidth: nil)))
+        fabric.addVendorLink(
+            forward: "cpu0->cpu1", backward: "cpu1->cpu0",
+            profile: SocketLinkProtocol.profile(.upi(gigatransfersPerSecond: 10.4)), latency: .ns(100))
+        fabric.add(PacketStage(id: "rc1", kind: .switchCrossing(latency: .ns(100), bandwidth: nil)))
+        fabric.addLink(
+            downstream: "gpu1.down", upstream: "gpu1.up", configuration: gen4, latency: .ns(50),
+            downstreamCredits: .endpoint)
+        fabric.add(PacketStage(id: "gpu1.memory", kind: .memory(latency: .ns(300), bandwidth: nil)))
+        let result = try PacketSimulation.run(
+            fabric: fabric,
+            transfers: [
+                PacketTransfer(
+                    kind: .write, bytes: 4 << 20,
+                    requestRoute: ["gpu0.up", "rc0", "cpu0->cpu1", "rc1", "gpu1.down", "gpu1.memory"], tag: "w")
+            ])
+        let transfer = try #require(result.transfer("w"))
+        // A 256 B MWr is 4 lines: 4 x (8 + 64) B of flit payload at 20.8 GB/s.
+        #expect(abs(transfer.achievedBandwidth.bytesPerSecond / (20.8e9 * 64 / 72) - 1) < 0.01)
+        #expect(transfer.bottleneck.cause == .stage("cpu0->cpu1"))
+        #expect(try #require(result.stage("cpu0->cpu1")).tlpBytes == 16384 * 4 * 72)
+    }
 }
+
