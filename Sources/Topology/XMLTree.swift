@@ -213,22 +213,46 @@ package final class SourceTexts {
     }
 
     /// The line and column of `name=` at or after `line` of `file` (attributes may wrap).
+    ///
+    /// Scans UTF-8 bytes like `column(ofElement:on:in:)`: the builder asks for every id.
     package func column(ofAttribute name: String, from line: Int, in file: String) -> (line: Int, column: Int)? {
-        guard let lines = lines(of: file), line >= 1 else { return nil }
-        var current = line
-        while current <= min(lines.count, line + 30) {
-            let text = lines[current - 1]
-            var search = text.startIndex
-            while let range = text[search...].range(of: name) {
-                let before = range.lowerBound == text.startIndex ? " " : text[text.index(before: range.lowerBound)]
-                let after = text[range.upperBound...].drop { $0 == " " || $0 == "\t" }
-                if (before == " " || before == "\t") && after.first == "=" {
-                    return (current, text.distance(from: text.startIndex, to: range.lowerBound) + 1)
+        guard let lines = lines(of: file), line >= 1, !name.isEmpty else { return nil }
+        var name = name
+        return name.withUTF8 { needle -> (line: Int, column: Int)? in
+            var current = line
+            while current <= min(lines.count, line + 30) {
+                let text = lines[current - 1]
+                if let found = Self.attributeOffset(needle, in: text) {
+                    return (current, found)
                 }
-                search = range.upperBound
+                if current > line, text.utf8.contains(UInt8(ascii: ">")) { break }
+                current += 1
             }
-            if current > line, text.contains(">") { break }
-            current += 1
+            return nil
+        }
+    }
+
+    /// The one-based column of the first `needle` in `text` that follows a space or tab (or the
+    /// line's start) and is followed by `=` after optional spaces and tabs.
+    private static func attributeOffset(_ needle: UnsafeBufferPointer<UInt8>, in text: Substring) -> Int? {
+        let bytes = Array(text.utf8)
+        let space = UInt8(ascii: " ")
+        let tab = UInt8(ascii: "\t")
+        var start = 0
+        while start + needle.count <= bytes.count {
+            var k = 0
+            while k < needle.count && bytes[start + k] == needle[k] { k += 1 }
+            if k == needle.count {
+                let before = start == 0 ? space : bytes[start - 1]
+                var after = start + needle.count
+                while after < bytes.count && (bytes[after] == space || bytes[after] == tab) { after += 1 }
+                if (before == space || before == tab) && after < bytes.count && bytes[after] == UInt8(ascii: "=") {
+                    let prefix = bytes[..<start]
+                    if prefix.allSatisfy({ $0 < 0x80 }) { return start + 1 }
+                    return String(decoding: prefix, as: UTF8.self).count + 1
+                }
+            }
+            start += 1
         }
         return nil
     }
