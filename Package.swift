@@ -23,12 +23,14 @@ let package = Package(
         .target(name: "SimKernel", dependencies: ["Units"]),
         // PCIe link and transaction-layer arithmetic: rates, encodings, TLP splitting, wire bytes.
         .target(name: "PCIeProtocol"),
+        // Vendor-link arithmetic: NVLink, NVSwitch, XGMI and socket-link flit accounting.
+        .target(name: "LinkProtocols"),
         // The flow-level (fluid) model: max-min fair sharing with selective updates.
         .target(name: "FlowModel"),
         // The IOMMU: modes, I/O page tables, IOVA allocation, IOTLB, ATS, address kinds for P2P.
         .target(name: "IOMMU", dependencies: ["SimKernel", "Units"]),
         // The packet-level PCIe model: TLPs, credits, DLLPs, tags over a small fabric description.
-        .target(name: "PacketModel", dependencies: ["SimKernel", "PCIeProtocol", "Units"]),
+        .target(name: "PacketModel", dependencies: ["LinkProtocols", "SimKernel", "PCIeProtocol", "Units"]),
         // The Linux kernel's P2P DMA decision (drivers/pci/p2pdma.c) and amdgpu's dma-buf rule.
         .target(name: "Policy"),
         // Topology files: the model, the libxml2 loader, the schema, diagnostics.
@@ -41,7 +43,8 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Fabric", "FlowModel", "PCIeProtocol", "PacketModel", "Policy", "Routing", "SimKernel", "Topology",
+                "Fabric", "FlowModel", "LinkProtocols", "PCIeProtocol", "PacketModel", "Policy", "Routing", "SimKernel",
+                "Topology",
                 "Units",
             ]),
         // What users read: tables, trees, matrices, JSON.
@@ -98,7 +101,9 @@ let package = Package(
         .testTarget(name: "FabricTests", dependencies: ["Fabric", "Topology"]),
         .testTarget(name: "RoutingTests", dependencies: ["Fabric", "Policy", "Routing", "Topology"]),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Fabric", "Reports", "Topology", "Units"]),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", "Fabric", "LinkProtocols", "PacketModel", "Reports", "Topology", "Units"]),
         .testTarget(
             name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Policy", "Routing", "Units"]),
         .testTarget(
@@ -110,7 +115,8 @@ let package = Package(
         // End to end: runs the built p2psim binary.
         .testTarget(name: "CommandLineTests", dependencies: ["p2psim"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Engine", "Topology"]),
-        .testTarget(name: "PacketModelTests", dependencies: ["PacketModel", "PCIeProtocol", "Units"]),
+        .testTarget(name: "PacketModelTests", dependencies: ["LinkProtocols", "PacketModel", "PCIeProtocol", "Units"]),
+        .testTarget(name: "LinkProtocolsTests", dependencies: ["LinkProtocols"]),
     ],
     swiftLanguageModes: [.v6]
 )

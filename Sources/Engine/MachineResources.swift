@@ -1,5 +1,6 @@
 import Fabric
 import FlowModel
+import LinkProtocols
 import PCIeProtocol
 import Topology
 import Units
@@ -159,7 +160,8 @@ public struct MachineResources: Sendable {
             switch link.kind {
             case .nvlink(let generation):
                 let perLink =
-                    nvlinkBandwidthPerLink(generation: generation).bytesPerSecond * parameters.nvlinkEfficiency
+                    nvlinkBandwidthPerLink(generation: generation).bytesPerSecond
+                    * (parameters.nvlinkEfficiency ?? Self.nvlinkEfficiency(generation: generation))
                 if case .node(let a) = link.a, case .node(let b) = link.b, !topology.isSwitchEnd(link.a),
                     !topology.isSwitchEnd(link.b)
                 {
@@ -178,10 +180,11 @@ public struct MachineResources: Sendable {
                         }
                     }
                 }
-            case .xgmi(_, let linkRate):
+            case .xgmi(let lanes, let linkRate):
                 if case .node(let a) = link.a, case .node(let b) = link.b {
                     addDirect(
-                        topology, a, b, Double(link.links) * linkRate.bytesPerSecond * parameters.xgmiEfficiency, "xgmi"
+                        topology, a, b, Double(link.links) * linkRate.bytesPerSecond
+                            * (parameters.xgmiEfficiency ?? Self.xgmiEfficiency(lanes: lanes, linkRate: linkRate)), "xgmi"
                     )
                 }
             }
@@ -232,6 +235,23 @@ public struct MachineResources: Sendable {
             read.dataDirection.totalBytes / read.capacityBytesPerSecond / writeSeconds,
             read.reverseDirection.totalBytes / read.capacityBytesPerSecond / writeSeconds
         )
+    }
+
+    /// The payload efficiency of copy-engine writes on NVLink of `generation`, from the link's
+    /// flit accounting (`LinkProtocols`), the same the packet model moves flits by.
+    public static func nvlinkEfficiency(generation: Int) -> Double {
+        payloadEfficiency(
+            of: .nvlink(NVLinkGeneration(number: generation) ?? .nvlink4), .write,
+            payload: NVLinkProtocol.copyEngineRequestBytes)
+    }
+
+    /// The payload efficiency of copy writes on an XGMI link of `lanes` at `linkRate`, from
+    /// `LinkProtocols`.
+    public static func xgmiEfficiency(lanes: Int, linkRate: DataRate) -> Double {
+        let gigatransfers = linkRate.bytesPerSecond * 8 / Double(max(lanes, 1)) / 1e9
+        return payloadEfficiency(
+            of: .xgmi(XGMIGeneration(gigatransfersPerSecond: gigatransfers)), .write,
+            payload: XGMIProtocol.copyEngineRequestBytes)
     }
 
     private mutating func add(_ name: String, _ capacity: Double) -> Int {

@@ -6,24 +6,23 @@ import Units
 /// override a parameter by name and a baseline can hash them. No model multiplies by an
 /// unnamed factor.
 public struct ModelParameters: Sendable, Hashable {
-    /// Fraction of NVLink signalling bandwidth that copy-engine payloads achieve.
+    /// Fraction of NVLink signalling bandwidth that copy-engine payloads achieve, when set; nil
+    /// (the default) takes it from the link's own flit accounting (`LinkProtocols`: 256-byte
+    /// copy-engine writes in 16-byte flits with their header and CRC flits, 0.94 for NVLink 2-4),
+    /// as the packet model moves them.
     ///
-    /// Origin: calibrated on 8x H100 (18 NVLink4 links x 25 GB/s = 450 GB/s per direction):
-    /// nvbandwidth's copy-engine write 397.4 GB/s (0.883) and p2pBandwidthLatencyTest's
-    /// 365-393 GB/s (0.81-0.87); 0.87 sits within 3% of both. NCCL models 20 of 25 GB/s (0.8)
-    /// for SM copies with 128-byte payloads (nccl-tests #149), which copy engines' 256-byte
-    /// payloads beat.
-    public var nvlinkEfficiency = 0.87
+    /// Origin: an override for what-if questions (`--set nvlinkEfficiency=0.8`, NCCL's 20 of 25
+    /// GB/s for 128-byte SM payloads); no default is fitted.
+    public var nvlinkEfficiency: Double? = nil
     /// One-way NVLink latency (link and NVSwitch traversal, without software).
     ///
     /// Origin: nvbandwidth measures about 826 ns SM device-to-device latency on H100 (a round
     /// trip of a load), so one way is about 400 ns.
     public var nvlinkLatency = Picoseconds.ns(400)
-    /// Fraction of XGMI signalling bandwidth that copies achieve.
-    ///
-    /// Origin: no published copy-engine figure is in the project's data; assumed equal to
-    /// `nvlinkEfficiency` (both are serial links carrying 64-256 byte payloads).
-    public var xgmiEfficiency = 0.87
+    /// Fraction of XGMI signalling bandwidth that copies achieve, when set; nil (the default)
+    /// takes it from `LinkProtocols`' XGMI accounting (its packet format is an assumption named
+    /// there).
+    public var xgmiEfficiency: Double? = nil
     /// One-way XGMI latency.
     ///
     /// Origin: assumed equal to `nvlinkLatency`.
@@ -126,8 +125,8 @@ public struct ModelParameters: Sendable, Hashable {
     /// Every parameter as `name = value` lines, in a fixed order: what a baseline hashes.
     public var canonicalText: String {
         [
-            "nvlinkEfficiency = \(nvlinkEfficiency)", "nvlinkLatency = \(nvlinkLatency.rawValue) ps",
-            "xgmiEfficiency = \(xgmiEfficiency)", "xgmiLatency = \(xgmiLatency.rawValue) ps",
+            "nvlinkEfficiency = \(nvlinkEfficiency.map { "\($0)" } ?? "link protocol")", "nvlinkLatency = \(nvlinkLatency.rawValue) ps",
+            "xgmiEfficiency = \(xgmiEfficiency.map { "\($0)" } ?? "link protocol")", "xgmiLatency = \(xgmiLatency.rawValue) ps",
             "pcieLinkLatency = \(pcieLinkLatency.rawValue) ps",
             "rootComplexLatency = \(rootComplexLatency.rawValue) ps",
             "bounceChunkSize = \(bounceChunkSize.bytes) B", "bounceStagingBuffers = \(bounceStagingBuffers)",

@@ -114,6 +114,9 @@ public struct PacketEngine: Sendable {
                             latency: latency + (translation?.latency ?? .zero), bandwidth: translation?.bandwidth)))
             }
         case .socketLink(let from, let to):
+            // UPI and Infinity Fabric at flit level for memory traffic; peer forwarding with its
+            // own limit stays a crossing (below).
+            if !p2pForwarding, addVendorSocketLink(from: from, to: to, fabric: &fabric, added: &added) { return }
             // Both directions at once: a read crosses the link one way and its completions the other.
             let link = topology.socketLinks.first { ($0.a == from && $0.b == to) || ($0.a == to && $0.b == from) }
             var bandwidth = link.map { DataRate(bytesPerSecond: Double($0.links) * $0.bandwidthPerLink.bytesPerSecond) }
@@ -219,8 +222,9 @@ public struct PacketEngine: Sendable {
         var movingIndex: [Int] = []
         for (index, transfer) in transfers.enumerated() {
             let p2p = transfer.plan.mechanism == .pcieP2PHostBridge || transfer.plan.mechanism == .pcieP2PBusAddress
+            let vendor = [.nvlink, .nvswitch, .xgmi].contains(transfer.plan.mechanism)
             for leg in transfer.plan.legs {
-                guard !leg.elements.isEmpty else {
+                guard !leg.elements.isEmpty || vendor else {
                     throw TransferPlanningError(
                         description:
                             "\(transfer.label) goes by \(transfer.plan.mechanism.rawValue), which the packet model does not cover (it models PCIe): use --fidelity flow"
@@ -258,7 +262,19 @@ public struct PacketEngine: Sendable {
                     1, min(parameters.outstandingReadTags, Int(reads.bytes) / parameters.maxReadRequestSize.rawValue))
             }
             let address = Self.bufferAddress + UInt64(operation.chunk) * planner.parameters.bounceChunkSize.bytes
-            if leg.isRead, let memory = leg.elements.first {
+            if leg.elements.isEmpty {
+                // NVLink, NVSwitch, XGMI: flit-level links (PacketVendorLinks).
+                guard var packet = vendorLinkTransfer(
+                    transfer, start: operation.earliestStart, tag: tag, fabric: &fabric, added: &added)
+                else {
+                    throw TransferPlanningError(
+                        description: "\(transfer.label): the packet model has no stages for its \(transfer.plan.mechanism.rawValue) path")
+                }
+                packet.bytes = operation.bytes
+                // The initiator's DMA engines bound it here as on PCIe.
+                packet.requester.dmaRate = requester(leg.initiator, rateCap: nil).dmaRate
+                packetTransfers.append(packet)
+            } else if leg.isRead, let memory = leg.elements.first {
                 let path = Array(leg.elements.dropFirst())
                 packetTransfers.append(
                     PacketTransfer(

@@ -20,9 +20,9 @@ public enum ParameterTable {
     /// Where each parameter's default comes from, by name.
     static let origins: [String: String] = [
         "nvlinkEfficiency":
-            "calibrated on 8x H100: nvbandwidth copy-engine write 397.4 GB/s of 450 GB/s (0.883), p2pBandwidthLatencyTest 0.81-0.87",
+            "from NVLink's flit accounting (LinkProtocols: 256-byte copy-engine writes in 16-byte flits, about 0.94); an override when set",
         "nvlinkLatency": "nvbandwidth's ~826 ns SM device-to-device round trip on H100, halved",
-        "xgmiEfficiency": "assumed equal to nvlinkEfficiency (no published copy-engine figure in the project's data)",
+        "xgmiEfficiency": "from XGMI's packet accounting (LinkProtocols, its format an assumption named there); an override when set",
         "xgmiLatency": "assumed equal to nvlinkLatency",
         "pcieLinkLatency":
             "with rootComplexLatency, reproduces pcie-bench's ~546 ns 64-byte DMA read round trip on Xeon E5 (Gen3 x8)",

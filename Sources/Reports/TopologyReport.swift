@@ -205,22 +205,98 @@ public struct TopologyReport: Sendable {
     public var matrixDeviceIDs: [String] { topology.matrixDevices.map { topology.nodes[$0].id } }
 
     /// The relation of every ordered pair of matrix devices.
+    ///
+    /// Quadratic in the number of devices; `writeMatrixText(_:)` streams the text form instead.
     public var relations: [[String]] {
-        let devices = topology.matrixDevices
-        return devices.map { a in devices.map { b in topology.relation(between: a, and: b).description } }
+        let index = PairRelationIndex(topology: topology, devices: topology.matrixDevices)
+        return index.devices.indices.map { a in
+            let vendor = index.vendorRelations(of: a)
+            return index.devices.indices.map { b in (vendor[b] ?? index.pcieRelation(a, b)).description }
+        }
     }
 
     /// The matrix as text with the legend, columns padded.
+    ///
+    /// Holds the whole matrix in memory; `writeMatrixText(_:)` streams it row by row.
     public func matrixText() -> String {
-        let ids = matrixDeviceIDs
-        let rows = relations
+        var bytes: [UInt8] = []
+        writeMatrixText { bytes.append(contentsOf: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writes the matrix text (the same bytes as `matrixText()`) one row at a time to `write`.
+    ///
+    /// Each device's chain is computed once and pairs are related by integer comparisons
+    /// (`PairRelationIndex`); cells are copied from padded labels made once. Memory stays linear
+    /// in the number of devices whatever the matrix's size.
+    public func writeMatrixText(_ write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        let index = PairRelationIndex(topology: topology, devices: topology.matrixDevices)
+        let ids = index.devices.map { topology.nodes[$0].id }
+        let count = ids.count
         let width = max(5, (ids.map(\.count).max() ?? 0) + 1)
-        func pad(_ text: String) -> String { text + String(repeating: " ", count: max(1, width - text.count)) }
-        var out = pad("") + ids.map(pad).joined() + "\n"
-        for (id, row) in zip(ids, rows) {
-            out += pad(id) + row.map(pad).joined() + "\n"
+        func pad(_ text: String) -> [UInt8] {
+            Array(text.utf8) + [UInt8](repeating: 0x20, count: max(1, width - text.count))
         }
-        return out + "\n" + PairRelation.legend + "\n"
+        var header = pad("")
+        for id in ids { header += pad(id) }
+        header.append(0x0A)
+        try header.withUnsafeBytes(write)
+        // Every relation label is shorter than `width`, so every cell is exactly `width` bytes.
+        let pcieLabels = PairRelationIndex.pcieCodes.flatMap { pad($0.description) }
+        var codes = [UInt8](repeating: 0, count: count)
+        var row = [UInt8](repeating: 0x20, count: count * width + 1)
+        row[count * width] = 0x0A
+        for a in 0..<count {
+            try pad(ids[a]).withUnsafeBytes(write)
+            codes.withUnsafeMutableBufferPointer { index.pcieRow(a, into: $0) }
+            let vendor = index.vendorRelations(of: a)
+            row.withUnsafeMutableBufferPointer { cells in
+                pcieLabels.withUnsafeBufferPointer { labels in
+                    guard let cellBase = cells.baseAddress, let labelBase = labels.baseAddress else { return }
+                    // Runs of equal cells (a whole root complex or socket is one relation) are
+                    // filled by copying the first cell, then doubling what is already written.
+                    var b = 0
+                    while b < count {
+                        let code = codes[b]
+                        var end = b + 1
+                        while end < count && codes[end] == code { end += 1 }
+                        let first = cellBase + b * width
+                        first.update(from: labelBase + Int(code) * width, count: width)
+                        var filled = width
+                        let total = (end - b) * width
+                        while filled < total {
+                            let chunk = min(filled, total - filled)
+                            (first + filled).update(from: first, count: chunk)
+                            filled += chunk
+                        }
+                        b = end
+                    }
+                }
+                for (b, relation) in vendor {
+                    let label = pad(relation.description)
+                    for k in 0..<width { cells[b * width + k] = label[k] }
+                }
+            }
+            try row.withUnsafeBytes(write)
+        }
+        try Array(("\n" + PairRelation.legend + "\n").utf8).withUnsafeBytes(write)
+    }
+
+    /// Writes the matrix text to standard output, row by row (see `writeMatrixText(_:)`), after
+    /// what `print` has buffered.
+    public func printMatrixText() {
+        fflush(nil)
+        writeMatrixText { bytes in
+            guard var next = bytes.baseAddress else { return }
+            var left = bytes.count
+            while left > 0 {
+                let written = write(STDOUT_FILENO, next, left)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { return }
+                next += written
+                left -= written
+            }
+        }
     }
 
     /// `{"tree": ..., "matrix": {"devices": [ids], "relations": [[strings]]}}`, keys sorted.

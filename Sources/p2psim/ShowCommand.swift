@@ -34,7 +34,7 @@ struct ShowCommand: ParsableCommand {
         case .table:
             print("\(machine.topology.name)\(machine.topology.description.map { ": \($0)" } ?? "")\n")
             print(report.treeText())
-            print(report.matrixText(), terminator: "")
+            report.printMatrixText()
         case .json:
             print(try report.json(), terminator: "")
         case .svg:
