@@ -45,6 +45,10 @@ public struct MachineResources: Sendable {
     public private(set) var dmaEngines: [Int?]
     /// Socket links by (from, to) socket pair.
     public private(set) var socketLinks: [SocketPair: Int] = [:]
+    /// Resources that TLPs cross whole, header included (switch fabrics, root-complex peer
+    /// forwarding, socket-link peer forwarding): their capacity counts TLP bytes, as the packet
+    /// model's crossings do.
+    public private(set) var crossings: Set<Int> = []
     /// Peer-to-peer forwarding over socket links, by (from, to) socket pair, where the file
     /// limits it (`p2pBandwidth`).
     public private(set) var socketLinkP2P: [SocketPair: Int] = [:]
@@ -129,11 +133,15 @@ public struct MachineResources: Sendable {
             }
         }
         for (index, sw) in topology.switches.enumerated() {
-            if let bandwidth = sw.bandwidth { switchFabric[index] = add("\(sw.id).fabric", bandwidth.bytesPerSecond) }
+            if let bandwidth = sw.bandwidth {
+                switchFabric[index] = add("\(sw.id).fabric", bandwidth.bytesPerSecond)
+                crossings.insert(resources.count - 1)
+            }
         }
         for (index, complex) in topology.rootComplexes.enumerated() {
             if let bandwidth = complex.p2pBandwidth {
                 rootComplexForwarding[index] = add("\(complex.id).p2p", bandwidth.bytesPerSecond)
+                crossings.insert(resources.count - 1)
             }
             if complex.iommu?.mode == .translated {
                 iommuWalkers[index] = add("\(complex.id).iommu", Double(parameters.iommuConcurrentWalks))
@@ -151,6 +159,7 @@ public struct MachineResources: Sendable {
                 socketLinks[SocketPair(from: from, to: to)] = add(name, rate)
                 if let p2p = link.p2pBandwidth {
                     socketLinkP2P[SocketPair(from: from, to: to)] = add(name + ".p2p", p2p.bytesPerSecond)
+                    crossings.insert(resources.count - 1)
                 }
             }
         }

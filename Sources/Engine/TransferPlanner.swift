@@ -195,6 +195,7 @@ public struct TransferPlanner: Sendable {
             upElements + [.rootComplex(complex)]
             + (self.socket(of: source) == socket ? [] : [.socketLink(from: self.socket(of: source), to: socket)])
             + [.hostMemory(socket)]
+        chargeCrossingHeaders(&leg, requester: source)
         chargeTranslation(&leg, complex: complex)
         return leg
     }
@@ -232,6 +233,7 @@ public struct TransferPlanner: Sendable {
         }
         limitByOutstandingReads(&leg, reader: destination)
         chargeReadTraffic(&leg, reader: destination)
+        chargeCrossingHeaders(&leg, requester: destination)
         chargeTranslation(&leg, complex: complex)
         return leg
     }
@@ -259,6 +261,20 @@ public struct TransferPlanner: Sendable {
             for: TransferPattern(operation: .write, length: MachineResources.steadyStateLength))
         let small = configuration.effectiveBandwidth(for: TransferPattern(operation: .write, length: Int(payload)))
         return small > 0 ? full / small : 1
+    }
+
+    /// Charges the TLP headers to the crossings a leg passes (their capacity counts a 4-DW
+    /// header plus the payload of every TLP, as the packet model's crossings do): weight
+    /// (payload + 16) / payload, with the payload the leg's TLP size.
+    private func chargeCrossingHeaders(_ leg: inout TransferLeg, requester: Int?) {
+        guard leg.route.contains(where: { resources.crossings.contains($0) }) else { return }
+        let mps = requester.flatMap { topology.nodes[$0].endpoint?.maxPayload.bytes } ?? EndpointDefaults.maxPayload.bytes
+        let payload = Double(min(mps, leg.maxPayload ?? mps))
+        guard payload > 0 else { return }
+        if leg.weights.isEmpty { leg.weights = Array(repeating: 1.0, count: leg.route.count) }
+        for (position, resource) in leg.route.enumerated() where resources.crossings.contains(resource) {
+            leg.weights[position] *= (payload + 16) / payload
+        }
     }
 
     /// Weights a read leg's PCIe links: its data-direction links carry completions (weight
@@ -641,6 +657,7 @@ public struct TransferPlanner: Sendable {
                     "the root complex forwards peer writes as \(split) TLPs: the links after it carry more headers per byte")
             }
             chargeReadTraffic(&leg, reader: b)
+            chargeCrossingHeaders(&leg, requester: direction == .push ? a : b)
             if throughHost {
                 // The initiator's IOMMU translates its DMA addresses on the way to the peer.
                 leg.initiator = direction == .push ? a : b

@@ -65,10 +65,10 @@ public enum DLLPLatencyTables {
         }
     }
 
-    /// Column index of an MPS in the tables.
+    /// Column index of an MPS in the tables (64 B is no MPS setting: it takes the 128 B column).
     static func column(_ mps: TransactionSizeLimit) -> Int {
         switch mps {
-        case .bytes128: return 0
+        case .bytes64, .bytes128: return 0
         case .bytes256: return 1
         case .bytes512: return 2
         case .bytes1024: return 3

@@ -11,6 +11,9 @@
 
 /// A power-of-two transaction size limit from 128 to 4096 bytes (MPS or MRRS).
 public enum TransactionSizeLimit: Int, Sendable, Hashable, CaseIterable, Comparable {
+    /// 64 bytes: no Max Payload Size setting (the smallest is 128 B), but the size Intel root
+    /// complexes cut forwarded peer-to-peer writes into (NVIDIA/nccl's topology model).
+    case bytes64 = 64
     /// 128 bytes.
     case bytes128 = 128
     /// 256 bytes.
@@ -26,6 +29,9 @@ public enum TransactionSizeLimit: Int, Sendable, Hashable, CaseIterable, Compara
 
     /// The limit in bytes.
     public var bytes: Int { rawValue }
+
+    /// The values a Max Payload Size or Max Read Request Size field can hold (128 B to 4096 B).
+    public static let settings: [TransactionSizeLimit] = allCases.filter { $0 != .bytes64 }
 
     /// Orders limits by size.
     public static func < (lhs: TransactionSizeLimit, rhs: TransactionSizeLimit) -> Bool {

@@ -89,6 +89,30 @@ public enum CrossValidation {
             name: "8 host-to-device copies sharing memories and a socket link", topology: "dgx-a100",
             transfers: (0..<8).map { Transfer(from: "cpu0", to: "gpu\($0)") }),
         Case(
+            name: "a host read against writes on its request direction", topology: "default",
+            transfers: [Transfer(from: "cpu0", to: "gpu0"), Transfer(from: "gpu0", to: "cpu0")], bothWays: true),
+        Case(
+            name: "a bounce contended by a host copy", topology: "hgx-h100",
+            transfers: [Transfer(from: "gpu0", to: "gpu2", path: .bounce), Transfer(from: "cpu0", to: "gpu2")]),
+        Case(
+            name: "single, PCIe P2P across sockets", topology: "dual-xeon-a100pcie4",
+            transfers: [Transfer(from: "gpu0", to: "gpu2")]),
+        Case(
+            name: "single bounce through a translating IOMMU (4 KiB pages)", topology: "default",
+            transfers: [Transfer(from: "gpu0", to: "gpu2", path: .bounce)]),
+        Case(name: "single, NVLink", topology: "dgx1-v100", transfers: [Transfer(from: "gpu0", to: "gpu3")]),
+        Case(name: "single, NVSwitch", topology: "hgx-h100", transfers: [Transfer(from: "gpu0", to: "gpu5")]),
+        Case(name: "single, XGMI", topology: "mi300x-8", transfers: [Transfer(from: "gpu0", to: "gpu1")]),
+        Case(
+            name: "2 copies sharing an NVLink", topology: "dgx1-v100",
+            transfers: [Transfer(from: "gpu0", to: "gpu3"), Transfer(from: "gpu0", to: "gpu3")]),
+        Case(
+            name: "bidirectional NVSwitch", topology: "hgx-h100",
+            transfers: [Transfer(from: "gpu0", to: "gpu5"), Transfer(from: "gpu5", to: "gpu0")], bothWays: true),
+        Case(
+            name: "single bounce across sockets (UPI at flit level)", topology: "dual-xeon-a100pcie4",
+            transfers: [Transfer(from: "gpu0", to: "gpu2", path: .bounce)]),
+        Case(
             name: "16 host copies both ways", topology: "mi300x-8",
             transfers: (0..<8).map { Transfer(from: "gpu\($0)", to: "cpu\($0 / 4)") }
                 + (0..<8).map { Transfer(from: "cpu\($0 / 4)", to: "gpu\($0)") }, bothWays: true),

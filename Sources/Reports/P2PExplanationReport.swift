@@ -1,3 +1,4 @@
+import Engine
 import Fabric
 import Foundation
 import Policy
@@ -17,6 +18,24 @@ public struct P2PExplanationReport: Sendable {
     public let providerID: String
     /// `pci_p2pdma_distance_many()` over several clients of the provider, when asked for.
     public var distanceMany: (clients: [String], result: DistanceManyResult)?
+    /// What the bound drivers make of the request, when known (`TransferPlanner.driverDecision`).
+    public var driverDecision: TransferPlanner.DriverDecision?
+
+    /// The driver layer in words: which layer decides, and whether it refuses.
+    public var driverText: String? {
+        guard let driverDecision else { return nil }
+        let names = [clientID, providerID].map { id -> String in
+            let driver = topology.nodeIndex(of: id).flatMap { topology.nodes[$0].endpoint?.driver } ?? "pci"
+            return "\(id): \(driver)"
+        }.joined(separator: ", ")
+        switch driverDecision {
+        case .kernel: return "the kernel's p2pdma decision stands (\(names))"
+        case .allowed(let mapType, let note):
+            return "the driver decides and allows it as \(mapType.kernelName)" + (note.map { ": \($0)" } ?? "")
+                + " (\(names))"
+        case .refused(let reason): return "REFUSED by the driver, whatever the kernel decides: \(reason) (\(names))"
+        }
+    }
 
     /// Creates the report.
     public init(view: KernelView, decision: P2PDecision, clientID: String, providerID: String) {
@@ -178,6 +197,7 @@ public struct P2PExplanationReport: Sendable {
         if !decision.messages.isEmpty {
             out += "  kernel log:\n" + decision.messages.map { "    " + $0.line + "\n" }.joined()
         }
+        if let driverText { out += "\nDriver layer: \(driverText)\n" }
         out += "\nPath: " + (path.isEmpty ? "(no P2P path)" : path.joined(separator: " -> ")) + "\n"
         out += "IOMMU: \(iommuNote)\n"
         out += "BAR: " + barVisibility.joined(separator: "\nBAR: ") + "\n"
@@ -263,6 +283,7 @@ public struct P2PExplanationReport: Sendable {
             var dmaBufReason: String?
             var distanceManyClients: [String]?
             var distanceMany: Int?
+            var driverLayer: String?
         }
         let document = Document(
             client: clientID, provider: providerID, mapType: decision.mapType.kernelName, distance: decision.distance,
@@ -273,7 +294,8 @@ public struct P2PExplanationReport: Sendable {
             kernelLog: decision.messages.map(\.line), reason: decision.reason, vendorLink: vendorLink,
             barVisibility: barVisibility, suggestions: suggestionTexts,
             dmaBufPeer2Peer: dmaBuf?.peer2peer, dmaBufReason: dmaBuf?.reason,
-            distanceManyClients: distanceMany?.clients, distanceMany: distanceMany?.result.distance)
+            distanceManyClients: distanceMany?.clients, distanceMany: distanceMany?.result.distance,
+            driverLayer: driverText)
         return try sortedJSON(document)
     }
 }

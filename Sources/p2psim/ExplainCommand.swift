@@ -74,6 +74,10 @@ struct ExplainCommand: ParsableCommand {
         }
         var explanation = P2PExplanationReport(
             view: view, decision: decision, clientID: clientID, providerID: providerID)
+        if let client = topology.nodeIndex(of: clientID), let provider = topology.nodeIndex(of: providerID) {
+            explanation.driverDecision = TransferPlanner(machine: machine).driverDecision(
+                provider: provider, client: client, kernel: decision)
+        }
         if !moreClients.isEmpty, case .pci(let provider) = view.device(named: providerID) {
             let clients = ([clientID] + moreClients).compactMap { view.device(named: $0) }
             explanation.distanceMany = (

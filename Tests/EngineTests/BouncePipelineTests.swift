@@ -253,7 +253,7 @@ struct HostSideTests {
         #expect(try planner.plan("gpu0", "gpu1").mechanism == .nvswitch)
         // min(3, 1) + min(1, 3) = 2 links of 25 GB/s at the NVLink efficiency; 4 links each
         // would give twice that.
-        let expected = 2 * 25e9 * planner.parameters.nvlinkEfficiency
+        let expected = 2 * 25e9 * MachineResources.nvlinkEfficiency(generation: 3)
         #expect(abs(outcome.bandwidth - expected) / expected < 0.01)
     }
 }

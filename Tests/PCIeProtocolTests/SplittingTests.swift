@@ -4,7 +4,7 @@ import Testing
 
 @Suite("TLP splitting")
 struct SplittingTests {
-    static let sizes = TransactionSizeLimit.allCases
+    static let sizes = TransactionSizeLimit.settings
 
     /// Random address, biased to land near 4 KiB boundaries half of the time.
     static func randomAddress(_ rng: inout SplitMix64) -> UInt64 {

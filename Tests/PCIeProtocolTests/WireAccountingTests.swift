@@ -51,8 +51,8 @@ struct WireAccountingTests {
         var rng = SplitMix64(seed: 0x5EED_0003)
         for _ in 0..<300 {
             var c = g3x8
-            c.maxPayloadSize = TransactionSizeLimit.allCases[Int.random(in: 0..<6, using: &rng)]
-            c.maxReadRequestSize = TransactionSizeLimit.allCases[Int.random(in: 0..<6, using: &rng)]
+            c.maxPayloadSize = TransactionSizeLimit.settings[Int.random(in: 0..<6, using: &rng)]
+            c.maxReadRequestSize = TransactionSizeLimit.settings[Int.random(in: 0..<6, using: &rng)]
             c.completionSplitting = CompletionSplitPolicy.allCases[Int.random(in: 0..<3, using: &rng)]
             c.requestSplitting = RequestSplitPolicy.allCases[Int.random(in: 0..<2, using: &rng)]
             let address = UInt64.random(in: 0..<(1 << 36), using: &rng)

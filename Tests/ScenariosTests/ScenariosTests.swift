@@ -83,24 +83,24 @@ func loadDiagnostics(_ text: String) -> [Diagnostic] {
     }
 
     @Test func changingNVLinkEfficiencyFailsWithAReadableDiff() throws {
-        let file = scenariosDirectory + "/hgx-h100.xml"
+        let file = scenariosDirectory + "/dgx1-v100.xml"
         let report = try ScenarioSuite.check([file], overriding: [ParameterOverride(name: "nvlinkEfficiency", value: "0.5")])
         #expect(report.failed > 0)
         let failure = try #require(
-            report.results[0].expectations.first { $0.expectation.label == "p2p bandwidth" })
+            report.results[0].expectations.first { $0.expectation.label == "nv2 bandwidth" })
         #expect(failure.verdict == .fail)
-        #expect(failure.expected == "379 GB/s ± 14 GB/s")
-        // 18 NVLink4 links x 25 GB/s x 0.5 = 225 GB/s, less the latency and the software cost.
+        #expect(failure.expected == "48.49 GB/s ± 1.5 GB/s")
+        // Two NVLink2 links x 25 GB/s x 0.5 = 25 GB/s, less the latency and the software cost.
         let got = try #require(Double(failure.got.replacingOccurrences(of: " GB/s", with: "")))
-        #expect(got > 215 && got < 225)
+        #expect(got > 24 && got <= 25)
         let text = report.text()
-        #expect(text.contains("FAIL hgx-h100 p2p bandwidth: expected 379 GB/s ± 14 GB/s, got \(failure.got) ("))
+        #expect(text.contains("FAIL dgx1-v100 nv2 bandwidth: expected 48.49 GB/s ± 1.5 GB/s, got \(failure.got) ("))
         let line = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-            .firstIndex { $0.contains(#"<expect transfer="p2p" metric="bandwidth""#) }.map { $0 + 1 }
-        #expect(text.contains("hgx-h100.xml:\(try #require(line)):3"))
+            .firstIndex { $0.contains(#"<expect transfer="nv2" metric="bandwidth""#) }.map { $0 + 1 }
+        #expect(text.contains("dgx1-v100.xml:\(try #require(line)):3"))
         #expect(text.contains("\(report.passed) passed, \(report.failed) failed"))
-        // The mechanisms do not depend on the efficiency.
-        #expect(report.results[0].expectations.first { $0.expectation.label == "p2p mechanism" }?.passed == true)
+        // The mechanisms and the kernel's decisions do not depend on the efficiency.
+        #expect(report.results[0].expectations.first { $0.expectation.label == "nv1 mechanism" }?.passed == true)
     }
 
     @Test func unknownOverrideIsBadInput() {
@@ -114,7 +114,7 @@ func loadDiagnostics(_ text: String) -> [Diagnostic] {
 @Suite struct JUnitTests {
     @Test func junitHasTheExpectedStructure() throws {
         let report = try ScenarioSuite.check(
-            [scenariosDirectory + "/default.xml", scenariosDirectory + "/hgx-h100.xml"],
+            [scenariosDirectory + "/default.xml", scenariosDirectory + "/dgx1-v100.xml"],
             overriding: [ParameterOverride(name: "nvlinkEfficiency", value: "0.5")])
         let text = report.junit()
         let sources = SourceTexts()

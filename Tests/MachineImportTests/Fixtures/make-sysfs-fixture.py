@@ -147,8 +147,11 @@ device("0000:5e:00.0", 0x10de, 0x2684, 0x030000,
        resources=[(0, (0xa4000000, 16 << 20, NP32)), (1, (0x3c000000000, 256 << 20, PF64)), (3, (0x3c010000000, 32 << 20, PF64))],
        link=((G4, 16), (1, 16)), driver="nvidia", group=21)
 
-os.makedirs(os.path.join(ROOT, "sys/class/iommu/dmar0"))
-os.makedirs(os.path.join(ROOT, "sys/class/iommu/dmar1"))
+# Each unit with a file, as in sysfs (intel-iommu/version), so that git keeps the directories.
+for unit in ("dmar0", "dmar1"):
+    os.makedirs(os.path.join(ROOT, "sys/class/iommu", unit, "intel-iommu"))
+    with open(os.path.join(ROOT, "sys/class/iommu", unit, "intel-iommu/version"), "w") as f:
+        f.write("1:0\n")
 node = os.path.join(ROOT, "sys/devices/system/node/node0")
 os.makedirs(node)
 open(os.path.join(node, "meminfo"), "w").write("Node 0 MemTotal:       196608000 kB\nNode 0 MemFree:        190000000 kB\n")
