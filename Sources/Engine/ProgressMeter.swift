@@ -18,6 +18,8 @@ public final class ProgressMeter: @unchecked Sendable {
     private var lastReport = ContinuousClock.now
     private let interval: Duration
     private let report: (String) -> Void
+    /// Runs may record from several threads (a matrix computes its cells in parallel).
+    private let lock = NSLock()
 
     /// Creates a meter that calls `report` with a one-line summary at most every `interval`.
     public init(total: Int, interval: Duration = .milliseconds(200), report: @escaping (String) -> Void) {
@@ -42,6 +44,8 @@ public final class ProgressMeter: @unchecked Sendable {
 
     /// Records one simulation's simulated time and events, and one item done when `itemDone`.
     public func record(simulated time: Picoseconds, events count: UInt64, itemDone: Bool = false) {
+        lock.lock()
+        defer { lock.unlock() }
         simulated = simulated + time
         events &+= count
         if itemDone { done += 1 }

@@ -10,18 +10,24 @@ public struct MachineAdjustments: Sendable, Equatable {
     public var clearACSRedirect = false
     /// The IOMMU mode of every root complex that has an IOMMU, when given.
     public var iommuMode: IOMMUSpec.Mode?
+    /// Set the page size of every IOMMU's DMA mappings (4 KiB, 2 MiB, 1 GiB...).
+    public var iommuPageSize: ByteCount? = nil
     /// Size every resizable BAR to the largest size its capability supports.
     public var resizableBAR = false
 
     /// No change.
-    public init(clearACSRedirect: Bool = false, iommuMode: IOMMUSpec.Mode? = nil, resizableBAR: Bool = false) {
+    public init(
+        clearACSRedirect: Bool = false, iommuMode: IOMMUSpec.Mode? = nil, iommuPageSize: ByteCount? = nil,
+        resizableBAR: Bool = false
+    ) {
         self.clearACSRedirect = clearACSRedirect
         self.iommuMode = iommuMode
+        self.iommuPageSize = iommuPageSize
         self.resizableBAR = resizableBAR
     }
 
     /// Whether anything changes.
-    public var isEmpty: Bool { !clearACSRedirect && iommuMode == nil && !resizableBAR }
+    public var isEmpty: Bool { !clearACSRedirect && iommuMode == nil && iommuPageSize == nil && !resizableBAR }
 
     /// Applies the changes to `topology` and says what changed, one note per kind of change.
     public func apply(to topology: inout Topology) -> [String] {
@@ -37,12 +43,28 @@ public struct MachineAdjustments: Sendable, Equatable {
                         + changed.map { topology.nodes[$0].id }.joined(separator: ", "))
         }
         if let iommuMode {
-            let withIOMMU = topology.rootComplexes.indices.filter { topology.rootComplexes[$0].iommu != nil }
-            for index in withIOMMU { topology.rootComplexes[index].iommu?.mode = iommuMode }
+            // A root complex the file gives no IOMMU gets one in that mode, with the default
+            // page size, IOTLB and walk latency (ModelParameters).
             let without = topology.rootComplexes.filter { $0.iommu == nil }.map(\.id)
+            for index in topology.rootComplexes.indices {
+                if topology.rootComplexes[index].iommu == nil {
+                    topology.rootComplexes[index].iommu = IOMMUSpec(
+                        mode: iommuMode, pageSize: nil, iotlbEntries: nil, walkLatency: nil, ats: false)
+                } else {
+                    topology.rootComplexes[index].iommu?.mode = iommuMode
+                }
+            }
             notes.append(
-                "--iommu \(iommuMode.rawValue): set on \(withIOMMU.count) root complex(es)"
-                    + (without.isEmpty ? "" : "; \(without.joined(separator: ", ")) declare no IOMMU and stay without"))
+                "--iommu \(iommuMode.rawValue): set on every root complex"
+                    + (without.isEmpty ? "" : " (\(without.joined(separator: ", ")) had none: added with default settings)"))
+        }
+        if let iommuPageSize {
+            let with = topology.rootComplexes.indices.filter { topology.rootComplexes[$0].iommu != nil }
+            for index in with { topology.rootComplexes[index].iommu?.pageSize = iommuPageSize }
+            notes.append(
+                with.isEmpty
+                    ? "--iommu-page-size \(iommuPageSize): no root complex has an IOMMU (add --iommu translated)"
+                    : "--iommu-page-size \(iommuPageSize): set on \(with.count) IOMMU(s)")
         }
         if resizableBAR {
             var resized: [String] = []

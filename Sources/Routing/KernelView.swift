@@ -60,7 +60,7 @@ public struct KernelView: Sendable {
                     kind, on: attachment, bus: UInt8(address.bus), device: UInt8(address.device),
                     function: UInt8(address.function), vendorID: identity.vendor, deviceID: identity.device,
                     acs: hasACS ? ACSControl(rawValue: spec.acsControl.rawValue) : nil, isMultiFunction: multiFunction,
-                    driverName: spec.endpoint?.kind.rawValue)
+                    driverName: Self.driverName(of: spec))
                 functionOfNode[node] = function
                 if let sriov = spec.endpoint?.sriov, sriov.numVFs > 0 {
                     // VFs follow the PF at routing-ID offset 1, stride 1 (a common First VF Offset
@@ -120,5 +120,15 @@ public struct KernelView: Sendable {
             return nil
         }
         return policy.mapType(provider: providerFunction, client: clientDevice)
+    }
+
+    /// The name `dev_driver_string()` prints for a function: the bound driver of an endpoint
+    /// (the file's `driver`), `pcieport` for root and switch ports (the port service driver
+    /// binds them), nil (the bus name, `pci`) for an endpoint with no driver.
+    static func driverName(of node: PCINode) -> String? {
+        switch node.kind {
+        case .rootPort, .switchUpstreamPort, .switchDownstreamPort: return "pcieport"
+        case .endpoint: return node.endpoint?.driver
+        }
     }
 }

@@ -172,6 +172,18 @@ public struct IOMMUSpec: Sendable, Hashable {
     public var walkLatency: Picoseconds?
     /// Whether the IOMMU supports Address Translation Services.
     public var ats: Bool
+
+    /// Creates an IOMMU description; unset figures take the model's defaults.
+    public init(
+        mode: Mode, pageSize: ByteCount? = nil, iotlbEntries: Int? = nil, walkLatency: Picoseconds? = nil,
+        ats: Bool = false
+    ) {
+        self.mode = mode
+        self.pageSize = pageSize
+        self.iotlbEntries = iotlbEntries
+        self.walkLatency = walkLatency
+        self.ats = ats
+    }
 }
 
 /// The kinds of node in the PCIe tree.

@@ -7,6 +7,37 @@ enum ACSRedirectSetting: String, ExpressibleByArgument, CaseIterable {
     case on, off
 }
 
+/// An IOMMU mode as the kernel's command line spells it: `off`, `pt` (or `passthrough`),
+/// `translated`.
+struct IOMMUModeArgument: ExpressibleByArgument {
+    var mode: IOMMUSpec.Mode
+
+    init?(argument: String) {
+        switch argument {
+        case "off": mode = .off
+        case "pt", "passthrough": mode = .passthrough
+        case "translated": mode = .translated
+        default: return nil
+        }
+    }
+
+    static var allValueStrings: [String] { ["off", "pt", "translated"] }
+}
+
+/// An IOMMU page size: 4 KiB, 2 MiB or 1 GiB (the page sizes of x86 IOMMU page tables).
+struct IOMMUPageSizeArgument: ExpressibleByArgument {
+    var size: ByteCount
+
+    init?(argument: String) {
+        guard let size = try? ByteCount.parse(argument), [4 << 10, 2 << 20, 1 << 30].contains(size.bytes) else {
+            return nil
+        }
+        self.size = size
+    }
+
+    static var allValueStrings: [String] { ["4 KiB", "2 MiB", "1 GiB"] }
+}
+
 /// How a command loads its machine: quietly or not, and with the changes `explain` suggests.
 struct LoadOptions: ParsableArguments {
     @Flag(name: [.customShort("q"), .long], help: "Do not print the topology's warnings.")
@@ -19,8 +50,13 @@ struct LoadOptions: ParsableArguments {
     )
     var acsRedirect: ACSRedirectSetting = .on
 
-    @Option(help: "Set the mode of every IOMMU: off, passthrough or translated.")
-    var iommu: IOMMUSpec.Mode?
+    @Option(help: "Set the mode of every IOMMU: off, pt (passthrough) or translated.")
+    var iommu: IOMMUModeArgument?
+
+    @Option(
+        name: .customLong("iommu-page-size"),
+        help: "Set the page size of every IOMMU's DMA mappings (4 KiB, 2 MiB or 1 GiB).")
+    var iommuPageSize: IOMMUPageSizeArgument?
 
     @Flag(
         help: "Size every resizable BAR to the largest size it supports, as firmware with Resizable BAR enabled does.")
@@ -28,7 +64,9 @@ struct LoadOptions: ParsableArguments {
 
     /// The changes asked for.
     var adjustments: MachineAdjustments {
-        MachineAdjustments(clearACSRedirect: acsRedirect == .off, iommuMode: iommu, resizableBAR: resizableBar)
+        MachineAdjustments(
+            clearACSRedirect: acsRedirect == .off, iommuMode: iommu?.mode, iommuPageSize: iommuPageSize?.size,
+            resizableBAR: resizableBar)
     }
 
     /// Loads, adjusts and enumerates the machine in `file` (or the built-in default).

@@ -1,3 +1,4 @@
+import Foundation
 /// p2pBandwidthLatencyTest's measurements on a machine.
 ///
 /// For every ordered pair of devices: copies one way and both ways with P2P enabled and
@@ -58,7 +59,7 @@ public struct MatrixRun: Sendable, Equatable {
         }
         // A copy within one device's memory is not a PCIe transfer: the flow model gives it in
         // either fidelity.
-        func run(_ transfers: [ScheduledTransfer]) throws(TransferPlanningError) -> [TransferOutcome] {
+        @Sendable func run(_ transfers: [ScheduledTransfer]) throws(TransferPlanningError) -> [TransferOutcome] {
             let local = transfers.allSatisfy { $0.plan.mechanism == .local }
             return try planner.simulate(transfers, fidelity: local ? .flow : fidelity, meter: meter)
         }
@@ -72,43 +73,74 @@ public struct MatrixRun: Sendable, Equatable {
         var biOff = uniOn
         var latencyOn = uniOn
         var latencyOff = uniOn
-        func gbps(_ outcome: TransferOutcome) -> Double { outcome.bandwidth / 1e9 }
+        @Sendable func gbps(_ outcome: TransferOutcome) -> Double { outcome.bandwidth / 1e9 }
         let rows = (0..<n).filter { $0 % shardCount == shardIndex }
         meter?.total = rows.count
-        for i in rows {
-            for j in 0..<n {
-                let a = nodes[i]
-                let b = nodes[j]
-                let enabled = try planner.plan(from: .device(a), to: .device(b), choice: .auto, direction: direction)
-                let reverseEnabled = try planner.plan(
-                    from: .device(b), to: .device(a), choice: .auto, direction: direction)
-                let disabled = i == j ? enabled : planner.bouncePlan(from: a, to: b)
-                let reverseDisabled = i == j ? reverseEnabled : planner.bouncePlan(from: b, to: a)
-                connectivity[i][j] = i == j || enabled.mechanism.isPeerToPeer ? 1 : 0
-                uniOn[i][j] = gbps(
-                    try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: enabled, bytes: size)])[0])
-                uniOff[i][j] = gbps(
-                    try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: disabled, bytes: size)])[0])
-                let both = try run([
-                    ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: enabled, bytes: size),
-                    ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: reverseEnabled, bytes: size),
-                ])
-                biOn[i][j] = i == j ? uniOn[i][j] : both.map(gbps).reduce(0, +)
-                let bothOff = try run([
-                    ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: disabled, bytes: size),
-                    ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: reverseDisabled, bytes: size),
-                ])
-                biOff[i][j] = i == j ? uniOff[i][j] : bothOff.map(gbps).reduce(0, +)
-                latencyOn[i][j] =
-                    try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: enabled, bytes: probe)])[0].duration
-                    .seconds
-                    * 1e6
-                meter?.record(simulated: .zero, events: 0, itemDone: j == n - 1)
-                latencyOff[i][j] =
-                    try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: disabled, bytes: probe)])[0]
-                    .duration
-                    .seconds * 1e6
+        // Every cell is its own simulation: they run in parallel on the machine's cores and are
+        // put back in place, so the result does not depend on the order they finish in.
+        struct Cell: Sendable {
+            var connectivity = 0
+            var uniOn = 0.0, uniOff = 0.0, biOn = 0.0, biOff = 0.0, latencyOn = 0.0, latencyOff = 0.0
+        }
+        let devices = nodes
+        @Sendable func cell(_ i: Int, _ j: Int) throws(TransferPlanningError) -> Cell {
+            let a = devices[i]
+            let b = devices[j]
+            var cell = Cell()
+            let enabled = try planner.plan(from: .device(a), to: .device(b), choice: .auto, direction: direction)
+            let reverseEnabled = try planner.plan(from: .device(b), to: .device(a), choice: .auto, direction: direction)
+            let disabled = i == j ? enabled : planner.bouncePlan(from: a, to: b)
+            let reverseDisabled = i == j ? reverseEnabled : planner.bouncePlan(from: b, to: a)
+            let label = "\(ids[i])->\(ids[j])"
+            cell.connectivity = i == j || enabled.mechanism.isPeerToPeer ? 1 : 0
+            cell.uniOn = gbps(try run([ScheduledTransfer(label: label, plan: enabled, bytes: size)])[0])
+            cell.uniOff = gbps(try run([ScheduledTransfer(label: label, plan: disabled, bytes: size)])[0])
+            let both = try run([
+                ScheduledTransfer(label: label, plan: enabled, bytes: size),
+                ScheduledTransfer(label: label, plan: reverseEnabled, bytes: size),
+            ])
+            cell.biOn = i == j ? cell.uniOn : both.map(gbps).reduce(0, +)
+            let bothOff = try run([
+                ScheduledTransfer(label: label, plan: disabled, bytes: size),
+                ScheduledTransfer(label: label, plan: reverseDisabled, bytes: size),
+            ])
+            cell.biOff = i == j ? cell.uniOff : bothOff.map(gbps).reduce(0, +)
+            cell.latencyOn =
+                try run([ScheduledTransfer(label: label, plan: enabled, bytes: probe)])[0].duration.seconds * 1e6
+            cell.latencyOff =
+                try run([ScheduledTransfer(label: label, plan: disabled, bytes: probe)])[0].duration.seconds * 1e6
+            meter?.record(simulated: .zero, events: 0, itemDone: j == n - 1)
+            return cell
+        }
+        let coordinates = rows.flatMap { i in (0..<n).map { (i, $0) } }
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var cells: [Result<Cell, TransferPlanningError>?]
+            init(count: Int) { cells = Array(repeating: nil, count: count) }
+        }
+        let results = Results(count: coordinates.count)
+        DispatchQueue.concurrentPerform(iterations: coordinates.count) { k in
+            let (i, j) = coordinates[k]
+            let outcome: Result<Cell, TransferPlanningError>
+            do throws(TransferPlanningError) { outcome = .success(try cell(i, j)) } catch { outcome = .failure(error) }
+            results.lock.lock()
+            results.cells[k] = outcome
+            results.lock.unlock()
+        }
+        for (k, (i, j)) in coordinates.enumerated() {
+            guard let result = results.cells[k] else { continue }
+            let cell: Cell
+            switch result {
+            case .success(let value): cell = value
+            case .failure(let error): throw error
             }
+            connectivity[i][j] = cell.connectivity
+            uniOn[i][j] = cell.uniOn
+            uniOff[i][j] = cell.uniOff
+            biOn[i][j] = cell.biOn
+            biOff[i][j] = cell.biOff
+            latencyOn[i][j] = cell.latencyOn
+            latencyOff[i][j] = cell.latencyOff
         }
         var hostToDevice = [Double](repeating: 0, count: n)
         var deviceToHost = [Double](repeating: 0, count: n)
