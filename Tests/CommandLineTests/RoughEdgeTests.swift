@@ -199,7 +199,12 @@ struct RoughEdgeTests {
         #expect(compare.stdout.contains("PCIe P2P (below a switch)"))
         let iommu = try P2PSimProcess.run(["explain", "hgx-h100", "gpu0", "gpu1", "--quiet", "--iommu", "translated"])
         #expect(iommu.stdout.contains("IOMMU: THRU_HOST_BRIDGE with a translating IOMMU"))
-        #expect(iommu.stderr.contains("--iommu translated: set on 10 root complex(es)"))
+        #expect(iommu.stderr.contains("--iommu translated: set on every root complex"))
+        let pages = try P2PSimProcess.run([
+            "compare", "hgx-h100", "--from", "gpu0", "--to", "gpu1", "--quiet", "--iommu", "pt", "--iommu-page-size", "2 MiB",
+        ])
+        #expect(pages.stderr.contains("--iommu passthrough: set on every root complex"))
+        #expect(pages.stderr.contains("--iommu-page-size 2 MiB: set on"))
     }
 
     @Test func matrixReadsAndPreamble() throws {
