@@ -24,7 +24,7 @@ let package = Package(
         // PCIe link and transaction-layer arithmetic: rates, encodings, TLP splitting, wire bytes.
         .target(name: "PCIeProtocol"),
         // The flow-level (fluid) model: max-min fair sharing with selective updates.
-        .target(name: "FlowModel"),
+        .target(name: "FlowModel", dependencies: ["SimKernel", "Units"]),
         // The IOMMU: modes, I/O page tables, IOVA allocation, IOTLB, ATS, address kinds for P2P.
         .target(name: "IOMMU", dependencies: ["SimKernel", "Units"]),
         // The packet-level PCIe model: TLPs, credits, DLLPs, tags over a small fabric description.
@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Fabric", "FlowModel", "PCIeProtocol", "PacketModel", "Policy", "Routing", "Topology", "Units",
+                "Fabric", "FlowModel", "PCIeProtocol", "PacketModel", "Policy", "Routing", "SimKernel", "Topology", "Units",
             ]),
         // What users read: tables, trees, matrices, JSON.
         .target(
@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "FabricTests", dependencies: ["Fabric", "Topology"]),
         .testTarget(name: "RoutingTests", dependencies: ["Fabric", "Policy", "Routing", "Topology"]),
-        .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
+        .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "SimKernel"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Fabric", "Reports", "Topology", "Units"]),
         .testTarget(name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Units"]),
         .testTarget(name: "IOMMUTests", dependencies: ["IOMMU", "SimKernel", "Units"]),

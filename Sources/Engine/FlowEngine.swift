@@ -1,4 +1,5 @@
 import FlowModel
+import SimKernel
 import Topology
 import Units
 
@@ -78,6 +79,10 @@ public struct FlowRun: Sendable {
     public var loads: [LoadSample]
     /// The number of flow-model events.
     public var events: Int
+    /// The fingerprint of the flow model's event sequence (for `--fingerprint` and baselines).
+    public var fingerprint = EventFingerprint()
+    /// The invariant that stopped the flow model, if one did: the figures are then not valid.
+    public var violation: InvariantViolation?
 
     /// Creates a run record.
     public init(outcomes: [TransferOutcome], usage: [ResourceUsage], loads: [LoadSample], events: Int) {
@@ -130,7 +135,7 @@ public struct FlowEngine: Sendable {
                 var latency = leg.latency
                 if let wait = leg.waitsForFirstChunk {
                     let firstChunk = Double(min(wait.chunk, transfer.bytes))
-                    latency = latency + Picoseconds(UInt64((firstChunk / wait.rate * 1e12).rounded()))
+                    latency = latency + Picoseconds(saturatingSeconds: firstChunk / wait.rate)
                 }
                 let spec = FlowSpec(
                     route: leg.route.map { ResourceID($0) }, weights: leg.weights, bytes: transfer.bytes,
@@ -197,7 +202,7 @@ public struct FlowEngine: Sendable {
                 let flow = change.flow.index
                 let delta = change.rate - flowRate[flow]
                 flowRate[flow] = change.rate
-                let time = Picoseconds(UInt64((change.time * 1e12).rounded()))
+                let time = Picoseconds(saturatingSeconds: change.time)
                 for (position, resource) in routes[flow].resources.enumerated() {
                     let weight = routes[flow].weights.isEmpty ? 1 : routes[flow].weights[position]
                     resourceLoad[resource] = max(0, resourceLoad[resource] + weight * delta)
@@ -205,7 +210,10 @@ public struct FlowEngine: Sendable {
                 }
             }
         }
-        return FlowRun(outcomes: outcomes, usage: usage, loads: loads, events: simulation.eventCount)
+        var run = FlowRun(outcomes: outcomes, usage: usage, loads: loads, events: simulation.eventCount)
+        run.fingerprint = simulation.fingerprint
+        run.violation = simulation.violation
+        return run
     }
 }
 

@@ -1,6 +1,7 @@
 import Fabric
 import PCIeProtocol
 import PacketModel
+import SimKernel
 import Topology
 import Units
 
@@ -199,7 +200,7 @@ public struct PacketEngine: Sendable {
                 var start = transfer.start + launch + leg.startDelay
                 if let wait = leg.waitsForFirstChunk {
                     let firstChunk = Double(min(wait.chunk, transfer.bytes))
-                    start = start + Picoseconds(UInt64((firstChunk / wait.rate * 1e12).rounded()))
+                    start = start + Picoseconds(saturatingSeconds: firstChunk / wait.rate)
                 }
                 guard transfer.bytes > 0 else {
                     emptyFinishes[index] = max(emptyFinishes[index], start + leg.latency)
@@ -224,6 +225,17 @@ public struct PacketEngine: Sendable {
                 }
                 owners.append(index)
             }
+        }
+        // Refuse upfront a run that would pass the event limit: at least one event per TLP per
+        // stage crossed, with TLPs of at most 4096 B (the largest Max_Payload_Size).
+        let estimated = packetTransfers.reduce(0.0) { total, transfer in
+            total + Double(transfer.bytes) / 4096 * Double(transfer.requestRoute.count + transfer.completionRoute.count)
+        }
+        if estimated > Double(EventLimit.current) {
+            throw TransferPlanningError(
+                description:
+                    "the packet model would handle at least \(formatDecimal(estimated, maxFractionDigits: 0)) events, beyond the limit of \(EventLimit.current) (raise it by setting the environment variable \(EventLimit.variable)=N, or use --fidelity flow or a smaller size)"
+            )
         }
         let result: PacketResult
         do {

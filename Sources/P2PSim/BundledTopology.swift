@@ -26,6 +26,6 @@ public enum BundledTopology {
         if HwlocImporter.isHwloc(text: text, file: path) {
             return try HwlocImporter.load(text: text, file: path)
         }
-        return try TopologyLoader.load(text: text, file: path)
+        return try TopologyLoader.load(bytes: [UInt8](data), file: path)
     }
 }

@@ -24,7 +24,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "The destination device.")
     var to: String = "gpu1"
 
-    @Option(help: "Bytes to move, with a unit (256 MiB, 1 GB...).", transform: parseSize)
+    @Option(parsing: .unconditional, help: "Bytes to move, with a unit (256 MiB, 1 GB...).", transform: parseSize)
     var size: ByteCount = .mib(256)
 
     @Flag(
@@ -33,6 +33,7 @@ struct CompareCommand: ParsableCommand {
     var pull = false
 
     @Option(
+        parsing: .unconditional,
         help: "Where the data lies in the provider's device memory; P2P reaches only what its BAR exposes.",
         transform: parseSize)
     var bufferOffset: ByteCount?

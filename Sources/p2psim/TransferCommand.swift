@@ -23,7 +23,7 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "The destination device (or a socket id for its memory).")
     var to: String = "gpu1"
 
-    @Option(help: "Bytes to move, with a unit.", transform: parseSize)
+    @Option(parsing: .unconditional, help: "Bytes to move, with a unit.", transform: parseSize)
     var size: ByteCount = .mib(256)
 
     @Flag(help: "Posted writes by the source (default) or non-posted reads by the destination.")
