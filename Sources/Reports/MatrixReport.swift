@@ -38,10 +38,12 @@ public struct MatrixReport: Codable, Sendable, Equatable {
     public var hostToDevice: [Double]
     /// See `hostToDevice`.
     public var deviceToHost: [Double]
+    /// Which part of a sharded matrix this is (1 of 1 for a whole matrix), with the inputs' hash.
+    public var shard: ShardInfo?
 
     private enum CodingKeys: String, CodingKey {
         case kind, topology, fidelity, rowsComputed, devices, sizeBytes, connectivity, unidirectional, bidirectional
-        case latencyMicroseconds, hostToDevice, deviceToHost
+        case latencyMicroseconds, hostToDevice, deviceToHost, shard
     }
 
     /// Fills the matrices with the flow engine.
@@ -126,12 +128,20 @@ public struct MatrixReport: Codable, Sendable, Equatable {
             unidirectional: Bandwidths(p2pEnabled: uniOn, p2pDisabled: uniOff),
             bidirectional: Bandwidths(p2pEnabled: biOn, p2pDisabled: biOff),
             latencyMicroseconds: Bandwidths(p2pEnabled: latencyOn, p2pDisabled: latencyOff),
-            hostToDevice: hostToDevice, deviceToHost: deviceToHost)
+            hostToDevice: hostToDevice, deviceToHost: deviceToHost,
+            shard: ShardInfo(
+                index: shardIndex + 1, count: shardCount,
+                inputsHash: ShardInfo.inputsHash(
+                    planner: planner, extra: "matrix \(ids) \(size) \(fidelity.rawValue)")))
     }
 
     /// Joins shards of one matrix: each row comes from the shard that computed it; the result
     /// equals a single run's.
+    ///
+    /// - Throws: `TransferPlanningError` when a part is missing, given twice, or from another
+    ///   matrix (see `ShardInfo`).
     public static func merge(_ parts: [MatrixReport]) throws(TransferPlanningError) -> MatrixReport {
+        try ShardInfo.checkComplete(parts.map(\.shard), what: "matrix")
         guard var merged = parts.first else { throw TransferPlanningError(description: "nothing to merge") }
         for part in parts.dropFirst() {
             guard part.topology == merged.topology, part.devices == merged.devices, part.sizeBytes == merged.sizeBytes,
@@ -156,6 +166,8 @@ public struct MatrixReport: Codable, Sendable, Equatable {
             }
         }
         merged.rowsComputed.sort()
+        merged.shard?.index = 1
+        merged.shard?.count = 1
         return merged
     }
 

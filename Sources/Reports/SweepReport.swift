@@ -30,6 +30,8 @@ public struct SweepReport: Codable, Sendable, Equatable {
     public var p2pMechanism: String?
     /// The points, by increasing size.
     public var points: [Point]
+    /// Which part of a sharded sweep this is (1 of 1 for a whole sweep), with the inputs' hash.
+    public var shard: ShardInfo?
 
     /// The sizes of a full sweep: 4 KiB to 1 GiB in powers of two.
     public static let standardSizes: [UInt64] = (12...30).map { UInt64(1) << $0 }
@@ -63,13 +65,21 @@ public struct SweepReport: Codable, Sendable, Equatable {
                     sizeBytes: size, p2pSeconds: p2p?.duration.seconds, p2pGBps: p2p.map { $0.bandwidth / 1e9 },
                     bounceSeconds: bounce.duration.seconds, bounceGBps: bounce.bandwidth / 1e9))
         }
+        let inputs = "sweep \(source) \(destination) \(sizes) \(fidelity.rawValue)"
         return SweepReport(
             topology: planner.machine.topology.name, from: source, to: destination, fidelity: fidelity.rawValue,
-            p2pMechanism: p2pPlan?.mechanism.rawValue, points: points)
+            p2pMechanism: p2pPlan?.mechanism.rawValue, points: points,
+            shard: ShardInfo(
+                index: shardIndex + 1, count: shardCount,
+                inputsHash: ShardInfo.inputsHash(planner: planner, extra: inputs)))
     }
 
     /// Joins shards of one sweep; the result equals a single run's.
+    ///
+    /// - Throws: `TransferPlanningError` when a part is missing, given twice, or from another
+    ///   sweep (see `ShardInfo`).
     public static func merge(_ parts: [SweepReport]) throws(TransferPlanningError) -> SweepReport {
+        try ShardInfo.checkComplete(parts.map(\.shard), what: "sweep")
         guard var merged = parts.first else { throw TransferPlanningError(description: "nothing to merge") }
         for part in parts.dropFirst() {
             guard part.topology == merged.topology, part.from == merged.from, part.to == merged.to,
@@ -80,6 +90,8 @@ public struct SweepReport: Codable, Sendable, Equatable {
             merged.points += part.points
         }
         merged.points.sort { $0.sizeBytes < $1.sizeBytes }
+        merged.shard?.index = 1
+        merged.shard?.count = 1
         return merged
     }
 

@@ -8,6 +8,23 @@ public enum TopologyLoader {
     ///
     /// - Throws: `TopologyLoadError` with every problem found (file:line:column each).
     public static func load(contentsOf path: String) throws(TopologyLoadError) -> Topology {
+        // Only a regular file of bounded size is read: a pipe, /dev/stdin or /dev/zero would
+        // block or never end.
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let attributes, attributes[.type] as? FileAttributeType != .typeRegular {
+            throw TopologyLoadError(diagnostics: [
+                Diagnostic(
+                    .error, at: SourceLocation(file: path, line: 0),
+                    "the file is not a regular file (a pipe, device or folder is never read)")
+            ])
+        }
+        if let size = attributes?[.size] as? Int, size > LoadLimits.current.maxFileBytes {
+            throw TopologyLoadError(diagnostics: [
+                Diagnostic(
+                    .error, at: SourceLocation(file: path, line: 0),
+                    "the file is larger than \(LoadLimits.current.maxFileBytes) bytes, the limit on one file")
+            ])
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
             throw TopologyLoadError(diagnostics: [

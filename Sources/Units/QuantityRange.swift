@@ -23,6 +23,17 @@ public struct QuantityRange<Value: Comparable & CustomStringConvertible & Sendab
     /// The range as a message reads it: "a latency from 0 ps to 1 s".
     public var description: String { "\(name) from \(lower) to \(upper)" }
 
+    /// Runs `parse`, turning an overflow into an out-of-range error naming this range, so that
+    /// "1e30 s" and "18446744073709551615 ps" read the same message.
+    func parsing(_ text: String, _ parse: (String) throws(UnitParseError) -> Value) throws(UnitParseError) -> Value {
+        do {
+            return try check(try parse(text), text: text)
+        } catch {
+            guard error.reason == .overflow else { throw error }
+            throw UnitParseError(.outOfRange(allowed: description), text: text, offset: 0)
+        }
+    }
+
     /// `value` when it lies in the range.
     ///
     /// - Throws: `UnitParseError` (`.outOfRange`) naming the range, pointing at `text`.
@@ -83,7 +94,7 @@ extension QuantityRange where Value == DataRate {
 extension ByteCount {
     /// Reads a size as `parse(_:)` does and checks it lies in `range`.
     public static func parse(_ text: String, within range: QuantityRange<ByteCount>) throws(UnitParseError) -> ByteCount {
-        try range.check(try parseUnbounded(text), text: text)
+        try range.parsing(text) { text throws(UnitParseError) in try parseUnbounded(text) }
     }
 }
 
@@ -92,7 +103,7 @@ extension Picoseconds {
     public static func parse(
         _ text: String, within range: QuantityRange<Picoseconds>
     ) throws(UnitParseError) -> Picoseconds {
-        try range.check(try parseUnbounded(text), text: text)
+        try range.parsing(text) { text throws(UnitParseError) in try parseUnbounded(text) }
     }
 }
 
@@ -101,6 +112,6 @@ extension DataRate {
     public static func parse(
         _ text: String, lanes: Int? = nil, within range: QuantityRange<DataRate>
     ) throws(UnitParseError) -> DataRate {
-        try range.check(try parseUnbounded(text, lanes: lanes), text: text)
+        try range.parsing(text) { text throws(UnitParseError) in try parseUnbounded(text, lanes: lanes) }
     }
 }
