@@ -56,7 +56,9 @@ let package = Package(
         // Scenarios: scenario files with expectations, check reports, JUnit, golden baselines.
         .target(
             name: "Scenarios",
-            dependencies: ["CLibXML2", "Engine", "Fabric", "Policy", "Reports", "Routing", "Topology", "Units"]),
+            dependencies: [
+                "CLibXML2", "Engine", "Fabric", "Policy", "Reports", "Routing", "SimKernel", "Topology", "Units",
+            ]),
         // The umbrella library for users' own test suites.
         .target(
             name: "P2PSim",

@@ -83,7 +83,7 @@ public enum ScenarioSchema {
                     <xs:attribute name="start" type="quantity"/>
                     <xs:attribute name="after" type="idList"/>
                     <xs:attribute name="repeat" default="1">
-                      <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="1000"/></xs:restriction></xs:simpleType>
+                      <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="100"/></xs:restriction></xs:simpleType>
                     </xs:attribute>
                     <xs:attribute name="stagingSocket" type="id"/>
                   </xs:complexType>

@@ -286,3 +286,23 @@ struct HostileInputTests {
         }
     }
 }
+
+@Suite("merge of shard files", .enabled(if: P2PSimProcess.isAvailable))
+struct MergeCommandTests {
+    @Test func incompleteOrDuplicatedSetsExitWithTwo() throws {
+        let files = try HostileFiles()
+        var parts: [String] = []
+        for k in 1...3 {
+            let run = try BoundedRun.run(["sweep", "--from", "gpu0", "--to", "gpu2", "--shard", "\(k)/3", "--format", "json"])
+            #expect(run.status == 0)
+            parts.append(try files.write("part\(k).json", run.stdout))
+        }
+        #expect(try BoundedRun.run(["merge"] + parts).status == 0)
+        let missing = try BoundedRun.run(["merge", parts[0], parts[2]])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("part(s) 2 of 3 are missing"))
+        let duplicated = try BoundedRun.run(["merge", parts[0], parts[0], parts[0]])
+        #expect(duplicated.status == 2)
+        #expect(duplicated.stderr.contains("given twice"))
+    }
+}
