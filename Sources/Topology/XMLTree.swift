@@ -347,22 +347,13 @@ package enum XMLReader {
 
     /// Validates `doc` against the schema text; diagnostics go to `collector`.
     private static func validate(_ doc: xmlDocPtr, against schema: String, collector: ErrorCollector) -> Bool {
-        // xmlSchemaNewMemParserCtxt keeps the pointer and reads it in xmlSchemaParse: the
-        // buffer must live until then.
-        let schemaBuffer = CBuffer(schema)
-        defer { withExtendedLifetime(schemaBuffer) {} }
-        guard let parserContext = xmlSchemaNewMemParserCtxt(schemaBuffer.pointer, schemaBuffer.count) else {
-            return false
-        }
-        defer { xmlSchemaFreeParserCtxt(parserContext) }
-        guard let parsedSchema = xmlSchemaParse(parserContext) else {
+        guard let parsedSchema = ParsedSchemas.shared.schema(schema) else {
             collector.diagnostics.append(
                 Diagnostic(
                     .error, at: SourceLocation(file: "<embedded schema>", line: 0), "the embedded schema does not parse"
                 ))
             return false
         }
-        defer { xmlSchemaFree(parsedSchema) }
         guard let validContext = xmlSchemaNewValidCtxt(parsedSchema) else { return false }
         defer { xmlSchemaFreeValidCtxt(validContext) }
         let context = Unmanaged.passUnretained(collector).toOpaque()
@@ -406,6 +397,30 @@ package enum XMLReader {
         return XMLElement(
             name: name, attributes: attributes, children: children,
             location: SourceLocation(file: file, line: line, column: column))
+    }
+}
+
+/// The embedded schemas, parsed once per process and kept: parsing the topology schema was most
+/// of the time of loading a small file (and of every fuzzing input). A parsed schema is only
+/// read while validating (libxml2 allows one per validation context across threads).
+private final class ParsedSchemas: @unchecked Sendable {
+    static let shared = ParsedSchemas()
+    private let lock = NSLock()
+    private var parsed: [String: xmlSchemaPtr] = [:]
+
+    /// The parsed form of `text`, or nil when it does not parse.
+    func schema(_ text: String) -> xmlSchemaPtr? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = parsed[text] { return known }
+        // xmlSchemaNewMemParserCtxt keeps the pointer and reads it in xmlSchemaParse: the
+        // buffer must live until then.
+        let buffer = CBuffer(text)
+        guard let context = xmlSchemaNewMemParserCtxt(buffer.pointer, buffer.count) else { return nil }
+        defer { xmlSchemaFreeParserCtxt(context) }
+        guard let schema = withExtendedLifetime(buffer, { xmlSchemaParse(context) }) else { return nil }
+        parsed[text] = schema
+        return schema
     }
 }
 
