@@ -8,7 +8,7 @@
 # Crashes, hangs (over 10 s per input) and inputs using over 2 GiB are written to
 # $P2PSIM_FUZZ_WORK/crashes (default: a folder under $TMPDIR); the summary gives executions per
 # target, and the exit status is 1 when anything was found. Turn each finding into a regression
-# test with its input under Tests/ (see Tests/TopologyTests/FuzzRegressionTests.swift).
+# test with its input under Tests/ (see docs/hardening.md).
 set -eu
 
 total=${1:-600}
@@ -19,14 +19,17 @@ count=$(echo "$targets" | wc -w)
 share=$((total / count))
 [ "$share" -ge 1 ] || share=1
 
+mkdir -p "$work/crashes" "$work/logs"
 cd "$root/Fuzz"
 flags="-Xswiftc -sanitize=fuzzer,address"
+echo "building the fuzz targets (log: $work/logs/build.log)"
 # shellcheck disable=SC2086
-swift build $flags
+if ! swift build $flags >"$work/logs/build.log" 2>&1; then
+    grep -v 'Cannot export local symbol' "$work/logs/build.log"
+    exit 2
+fi
 # shellcheck disable=SC2086
 bin=$(swift build $flags --show-bin-path)
-
-mkdir -p "$work/crashes" "$work/logs"
 seed() {
     # seed TARGET: a writable corpus folder holding the seeds for TARGET.
     corpus="$work/corpus/$1"

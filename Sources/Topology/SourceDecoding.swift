@@ -52,9 +52,9 @@ enum SourceDecoding {
 enum EntityGuard {
     /// A diagnostic at the first `<!ENTITY` of `bytes`, or nil when there is none.
     static func problem(in bytes: [UInt8], file: String) -> Diagnostic? {
-        // UTF-16 text: look at its ASCII projection (drop the zero bytes).
-        let isUTF16 = bytes.count >= 2 && ((bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF))
-        let scanned = isUTF16 ? bytes.filter { $0 != 0 } : bytes
+        // UTF-16 or UTF-32 text (with or without a byte-order mark, which libxml2 detects
+        // either way): look at its ASCII projection, without the zero bytes.
+        let scanned = bytes.contains(0) ? bytes.filter { $0 != 0 } : bytes
         let needle = Array("<!ENTITY".utf8)
         guard scanned.count >= needle.count else { return nil }
         var line = 1
