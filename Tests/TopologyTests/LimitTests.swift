@@ -131,4 +131,16 @@ struct LimitTests {
         #expect(found.first?.message.contains("entity declarations are not supported") == true)
         #expect(found.first?.location.line == 2)
     }
+
+    @Test func entityDeclarationsInUTF16WithoutAByteOrderMarkAreRefusedToo() throws {
+        let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<!DOCTYPE topology [<!ENTITY e \"x\">]>\n<topology/>\n"
+        let bytes = text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        do {
+            _ = try TopologyLoader.load(bytes: bytes, file: "utf16.xml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.diagnostics.first?.message.contains("entity declarations are not supported") == true)
+            #expect(error.diagnostics.first?.location.line == 2)
+        }
+    }
 }
