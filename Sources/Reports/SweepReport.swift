@@ -118,8 +118,8 @@ public struct SweepReport: Codable, Sendable, Equatable {
                 ByteCount(point.sizeBytes).description,
                 point.p2pGBps.map { formatDecimal($0, maxFractionDigits: 2) } ?? "-",
                 formatDecimal(point.bounceGBps, maxFractionDigits: 2),
-                point.p2pSeconds.map { Picoseconds(UInt64($0 * 1e12)).description } ?? "-",
-                Picoseconds(UInt64(point.bounceSeconds * 1e12)).description,
+                point.p2pSeconds.map { Picoseconds(saturatingSeconds: $0).description } ?? "-",
+                Picoseconds(saturatingSeconds: point.bounceSeconds).description,
             ])
         }
         out += TextTable(rows: rows).render()

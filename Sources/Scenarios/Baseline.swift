@@ -218,6 +218,6 @@ public struct BaselineComparison: Sendable {
 private func precise(_ metric: Metric, _ value: Double) -> String {
     switch metric {
     case .bandwidth: return DataRate(bytesPerSecond: value).description
-    case .time, .latency: return Picoseconds(UInt64(max(0, value).rounded())).description
+    case .time, .latency: return Picoseconds(saturatingPicoseconds: value.rounded()).description
     }
 }

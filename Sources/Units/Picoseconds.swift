@@ -68,7 +68,11 @@ public struct Picoseconds: Hashable, Comparable, Sendable, AdditiveArithmetic, C
 
     /// The time in the largest unit not above it, with up to three decimals ("150 ns",
     /// "1.5 us", "16.777 ms").
+    ///
+    /// `Picoseconds.max`, where saturating arithmetic stops, prints as "over 18446744 s
+    /// (saturated)", so that a time beyond what simulated time holds is not read as a figure.
     public var description: String {
+        if rawValue == .max { return "over 18446744 s (saturated)" }
         let scales: [(String, UInt64)] = [
             ("s", 1_000_000_000_000), ("ms", 1_000_000_000), ("us", 1_000_000), ("ns", 1_000),
         ]

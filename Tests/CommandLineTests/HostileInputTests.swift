@@ -306,3 +306,21 @@ struct MergeCommandTests {
         #expect(duplicated.stderr.contains("given twice"))
     }
 }
+
+@Suite("Accepted extremes", .enabled(if: P2PSimProcess.isAvailable))
+struct AcceptedExtremeTests {
+    /// Every rate at the 1 MB/s floor and every latency at the 1 s ceiling, with a 1 PiB
+    /// transfer: the times pass what simulated time holds, and saturate visibly.
+    @Test(arguments: [["compare"], ["compare", "--pull"], ["transfer", "--path", "bounce"]])
+    func slowestMachineAndLargestSizeSaturateVisibly(command: [String]) throws {
+        let files = try HostileFiles()
+        var text = try String(
+            contentsOf: P2PSimProcess.repository.appendingPathComponent("topologies/default.xml"), encoding: .utf8)
+        text = text.replacingOccurrences(of: #"(bandwidth|rate)="[^"]*""#, with: "$1=\"1 MB/s\"", options: .regularExpression)
+        text = text.replacingOccurrences(of: #"latency="[^"]*""#, with: "latency=\"1 s\"", options: .regularExpression)
+        let path = try files.write("slow.xml", text)
+        let run = try BoundedRun.run([command[0], path] + command.dropFirst() + ["--size", "1 PiB"], seconds: 60)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("(saturated)"))
+    }
+}

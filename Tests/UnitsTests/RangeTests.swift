@@ -68,5 +68,6 @@ struct RangeTests {
         #expect(Picoseconds.max + Picoseconds(1) == .max)
         #expect(Picoseconds.max.adding(Picoseconds(1)) == nil)
         #expect(Picoseconds(1).adding(Picoseconds(2)) == Picoseconds(3))
+        #expect(Picoseconds.max.description == "over 18446744 s (saturated)")
     }
 }
