@@ -41,7 +41,8 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Fabric", "FlowModel", "PCIeProtocol", "PacketModel", "Policy", "Routing", "SimKernel", "Topology", "Units",
+                "Fabric", "FlowModel", "PCIeProtocol", "PacketModel", "Policy", "Routing", "SimKernel", "Topology",
+                "Units",
             ]),
         // What users read: tables, trees, matrices, JSON.
         .target(

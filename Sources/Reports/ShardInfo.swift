@@ -69,11 +69,13 @@ public struct ShardInfo: Codable, Sendable, Equatable {
                 )
             }
             guard (1...part.count).contains(part.index) else {
-                throw TransferPlanningError(description: "file \(position + 1) claims part \(part.index) of \(part.count)")
+                throw TransferPlanningError(
+                    description: "file \(position + 1) claims part \(part.index) of \(part.count)")
             }
             if let earlier = seen[part.index] {
                 throw TransferPlanningError(
-                    description: "part \(part.index) of \(part.count) is given twice (files \(earlier + 1) and \(position + 1))")
+                    description:
+                        "part \(part.index) of \(part.count) is given twice (files \(earlier + 1) and \(position + 1))")
             }
             seen[part.index] = position
         }

@@ -145,7 +145,10 @@ public struct BaselineComparison: Sendable {
                 continue
             }
             let changesBefore = changes.count
-            defer { compareFingerprints(name, before.fingerprint, after.fingerprint, figuresMoved: changes.count > changesBefore) }
+            defer {
+                compareFingerprints(
+                    name, before.fingerprint, after.fingerprint, figuresMoved: changes.count > changesBefore)
+            }
             if before.parametersHash != after.parametersHash {
                 notes.append(
                     "\(name): parameter hash differs: \(before.parametersHash) -> \(after.parametersHash) (its parameters or topology changed)"

@@ -234,7 +234,8 @@ private struct ScenarioBuilder {
             } else {
                 self.error(
                     element, "repeat",
-                    "transfer '\(id)': repeat '\(text)' is out of range: expected a count from 1 to \(Self.maximumRepeat)")
+                    "transfer '\(id)': repeat '\(text)' is out of range: expected a count from 1 to \(Self.maximumRepeat)"
+                )
                 ok = false
             }
         }

@@ -89,7 +89,8 @@ public struct Simulation<Model: SimulationModel> {
             scheduler.currentTime = event.time
             storedFingerprint.mix(event.time.rawValue)
             storedFingerprint.mix(
-                UInt64(UInt32(bitPattern: event.target.rawValue)) << 32 | UInt64(UInt32(bitPattern: event.port.rawValue)))
+                UInt64(UInt32(bitPattern: event.target.rawValue)) << 32
+                    | UInt64(UInt32(bitPattern: event.port.rawValue)))
             handledEvents &+= 1
             handled &+= 1
             if let tracer { tracer(event) }

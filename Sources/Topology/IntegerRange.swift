@@ -73,6 +73,7 @@ extension IntegerRange {
             let start = message.range(of: "The value '")
         else { return message }
         let value = message[start.upperBound...].prefix { $0 != "'" }
-        return "<\(element)> attribute '\(attribute)': '\(value)' is out of range or not an integer: expected \(range), decimal or 0x-prefixed"
+        return
+            "<\(element)> attribute '\(attribute)': '\(value)' is out of range or not an integer: expected \(range), decimal or 0x-prefixed"
     }
 }

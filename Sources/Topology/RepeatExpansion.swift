@@ -241,7 +241,9 @@ enum IntegerExpression {
             case .multiply: result = lhs.multipliedReportingOverflow(by: rhs)
             case .divide, .remainder:
                 guard rhs != 0 else { throw fail("division by zero") }
-                result = op == .divide ? lhs.dividedReportingOverflow(by: rhs) : lhs.remainderReportingOverflow(dividingBy: rhs)
+                result =
+                    op == .divide
+                    ? lhs.dividedReportingOverflow(by: rhs) : lhs.remainderReportingOverflow(dividingBy: rhs)
             case .negate, .open: throw fail("incomplete expression")
             }
             if result.overflow { throw fail("overflow") }

@@ -36,7 +36,8 @@ enum SourceDecoding {
         units.reserveCapacity(bytes.count / 2)
         var index = bytes.startIndex
         while index + 1 < bytes.endIndex {
-            let a = UInt16(bytes[index]), b = UInt16(bytes[index + 1])
+            let a = UInt16(bytes[index])
+            let b = UInt16(bytes[index + 1])
             units.append(bigEndian ? (a << 8 | b) : (b << 8 | a))
             index += 2
         }

@@ -170,7 +170,8 @@ struct TopologyBuilder {
         define(id, element)
         let vendor = CPUVendor(rawValue: element.attribute("vendor") ?? "") ?? .other
         let socket = Socket(
-            id: id, vendor: vendor, family: integer(element, "family", .cpuFamily) ?? 0, model: integer(element, "model", .cpuModel),
+            id: id, vendor: vendor, family: integer(element, "family", .cpuFamily) ?? 0,
+            model: integer(element, "model", .cpuModel),
             label: element.attribute("label"),
             memory: element.children.first { $0.name == "memory" }.flatMap { memory($0) },
             location: element.location)
@@ -276,7 +277,8 @@ struct TopologyBuilder {
         }
         let node = PCINode(
             id: id, kind: kind, parent: parent, rootComplex: rootComplex, switchIndex: switchIndex,
-            pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init), deviceNumber: integer(element, "device", .pciDevice),
+            pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init),
+            deviceNumber: integer(element, "device", .pciDevice),
             function: integer(element, "function", .pciFunction) ?? 0, link: linkSpec(element, inherited: inherited),
             acsCapability: element.attribute("acsCap") == nil ? control : capability, acsControl: control,
             endpoint: nil, location: element.location)
@@ -433,7 +435,8 @@ struct TopologyBuilder {
             driverP2P: element.attribute("driverP2P").flatMap { DriverP2PPolicy(rawValue: $0.trimmingSpaces) })
         let node = PCINode(
             id: id, kind: .endpoint, parent: parent, rootComplex: rootComplex, switchIndex: nil,
-            pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init), deviceNumber: integer(element, "device", .pciDevice),
+            pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init),
+            deviceNumber: integer(element, "device", .pciDevice),
             function: integer(element, "function", .pciFunction) ?? 0, link: link, acsCapability: [], acsControl: [],
             endpoint: details,
             location: element.location)
@@ -497,7 +500,8 @@ struct TopologyBuilder {
         define(id, element)
         topology.nvswitches.append(
             NVSwitchChip(
-                id: id, generation: integer(element, "generation", .nvswitchGeneration) ?? 1, label: element.attribute("label"),
+                id: id, generation: integer(element, "generation", .nvswitchGeneration) ?? 1,
+                label: element.attribute("label"),
                 location: element.location))
         nvswitchIndex[id] = topology.nvswitches.count - 1
     }

@@ -43,7 +43,8 @@ public enum TopologyLoader {
     ) throws(TopologyLoadError) -> Topology {
         let sources = SourceTexts()
         let result = XMLReader.read(
-            bytes: bytes, file: file, schema: TopologySchema.xsd, sources: sources, limits: limits, transform: expandRepeats(sources))
+            bytes: bytes, file: file, schema: TopologySchema.xsd, sources: sources, limits: limits,
+            transform: expandRepeats(sources))
         return try build(result, file: file, sources: sources)
     }
 
@@ -56,7 +57,8 @@ public enum TopologyLoader {
     ) throws(TopologyLoadError) -> Topology {
         let sources = SourceTexts()
         let result = XMLReader.read(
-            text: text, file: file, schema: TopologySchema.xsd, sources: sources, limits: limits, transform: expandRepeats(sources))
+            text: text, file: file, schema: TopologySchema.xsd, sources: sources, limits: limits,
+            transform: expandRepeats(sources))
         return try build(result, file: file, sources: sources)
     }
 

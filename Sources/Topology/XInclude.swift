@@ -57,7 +57,8 @@ struct IncludeProcessor {
             while let current = child {
                 child = current.pointee.next
                 guard current.pointee.type == XML_ELEMENT_NODE else { continue }
-                let (file, chain) = contexts.removeValue(forKey: UnsafeMutableRawPointer(current)) ?? (parentFile, parentChain)
+                let (file, chain) =
+                    contexts.removeValue(forKey: UnsafeMutableRawPointer(current)) ?? (parentFile, parentChain)
                 guard Self.isXInclude(current, named: "include") else {
                     stack.append((current, file, chain))
                     continue
@@ -79,7 +80,10 @@ struct IncludeProcessor {
                     replacementFile = path
                     replacementChain = chain + [path]
                 case .failure(.resource(let reason)):
-                    guard let fallback = Self.children(of: current).first(where: { Self.isXInclude($0, named: "fallback") })
+                    guard
+                        let fallback = Self.children(of: current).first(where: {
+                            Self.isXInclude($0, named: "fallback")
+                        })
                     else {
                         diagnostics.append(Diagnostic(.error, at: location, "xi:include of '\(href)': \(reason)"))
                         return
@@ -95,7 +99,8 @@ struct IncludeProcessor {
                     guard budget.charge(count) else {
                         moved.forEach { xmlFreeNode($0) }
                         diagnostics.append(
-                            Diagnostic(.error, at: location, "xi:fallback: too many elements: \(limits.raiseElementsHint)"))
+                            Diagnostic(
+                                .error, at: location, "xi:fallback: too many elements: \(limits.raiseElementsHint)"))
                         return
                     }
                     replacement = moved
@@ -131,7 +136,9 @@ struct IncludeProcessor {
         }
         if Self.attribute(element, "xpointer") != nil { throw .fatal("xpointer is not supported") }
         guard !href.isEmpty else { throw .fatal("an empty href (the document itself) is not supported") }
-        if let scheme = href.range(of: "://"), !href.hasPrefix("file://"), href[..<scheme.lowerBound].allSatisfy(\.isLetter) {
+        if let scheme = href.range(of: "://"), !href.hasPrefix("file://"),
+            href[..<scheme.lowerBound].allSatisfy(\.isLetter)
+        {
             throw .resource("network addresses are not read (only files below \(allowedFolder))")
         }
         let path = URL(fileURLWithPath: NodeFiles.resolve(href, relativeTo: file)).standardizedFileURL
@@ -142,7 +149,8 @@ struct IncludeProcessor {
         }
         guard chain.count <= limits.maxIncludeDepth else {
             throw .fatal(
-                "includes nested more than \(limits.maxIncludeDepth) deep (the limit on include depth; there is no cycle)")
+                "includes nested more than \(limits.maxIncludeDepth) deep (the limit on include depth; there is no cycle)"
+            )
         }
         guard path.hasPrefix(allowedFolder == "/" ? "/" : allowedFolder + "/") else {
             throw .resource("'\(path)' is outside \(allowedFolder), the folder included files must lie in")
@@ -173,7 +181,9 @@ struct IncludeProcessor {
         guard let root = xmlDocGetRootElement(included) else { throw .resource("'\(path)' has no root element") }
         let count = ElementBudget.elements(in: root, cap: budget.limit)
         guard budget.charge(count) else {
-            throw .fatal("including '\(URL(fileURLWithPath: path).lastPathComponent)' passes the element limit: \(limits.raiseElementsHint)")
+            throw .fatal(
+                "including '\(URL(fileURLWithPath: path).lastPathComponent)' passes the element limit: \(limits.raiseElementsHint)"
+            )
         }
         guard let copy = xmlDocCopyNode(root, doc, 1) else { throw .fatal("out of memory copying '\(path)'") }
         return (copy, path)

@@ -62,7 +62,8 @@ extension QuantityRange where Value == Picoseconds {
     ///
     /// `Picoseconds` holds 213 days; one day leaves room for sums of many durations and start
     /// times without overflow, and is far beyond any simulated PCIe run.
-    public static let duration = QuantityRange("a duration", from: Picoseconds(0), to: Picoseconds(86_400_000_000_000_000))
+    public static let duration = QuantityRange(
+        "a duration", from: Picoseconds(0), to: Picoseconds(86_400_000_000_000_000))
     /// A hardware latency: 0 ps to 1 s.
     ///
     /// The longest PCIe Completion Timeout range is 17 s to 64 s (PCIe Base Specification 6.0,
@@ -72,7 +73,8 @@ extension QuantityRange where Value == Picoseconds {
     public static let latency = QuantityRange("a latency", from: Picoseconds(0), to: Picoseconds(1_000_000_000_000))
     /// When a scenario transfer starts: 0 ps to 1 hour (3.6 × 10^15 ps), so that its finish
     /// (start plus at most a day-long transfer) stays well inside `Picoseconds`.
-    public static let startTime = QuantityRange("a start time", from: Picoseconds(0), to: Picoseconds(3_600_000_000_000_000))
+    public static let startTime = QuantityRange(
+        "a start time", from: Picoseconds(0), to: Picoseconds(3_600_000_000_000_000))
 }
 
 extension QuantityRange where Value == DataRate {
@@ -93,7 +95,8 @@ extension QuantityRange where Value == DataRate {
 
 extension ByteCount {
     /// Reads a size as `parse(_:)` does and checks it lies in `range`.
-    public static func parse(_ text: String, within range: QuantityRange<ByteCount>) throws(UnitParseError) -> ByteCount {
+    public static func parse(_ text: String, within range: QuantityRange<ByteCount>) throws(UnitParseError) -> ByteCount
+    {
         try range.parsing(text) { text throws(UnitParseError) in try parseUnbounded(text) }
     }
 }

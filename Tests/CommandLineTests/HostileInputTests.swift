@@ -16,7 +16,8 @@ struct BoundedRun {
     ) throws -> BoundedRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "ulimit -v \(memoryMiB * 1024); exec \"$0\" \"$@\"", P2PSimProcess.executable.path]
+        process.arguments =
+            ["-c", "ulimit -v \(memoryMiB * 1024); exec \"$0\" \"$@\"", P2PSimProcess.executable.path]
             + arguments
         process.currentDirectoryURL = P2PSimProcess.repository
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -176,7 +177,8 @@ struct HostileInputTests {
         let files = try HostileFiles()
         let xi = "xmlns:xi=\"http://www.w3.org/2001/XInclude\""
         for k in 0..<30 {
-            try files.write("f\(k).xml", "<g \(xi)><xi:include href=\"f\(k + 1).xml\"/><xi:include href=\"f\(k + 1).xml\"/></g>")
+            try files.write(
+                "f\(k).xml", "<g \(xi)><xi:include href=\"f\(k + 1).xml\"/><xi:include href=\"f\(k + 1).xml\"/></g>")
         }
         try files.write("f30.xml", "<g/>")
         let path = try files.defaultTopology(
@@ -208,7 +210,8 @@ struct HostileInputTests {
 
     @Test func anEntityUsedTenThousandTimesIsRefusedAtOnce() throws {
         let files = try HostileFiles()
-        let text = "<?xml version=\"1.0\"?>\n<!DOCTYPE topology [<!ENTITY e \"xxxx\">]>\n<topology version=\"2.0\" a=\""
+        let text =
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE topology [<!ENTITY e \"xxxx\">]>\n<topology version=\"2.0\" a=\""
             + String(repeating: "&e;", count: 10_000) + "\"><object type=\"Machine\"/></topology>\n"
         let path = try files.write("entity.xml", text)
         let run = try BoundedRun.run(["show", path], seconds: 10)
@@ -220,7 +223,12 @@ struct HostileInputTests {
         let files = try HostileFiles()
         let path = try files.defaultTopology(
             "content-entity.xml",
-            [("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<?xml version=\"1.0\"?>\n<!DOCTYPE topology [<!ENTITY e \"<x/>\">]>")])
+            [
+                (
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+                    "<?xml version=\"1.0\"?>\n<!DOCTYPE topology [<!ENTITY e \"<x/>\">]>"
+                )
+            ])
         let run = try BoundedRun.run(["validate", path], seconds: 10)
         #expect(run.refused(at: "content-entity.xml:2:"))
         #expect(!run.stderr.contains("Please substitute entities"))
@@ -235,11 +243,25 @@ struct HostileInputTests {
     }
 
     @Test(arguments: [
-        ("size=\"256 MiB\"/>\n  <transfer id=\"bounce\"", "size=\"256 MiB\" start=\"18446744073709551615 ps\"/>\n  <transfer id=\"bounce\"", "6:", "a start time from 0 ps to 3600 s"),
+        (
+            "size=\"256 MiB\"/>\n  <transfer id=\"bounce\"",
+            "size=\"256 MiB\" start=\"18446744073709551615 ps\"/>\n  <transfer id=\"bounce\"", "6:",
+            "a start time from 0 ps to 3600 s"
+        ),
         ("tolerance=\"2%\"", "tolerance=\"1e300 GB/s\"", "21:", "out of range"),
-        ("size=\"256 MiB\"/>\n  <transfer id=\"bounce\"", "size=\"256 MiB\" repeat=\"99999999999999999999\"/>\n  <transfer id=\"bounce\"", "6:", "repeat"),
-        ("<transfer id=\"p2p\"", "<parameter name=\"bounceChunkSynchronisation\" value=\"18446744073709551615 ps\"/>\n  <transfer id=\"p2p\"", "6:", "a latency from 0 ps to 1 s"),
-        ("<transfer id=\"p2p\"", "<parameter name=\"bounceChunkSize\" value=\"0 B\"/>\n  <transfer id=\"p2p\"", "6:", "a size from 1 B"),
+        (
+            "size=\"256 MiB\"/>\n  <transfer id=\"bounce\"",
+            "size=\"256 MiB\" repeat=\"99999999999999999999\"/>\n  <transfer id=\"bounce\"", "6:", "repeat"
+        ),
+        (
+            "<transfer id=\"p2p\"",
+            "<parameter name=\"bounceChunkSynchronisation\" value=\"18446744073709551615 ps\"/>\n  <transfer id=\"p2p\"",
+            "6:", "a latency from 0 ps to 1 s"
+        ),
+        (
+            "<transfer id=\"p2p\"", "<parameter name=\"bounceChunkSize\" value=\"0 B\"/>\n  <transfer id=\"p2p\"", "6:",
+            "a size from 1 B"
+        ),
     ])
     func scenarioValuesOutOfRangeAreRefused(old: String, new: String, line: String, expected: String) throws {
         let files = try HostileFiles()
@@ -293,7 +315,9 @@ struct MergeCommandTests {
         let files = try HostileFiles()
         var parts: [String] = []
         for k in 1...3 {
-            let run = try BoundedRun.run(["sweep", "--from", "gpu0", "--to", "gpu2", "--shard", "\(k)/3", "--format", "json"])
+            let run = try BoundedRun.run([
+                "sweep", "--from", "gpu0", "--to", "gpu2", "--shard", "\(k)/3", "--format", "json",
+            ])
             #expect(run.status == 0)
             parts.append(try files.write("part\(k).json", run.stdout))
         }
@@ -316,7 +340,8 @@ struct AcceptedExtremeTests {
         let files = try HostileFiles()
         var text = try String(
             contentsOf: P2PSimProcess.repository.appendingPathComponent("topologies/default.xml"), encoding: .utf8)
-        text = text.replacingOccurrences(of: #"(bandwidth|rate)="[^"]*""#, with: "$1=\"1 MB/s\"", options: .regularExpression)
+        text = text.replacingOccurrences(
+            of: #"(bandwidth|rate)="[^"]*""#, with: "$1=\"1 MB/s\"", options: .regularExpression)
         text = text.replacingOccurrences(of: #"latency="[^"]*""#, with: "latency=\"1 s\"", options: .regularExpression)
         let path = try files.write("slow.xml", text)
         let run = try BoundedRun.run([command[0], path] + command.dropFirst() + ["--size", "1 PiB"], seconds: 60)

@@ -21,7 +21,10 @@ struct LimitTests {
     @Test(arguments: [
         ("<rootPort id=\"rp\" device=\"256\" gen=\"4\" width=\"16\"/>", "a PCI device number from 0 to 31"),
         ("<rootPort id=\"rp\" device=\"32\" gen=\"4\" width=\"16\"/>", "a PCI device number from 0 to 31"),
-        ("<rootPort id=\"rp\" device=\"1\" function=\"8\" gen=\"4\" width=\"16\"/>", "a PCI function number from 0 to 7"),
+        (
+            "<rootPort id=\"rp\" device=\"1\" function=\"8\" gen=\"4\" width=\"16\"/>",
+            "a PCI function number from 0 to 7"
+        ),
         ("<endpoint id=\"e\" kind=\"nic\" pciId=\"15b3:1017\" function=\"300\"/>", "a PCI function number from 0 to 7"),
     ])
     func pciFieldsOutOfRangeAreRefused(body: String, expected: String) {
@@ -83,7 +86,8 @@ struct LimitTests {
             """
         let limits = LoadLimits(maxElements: 2_000)
         #expect(errors(subtree, limits: limits).contains { $0.message.contains("more than 2000 elements") })
-        let nested = "<repeat count=\"100\" var=\"i\"><repeat count=\"100\" var=\"j\">\(rootPort(id: "rp{i}_{j}"))</repeat></repeat>"
+        let nested =
+            "<repeat count=\"100\" var=\"i\"><repeat count=\"100\" var=\"j\">\(rootPort(id: "rp{i}_{j}"))</repeat></repeat>"
         #expect(errors(nested, limits: limits).contains { $0.message.contains("more than 2000 elements") })
     }
 
@@ -123,7 +127,8 @@ struct LimitTests {
         // An entity used 10,000 times in one attribute took libxml2 over 100 s to build.
         let text = topologyText().replacingOccurrences(
             of: "<?xml version=\"1.0\"?>",
-            with: "<?xml version=\"1.0\"?>\n<!DOCTYPE topology [<!ENTITY e \"\(String(repeating: "x", count: 1_000))\">]>"
+            with:
+                "<?xml version=\"1.0\"?>\n<!DOCTYPE topology [<!ENTITY e \"\(String(repeating: "x", count: 1_000))\">]>"
         ).replacingOccurrences(of: "name=\"t\"", with: "name=\"\(String(repeating: "&e;", count: 10_000))\"")
         let started = ContinuousClock.now
         let found = diagnostics(of: text)

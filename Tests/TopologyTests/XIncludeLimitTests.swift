@@ -26,7 +26,8 @@ struct XIncludeLimitTests {
     }
 
     private func main(_ include: String) -> String {
-        topologyText(body: "\n      \(include)").replacingOccurrences(of: "version=\"1\"", with: "version=\"1\" \(Self.xi)")
+        topologyText(body: "\n      \(include)").replacingOccurrences(
+            of: "version=\"1\"", with: "version=\"1\" \(Self.xi)")
     }
 
     @Test func aNamedPipeIsRefusedNotWaitedFor() throws {
@@ -59,10 +60,12 @@ struct XIncludeLimitTests {
     }
 
     @Test func aFallbackIsUsedWhenTheFileCannotBeRead() throws {
-        let fallback = "<xi:include href=\"http://example.com/x.xml\"><xi:fallback>"
+        let fallback =
+            "<xi:include href=\"http://example.com/x.xml\"><xi:fallback>"
             + "<rootPort id=\"fb\" device=\"1\" gen=\"4\" width=\"16\"/></xi:fallback></xi:include>"
         #expect(try load([("main.xml", main(fallback))]).allSatisfy { $0.severity != .error })
-        let missing = "<xi:include href=\"none.xml\"><xi:fallback>"
+        let missing =
+            "<xi:include href=\"none.xml\"><xi:fallback>"
             + "<rootPort id=\"fb\" device=\"99\" gen=\"4\" width=\"16\"/></xi:fallback></xi:include>"
         // The fallback's own content is validated where it stands.
         let found = try load([("main.xml", main(missing))])
@@ -74,7 +77,8 @@ struct XIncludeLimitTests {
         for k in 0..<41 {
             files.append(("d\(k).xml", "<?xml version=\"1.0\"?>\n<xi:include href=\"d\(k + 1).xml\" \(Self.xi)/>\n"))
         }
-        files.append(("d41.xml", "<?xml version=\"1.0\"?>\n<rootPort id=\"rp\" device=\"1\" gen=\"4\" width=\"16\"/>\n"))
+        files.append(
+            ("d41.xml", "<?xml version=\"1.0\"?>\n<rootPort id=\"rp\" device=\"1\" gen=\"4\" width=\"16\"/>\n"))
         #expect(try load(files).allSatisfy { $0.severity != .error })
         let shallow = try load(files, limits: LoadLimits(maxIncludeDepth: 10))
         #expect(shallow.first?.message.contains("nested more than 10 deep") == true)
@@ -99,7 +103,8 @@ struct XIncludeLimitTests {
             let next = "<xi:include href=\"f\(k + 1).xml\"/>"
             files.append(("f\(k).xml", "<?xml version=\"1.0\"?>\n<g \(Self.xi)>\(next)\(next)</g>\n"))
         }
-        files.append(("f30.xml", "<?xml version=\"1.0\"?>\n<rootPort id=\"rp\" device=\"1\" gen=\"4\" width=\"16\"/>\n"))
+        files.append(
+            ("f30.xml", "<?xml version=\"1.0\"?>\n<rootPort id=\"rp\" device=\"1\" gen=\"4\" width=\"16\"/>\n"))
         let started = ContinuousClock.now
         let found = try load(files, limits: LoadLimits(maxElements: 5_000, maxIncludes: 100_000))
         #expect(ContinuousClock.now - started < .seconds(20))
@@ -109,9 +114,11 @@ struct XIncludeLimitTests {
     }
 
     @Test func isoLatin1IsDecodedAsDeclared() throws {
-        let text = topologyText(body: "<rootPort id=\"rp\" device=\"1\" gen=\"4\" width=\"16\">"
-            + "<endpoint id=\"nic0\" kind=\"nic\" pciId=\"15b3:1017\" gen=\"4\" width=\"16\" label=\"Carte réseau Ü\"/></rootPort>")
-            .replacingOccurrences(of: "<?xml version=\"1.0\"?>", with: "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>")
+        let text = topologyText(
+            body: "<rootPort id=\"rp\" device=\"1\" gen=\"4\" width=\"16\">"
+                + "<endpoint id=\"nic0\" kind=\"nic\" pciId=\"15b3:1017\" gen=\"4\" width=\"16\" label=\"Carte réseau Ü\"/></rootPort>"
+        )
+        .replacingOccurrences(of: "<?xml version=\"1.0\"?>", with: "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>")
         let bytes = text.unicodeScalars.map { UInt8($0.value) }
         let topology = try TopologyLoader.load(bytes: bytes, file: "latin1.xml")
         #expect(topology.nodes.first { $0.id == "nic0" }?.endpoint?.label == "Carte réseau Ü")
@@ -119,9 +126,11 @@ struct XIncludeLimitTests {
 
     @Test(arguments: [true, false])
     func utf16WithAByteOrderMarkIsRead(littleEndian: Bool) throws {
-        let text = topologyText(body: "<rootPort id=\"rp\" device=\"1\" gen=\"4\" width=\"16\">"
-            + "<endpoint id=\"nic0\" kind=\"nic\" pciId=\"15b3:1017\" gen=\"4\" width=\"16\" label=\"Ünïcode\"/></rootPort>")
-            .replacingOccurrences(of: "<?xml version=\"1.0\"?>", with: "<?xml version=\"1.0\" encoding=\"UTF-16\"?>")
+        let text = topologyText(
+            body: "<rootPort id=\"rp\" device=\"1\" gen=\"4\" width=\"16\">"
+                + "<endpoint id=\"nic0\" kind=\"nic\" pciId=\"15b3:1017\" gen=\"4\" width=\"16\" label=\"Ünïcode\"/></rootPort>"
+        )
+        .replacingOccurrences(of: "<?xml version=\"1.0\"?>", with: "<?xml version=\"1.0\" encoding=\"UTF-16\"?>")
         var bytes: [UInt8] = littleEndian ? [0xFF, 0xFE] : [0xFE, 0xFF]
         for unit in text.utf16 {
             bytes += littleEndian ? [UInt8(unit & 0xFF), UInt8(unit >> 8)] : [UInt8(unit >> 8), UInt8(unit & 0xFF)]

@@ -64,7 +64,10 @@ struct ByteCountTests {
         #expect(throws: UnitParseError(.notWhole(smallestUnit: "bytes"), text: "1.5 B", offset: 0)) {
             try ByteCount.parse("1.5 B")
         }
-        #expect(throws: UnitParseError(.outOfRange(allowed: "a size from 0 B to 1 PiB"), text: "99999999999999999999 B", offset: 0)) {
+        #expect(
+            throws: UnitParseError(
+                .outOfRange(allowed: "a size from 0 B to 1 PiB"), text: "99999999999999999999 B", offset: 0)
+        ) {
             try ByteCount.parse("99999999999999999999 B")
         }
         #expect(throws: UnitParseError.self) { try ByteCount.parse("16 PiB 2") }

@@ -1,5 +1,5 @@
-import FuzzDriver
 import Foundation
+import FuzzDriver
 import P2PSim
 
 /// libFuzzer entry: the input is an hwloc XML file; probing and importing it must end in a

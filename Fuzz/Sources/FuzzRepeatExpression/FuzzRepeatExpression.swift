@@ -1,5 +1,6 @@
-import FuzzDriver
 import Foundation
+import FuzzDriver
+
 @testable import Topology
 
 /// libFuzzer entry: the input is a `{...}` expression of a `<repeat>` attribute; evaluating it

@@ -1,5 +1,5 @@
-import FuzzDriver
 import Foundation
+import FuzzDriver
 import P2PSim
 
 /// libFuzzer entry: the input is a topology file; loading it must end in a topology or in

@@ -1,5 +1,5 @@
-import FuzzDriver
 import Foundation
+import FuzzDriver
 import P2PSim
 
 /// libFuzzer entry: the input is a quantity; every parser must return a value or a
