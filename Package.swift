@@ -23,12 +23,14 @@ let package = Package(
         .target(name: "SimKernel", dependencies: ["Units"]),
         // PCIe link and transaction-layer arithmetic: rates, encodings, TLP splitting, wire bytes.
         .target(name: "PCIeProtocol"),
+        // Vendor-link arithmetic: NVLink, NVSwitch, XGMI and socket-link flit accounting.
+        .target(name: "LinkProtocols"),
         // The flow-level (fluid) model: max-min fair sharing with selective updates.
         .target(name: "FlowModel", dependencies: ["SimKernel", "Units"]),
         // The IOMMU: modes, I/O page tables, IOVA allocation, IOTLB, ATS, address kinds for P2P.
         .target(name: "IOMMU", dependencies: ["SimKernel", "Units"]),
         // The packet-level PCIe model: TLPs, credits, DLLPs, tags over a small fabric description.
-        .target(name: "PacketModel", dependencies: ["SimKernel", "PCIeProtocol", "Units"]),
+        .target(name: "PacketModel", dependencies: ["LinkProtocols", "SimKernel", "PCIeProtocol", "Units"]),
         // The Linux kernel's P2P DMA decision (drivers/pci/p2pdma.c) and amdgpu's dma-buf rule.
         .target(name: "Policy"),
         // Topology files: the model, the libxml2 loader, the schema, diagnostics.
@@ -41,7 +43,8 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "Fabric", "FlowModel", "PCIeProtocol", "PacketModel", "Policy", "Routing", "SimKernel", "Topology",
+                "Fabric", "FlowModel", "LinkProtocols", "PCIeProtocol", "PacketModel", "Policy", "Routing", "SimKernel",
+                "Topology",
                 "Units",
             ]),
         // What users read: tables, trees, matrices, JSON.
@@ -54,6 +57,8 @@ let package = Package(
         ),
         // Importing real machines: hwloc XML (`lstopo --of xml`) to the topology format.
         .target(name: "HwlocImport", dependencies: ["Topology", "CLibXML2", "Units"]),
+        // Importing real machines from sysfs and lspci output; overlays for what imports cannot know.
+        .target(name: "MachineImport", dependencies: ["HwlocImport", "Fabric", "Topology", "CLibXML2", "Units"]),
         // Scenarios: scenario files with expectations, check reports, JUnit, golden baselines.
         .target(
             name: "Scenarios",
@@ -67,17 +72,27 @@ let package = Package(
                 "Units", "SimKernel", "Topology", "Fabric", "Engine", "FlowModel", "IOMMU", "Policy", "PCIeProtocol",
                 "PacketModel",
                 "Routing",
-                "Reports", "HwlocImport", "Scenarios",
+                "Reports", "HwlocImport", "MachineImport", "Scenarios",
             ],
+            // Every bundled topology (symbolic links to topologies/), reachable by name.
             resources: [
-                .embedInCode("Topologies/default.xml")
+                .embedInCode("Topologies/abci-a100x8.xml"), .embedInCode("Topologies/abci-v100x4.xml"),
+                .embedInCode("Topologies/default.xml"), .embedInCode("Topologies/dgx-a100.xml"),
+                .embedInCode("Topologies/dgx1-v100.xml"), .embedInCode("Topologies/dual-xeon-a100pcie4.xml"),
+                .embedInCode("Topologies/gpudirect-storage.xml"), .embedInCode("Topologies/hgx-h100.xml"),
+                .embedInCode("Topologies/intel-client.xml"), .embedInCode("Topologies/lambda-titanrtx8.xml"),
+                .embedInCode("Topologies/mi250x-node.xml"), .embedInCode("Topologies/mi300x-8.xml"),
+                .embedInCode("Topologies/workstation-pcie-switch.xml"), .embedInCode("Topologies/wrx80-rtx4090.xml"),
+                .embedInCode("Topologies/wrx80-rtx6000ada.xml"), .embedInCode("Topologies/x12spa-rtx6000ada.xml"),
             ]
         ),
         // The command line: parse, call, print.
         .executableTarget(
             name: "p2psim",
             dependencies: [
-                "P2PSim",
+                "P2PSim", "Engine", "Fabric", "HwlocImport", "MachineImport", "Policy", "Reports", "Routing",
+                "Scenarios", "Topology",
+                "Units",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -89,14 +104,22 @@ let package = Package(
         .testTarget(name: "FabricTests", dependencies: ["Fabric", "Topology"]),
         .testTarget(name: "RoutingTests", dependencies: ["Fabric", "Policy", "Routing", "Topology"]),
         .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "SimKernel"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Fabric", "Reports", "Topology", "Units"]),
-        .testTarget(name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Units"]),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", "Fabric", "LinkProtocols", "PacketModel", "Reports", "Topology", "Units"]),
+        .testTarget(
+            name: "HwlocImportTests", dependencies: ["HwlocImport", "Topology", "Fabric", "Policy", "Routing", "Units"]),
+        .testTarget(
+            name: "MachineImportTests",
+            dependencies: ["MachineImport", "HwlocImport", "Topology", "Fabric", "Policy", "Reports", "Routing"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "IOMMUTests", dependencies: ["IOMMU", "SimKernel", "Units"]),
         .testTarget(name: "ReportsTests", dependencies: ["Engine", "Fabric", "Reports", "Topology"]),
         // End to end: runs the built p2psim binary.
         .testTarget(name: "CommandLineTests", dependencies: ["p2psim"]),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Engine", "Topology"]),
-        .testTarget(name: "PacketModelTests", dependencies: ["PacketModel", "PCIeProtocol", "Units"]),
+        .testTarget(name: "PacketModelTests", dependencies: ["LinkProtocols", "PacketModel", "PCIeProtocol", "Units"]),
+        .testTarget(name: "LinkProtocolsTests", dependencies: ["LinkProtocols"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -79,17 +79,26 @@ public struct FlowRun: Sendable {
     public var loads: [LoadSample]
     /// The number of flow-model events.
     public var events: Int
+    /// The DMA operations executed (a bounce's chunks on both legs).
+    public var operations: [CopyOperation]
+    /// When each operation was issued, started moving data and finished.
+    public var timings: [CopyOperationTiming]
     /// The fingerprint of the flow model's event sequence (for `--fingerprint` and baselines).
     public var fingerprint = EventFingerprint()
     /// The invariant that stopped the flow model, if one did: the figures are then not valid.
     public var violation: InvariantViolation?
 
     /// Creates a run record.
-    public init(outcomes: [TransferOutcome], usage: [ResourceUsage], loads: [LoadSample], events: Int) {
+    public init(
+        outcomes: [TransferOutcome], usage: [ResourceUsage], loads: [LoadSample], events: Int,
+        operations: [CopyOperation] = [], timings: [CopyOperationTiming] = []
+    ) {
         self.outcomes = outcomes
         self.usage = usage
         self.loads = loads
         self.events = events
+        self.operations = operations
+        self.timings = timings
     }
 }
 
@@ -102,6 +111,8 @@ public struct FlowEngine: Sendable {
     /// rather than by the busiest resource it crosses; the 5% absorbs the latency before data.
     public static let capBindingFraction = 0.95
 
+    /// The planner whose machine is simulated.
+    public let planner: TransferPlanner
     /// The resources flows share.
     public let resources: MachineResources
     /// Software cost per copy.
@@ -109,6 +120,7 @@ public struct FlowEngine: Sendable {
 
     /// Creates an engine for a planner's machine.
     public init(planner: TransferPlanner) {
+        self.planner = planner
         resources = planner.resources
         let software = planner.machine.topology.software
         launch = software?.launch ?? planner.parameters.defaultLaunchOverhead
@@ -124,70 +136,139 @@ public struct FlowEngine: Sendable {
     }
 
     /// Runs `transfers`; with `recordingLoads`, also the load of every resource over time.
+    ///
+    /// Every transfer becomes DMA operations (`OperationSchedule`): one per leg, or a bounce's
+    /// chunks. An operation is issued when `IssueControl` says so (its waits, the staging thread,
+    /// a copy engine), becomes a flow that pays its leg's latency and then shares every resource
+    /// it crosses max-min fairly with whatever else is moving, and its completion issues the
+    /// operations that waited for it.
     public func run(_ transfers: [ScheduledTransfer], recordingLoads: Bool) -> FlowRun {
+        let schedule = OperationSchedule(
+            transfers: transfers, topology: planner.machine.topology, parameters: planner.parameters, launch: launch)
+        let operations = schedule.operations
+        var control = IssueControl(
+            jobs: schedule.jobs, poolCapacities: schedule.poolCapacities, serverCount: OperationSchedule.serverCount)
         var simulation = FlowSimulation(capacities: resources.resources.map(\.capacity))
         simulation.recordsRates = recordingLoads
         var routes: [(resources: [Int], weights: [Double])] = []
-        var flows: [[FlowID]] = []
-        for transfer in transfers {
-            var ids: [FlowID] = []
-            for leg in transfer.plan.legs {
-                var latency = leg.latency
-                if let wait = leg.waitsForFirstChunk {
-                    let firstChunk = Double(min(wait.chunk, transfer.bytes))
-                    latency = latency + Picoseconds(saturatingSeconds: firstChunk / wait.rate)
+        var operationOfFlow: [Int] = []
+        var timings = [CopyOperationTiming](
+            repeating: CopyOperationTiming(issue: .zero, dataStart: .zero, finish: .zero), count: operations.count)
+        var finished = 0
+
+        // Posted writes waiting, per link direction: a read request may not pass a posted write
+        // (PCIe ordering), so where its requests meet a standing queue of posted writes they wait
+        // for it to drain, and the read's round trip, which with its outstanding requests bounds
+        // its rate, grows by the time the link takes to drain a full queue of posted writes
+        // (`postedWriteQueue` bytes at the link's rate). A queue stands where writes arrive faster than the link
+        // drains them: at the writer's own transmitter (its DMA engine outruns its link), and on
+        // a link direction that two or more write streams share.
+        var writing = [Int](repeating: 0, count: resources.resources.count)
+        var writerOwnLink = [Int](repeating: 0, count: resources.resources.count)
+        let queueBytes = Double(planner.parameters.postedWriteQueue.bytes)
+
+        // Read flows moving or about to, with their legs: their caps follow the write queues.
+        var reading: [(flow: FlowID, leg: TransferLeg)] = []
+
+        func readCap(_ leg: TransferLeg) -> Double? {
+            guard let reads = leg.outstandingReads else { return leg.rateCap }
+            let wait = leg.requestLinks.filter { writerOwnLink[$0] > 0 || writing[$0] > 1 }
+                .reduce(0.0) { $0 + queueBytes / resources.resources[$1].capacity }
+            return reads.bytes / (reads.roundTrip.seconds + wait)
+        }
+
+        func countWrites(_ operation: CopyOperation, _ delta: Int) {
+            let leg = transfers[operation.transfer].plan.legs[operation.leg]
+            guard !leg.isRead, operation.bytes > 0 else { return }
+            for resource in leg.route { writing[resource] += delta }
+            if let device = leg.initiator, let own = resources.linkUp[device] { writerOwnLink[own] += delta }
+            // Contention changes a read while it runs: its round trip follows the queues.
+            for entry in reading where entry.leg.requestLinks.contains(where: { leg.route.contains($0) }) {
+                simulation.setRateCap(entry.flow, to: readCap(entry.leg))
+            }
+        }
+
+        // Operations of no bytes complete after their latency without a flow.
+        var zeroFinishes: [(time: UInt64, job: Int)] = []
+
+        func issue(_ issues: [IssueControl.Issue]) {
+            for next in issues { countWrites(operations[next.job], 1) }
+            for next in issues {
+                let operation = operations[next.job]
+                var leg = transfers[operation.transfer].plan.legs[operation.leg]
+                if leg.isRead { leg.rateCap = readCap(leg) }
+                // Never before the solver's clock (a completion time rounded to picoseconds can
+                // sit a fraction below it).
+                var time = next.time
+                let now = SimulationTime.picoseconds(fromSeconds: simulation.now)
+                if time < now || SimulationTime.seconds(fromPicoseconds: time) < simulation.now {
+                    time = max(time, now)
+                    if SimulationTime.seconds(fromPicoseconds: time) < simulation.now { time += 1 }
+                }
+                timings[next.job].issue = Picoseconds(time)
+                timings[next.job].dataStart = Picoseconds(time) + leg.latency
+                if operation.bytes == 0 {
+                    let end = (Picoseconds(time) + leg.latency).rawValue
+                    let position = zeroFinishes.firstIndex { ($0.time, $0.job) > (end, next.job) } ?? zeroFinishes.count
+                    zeroFinishes.insert((end, next.job), at: position)
+                    continue
                 }
                 let spec = FlowSpec(
-                    route: leg.route.map { ResourceID($0) }, weights: leg.weights, bytes: transfer.bytes,
-                    startTime: (transfer.start + launch).rawValue, latency: latency.rawValue, rateCap: leg.rateCap)
-                ids.append(simulation.addFlow(spec))
+                    route: leg.route.map { ResourceID($0) }, weights: leg.weights, bytes: operation.bytes,
+                    startTime: time, latency: leg.latency.rawValue, rateCap: leg.rateCap)
+                let flow = simulation.addFlow(spec)
                 routes.append((leg.route, leg.weights))
+                operationOfFlow.append(next.job)
+                if leg.isRead, leg.outstandingReads != nil { reading.append((flow, leg)) }
             }
-            flows.append(ids)
         }
-        simulation.run()
+
+        func complete(_ job: Int, at time: UInt64) {
+            reading.removeAll { operationOfFlow[$0.flow.index] == job }
+            timings[job].finish = Picoseconds(time)
+            finished += 1
+            countWrites(operations[job], -1)
+            control.finish(job, at: time)
+        }
+
+        issue(control.issue(upTo: 0))
+        while finished < operations.count {
+            let horizon = min(control.nextReadyTime ?? .max, zeroFinishes.first?.time ?? .max)
+            let completed = simulation.advance(until: horizon)
+            if completed.isEmpty {
+                guard horizon != .max else { break }
+                while let first = zeroFinishes.first, first.time <= horizon {
+                    zeroFinishes.removeFirst()
+                    complete(first.job, at: first.time)
+                }
+                issue(control.issue(upTo: horizon))
+                continue
+            }
+            var latest: UInt64 = 0
+            let ordered = completed.map { (time: simulation.finishTime(of: $0) ?? 0, flow: $0.index) }
+                .sorted { ($0.time, $0.flow) < ($1.time, $1.flow) }
+            for (time, flow) in ordered {
+                latest = max(latest, time)
+                complete(operationOfFlow[flow], at: max(time, latest))
+            }
+            issue(control.issue(upTo: latest))
+        }
+
         var outcomes: [TransferOutcome] = []
-        for (transfer, ids) in zip(transfers, flows) {
-            let end = ids.compactMap { simulation.finishTime(of: $0) }.max() ?? transfer.start.rawValue
-            let finish = Picoseconds(end) + completion
+        var operationsOf = [[Int]](repeating: [], count: transfers.count)
+        for (index, operation) in operations.enumerated() { operationsOf[operation.transfer].append(index) }
+        for (index, transfer) in transfers.enumerated() {
+            let end = operationsOf[index].map { timings[$0].finish }.max() ?? (transfer.start + launch)
+            let finish = end + completion
             let duration = finish - transfer.start
-            let seconds = duration.seconds
-            // The bottleneck: the resource on the legs with the highest average load (bytes over
-            // capacity x duration; ties: the smaller capacity), unless a leg ran at its rate cap.
-            var best: (name: String, utilisation: Double, capacity: Double)?
-            for leg in transfer.plan.legs {
-                for resource in leg.route {
-                    let spec = resources.resources[resource]
-                    let carried = simulation.bytesCarried(by: ResourceID(resource))
-                    let utilisation = seconds > 0 && spec.capacity > 0 ? carried / (spec.capacity * seconds) : 0
-                    if best == nil || utilisation > (best?.utilisation ?? 0) + 1e-9
-                        || (abs(utilisation - (best?.utilisation ?? 0)) <= 1e-9
-                            && spec.capacity < (best?.capacity ?? .infinity))
-                    {
-                        best = (spec.name, utilisation, spec.capacity)
-                    }
-                }
-            }
-            let achieved = seconds > 0 ? Double(transfer.bytes) / seconds : 0
-            for leg in transfer.plan.legs {
-                if let cap = leg.rateCap, achieved >= Self.capBindingFraction * cap {
-                    best = ("\(leg.name) pipeline", 1, cap)
-                }
-            }
-            let reason: String
-            if let best {
-                reason =
-                    best.name.hasSuffix("pipeline")
-                    ? "chunked staging: each chunk waits for its synchronisation"
-                    : "\(formatGB(best.capacity)) GB/s, \(Int((best.utilisation * 100).rounded()))% loaded over the transfer"
-            } else {
-                reason = "no shared resource"
-            }
+            let (bottleneck, reason) = self.bottleneck(
+                of: transfer, operations: operationsOf[index].map { (operations[$0], timings[$0]) },
+                duration: duration)
             outcomes.append(
                 TransferOutcome(
                     transfer: transfer, duration: duration, finish: finish,
-                    bandwidth: seconds > 0 ? Double(transfer.bytes) / seconds : 0, bottleneck: best?.name ?? "none",
-                    bottleneckReason: reason))
+                    bandwidth: duration.seconds > 0 ? Double(transfer.bytes) / duration.seconds : 0,
+                    bottleneck: bottleneck, bottleneckReason: reason))
         }
         let usage = resources.resources.enumerated().map { index, resource in
             ResourceUsage(
@@ -210,10 +291,56 @@ public struct FlowEngine: Sendable {
                 }
             }
         }
-        var run = FlowRun(outcomes: outcomes, usage: usage, loads: loads, events: simulation.eventCount)
+        var run = FlowRun(
+            outcomes: outcomes, usage: usage, loads: loads, events: simulation.eventCount, operations: operations,
+            timings: timings)
         run.fingerprint = simulation.fingerprint
         run.violation = simulation.violation
         return run
+    }
+
+    /// The resource or mechanism that limited a transfer, and why.
+    ///
+    /// A bounce whose copies were busy less than `capBindingFraction` of the transfer was held
+    /// by its staging (chunk synchronisation and buffer reuse); otherwise the busiest resource of
+    /// its legs is named, with the share of its capacity that this transfer itself used (never
+    /// above 100%: a flow's rate never exceeds a resource's capacity).
+    private func bottleneck(
+        of transfer: ScheduledTransfer, operations: [(CopyOperation, CopyOperationTiming)], duration: Picoseconds
+    ) -> (String, String) {
+        let seconds = duration.seconds
+        guard seconds > 0 else { return ("none", "no data moved") }
+        var busy = [Double](repeating: 0, count: transfer.plan.legs.count)
+        for (operation, timing) in operations where timing.finish > timing.dataStart {
+            busy[operation.leg] += (timing.finish - timing.dataStart).seconds
+        }
+        if transfer.plan.mechanism == .bounce, let most = busy.max(), most < Self.capBindingFraction * seconds {
+            return (
+                "bounce staging",
+                "each leg moved data \(busy.map { "\(Int(($0 / seconds * 100).rounded()))%" }.joined(separator: " and ")) of the time; the rest is chunk synchronisation and staging-buffer reuse"
+            )
+        }
+        var best: (name: String, share: Double, capacity: Double)?
+        for (legIndex, leg) in transfer.plan.legs.enumerated() where busy[legIndex] > 0 {
+            if let cap = leg.rateCap, Double(transfer.bytes) / busy[legIndex] >= Self.capBindingFraction * cap {
+                return ("\(leg.name) requester", "outstanding reads: \(formatGB(cap)) GB/s at most")
+            }
+            for (position, resource) in leg.route.enumerated() {
+                let spec = resources.resources[resource]
+                guard spec.capacity > 0 else { continue }
+                let share = min(1, Double(transfer.bytes) * leg.weight(at: position) / (spec.capacity * busy[legIndex]))
+                if best == nil || share > best!.share + 1e-9
+                    || (abs(share - best!.share) <= 1e-9 && spec.capacity < best!.capacity)
+                {
+                    best = (spec.name, share, spec.capacity)
+                }
+            }
+        }
+        guard let best else { return ("none", "no shared resource") }
+        return (
+            best.name,
+            "\(formatGB(best.capacity)) GB/s, \(Int((best.share * 100).rounded()))% of it used by this transfer while it moved data"
+        )
     }
 }
 

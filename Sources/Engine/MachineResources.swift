@@ -1,5 +1,6 @@
 import Fabric
 import FlowModel
+import LinkProtocols
 import PCIeProtocol
 import Topology
 import Units
@@ -32,6 +33,10 @@ public struct MachineResources: Sendable {
     public private(set) var switchFabric: [Int?]
     /// Root-complex peer-to-peer forwarding, by root complex (nil when not limited).
     public private(set) var rootComplexForwarding: [Int?]
+    /// The IOMMU's page walkers, by root complex, when it translates (nil for off and
+    /// passthrough): capacity is concurrent walks, a leg's weight the walk time it causes per
+    /// payload byte (see `TransferPlanner`'s IOMMU charge).
+    public private(set) var iommuWalkers: [Int?]
     /// System memory, by socket.
     public private(set) var socketMemory: [Int?]
     /// Device memory, by node.
@@ -40,8 +45,22 @@ public struct MachineResources: Sendable {
     public private(set) var dmaEngines: [Int?]
     /// Socket links by (from, to) socket pair.
     public private(set) var socketLinks: [SocketPair: Int] = [:]
-    /// NVLink toward the NVSwitch planes, by node: (transmit, receive).
-    public private(set) var nvlinkToSwitch: [Int: (tx: Int, rx: Int, links: Int)] = [:]
+    /// Peer-to-peer forwarding over socket links, by (from, to) socket pair, where the file
+    /// limits it (`p2pBandwidth`).
+    public private(set) var socketLinkP2P: [SocketPair: Int] = [:]
+    /// One device's NVLinks to one NVSwitch (a plane), with the transmit and receive resources.
+    public struct NVSwitchPlane: Sendable, Hashable {
+        /// The switch end (an `<nvswitch>` or an endpoint of kind nvswitch).
+        public var plane: VendorLinkEnd
+        /// Links from the device to it.
+        public var links: Int
+        /// Device to switch.
+        public var transmit: Int
+        /// Switch to device.
+        public var receive: Int
+    }
+    /// NVLinks toward NVSwitch planes, by device node, in file order of the planes.
+    public private(set) var nvswitchPlanes: [Int: [NVSwitchPlane]] = [:]
     /// Direct vendor links by ordered node pair: resource for that direction.
     public private(set) var directVendorLink: [SocketPair: Int] = [:]
 
@@ -66,6 +85,7 @@ public struct MachineResources: Sendable {
         linkConfiguration = []
         switchFabric = []
         rootComplexForwarding = []
+        iommuWalkers = []
         socketMemory = []
         deviceMemory = []
         dmaEngines = []
@@ -82,6 +102,7 @@ public struct MachineResources: Sendable {
         dmaEngines = Array(repeating: nil, count: count)
         switchFabric = Array(repeating: nil, count: topology.switches.count)
         rootComplexForwarding = Array(repeating: nil, count: topology.rootComplexes.count)
+        iommuWalkers = Array(repeating: nil, count: topology.rootComplexes.count)
         socketMemory = Array(repeating: nil, count: topology.sockets.count)
 
         for (index, node) in topology.nodes.enumerated() {
@@ -114,6 +135,9 @@ public struct MachineResources: Sendable {
             if let bandwidth = complex.p2pBandwidth {
                 rootComplexForwarding[index] = add("\(complex.id).p2p", bandwidth.bytesPerSecond)
             }
+            if complex.iommu?.mode == .translated {
+                iommuWalkers[index] = add("\(complex.id).iommu", Double(parameters.iommuConcurrentWalks))
+            }
         }
         for (index, socket) in topology.sockets.enumerated() {
             if let memory = socket.memory {
@@ -125,15 +149,19 @@ public struct MachineResources: Sendable {
             for (from, to) in [(link.a, link.b), (link.b, link.a)] {
                 let name = "\(topology.sockets[from].id)->\(topology.sockets[to].id).\(link.kind.rawValue)"
                 socketLinks[SocketPair(from: from, to: to)] = add(name, rate)
+                if let p2p = link.p2pBandwidth {
+                    socketLinkP2P[SocketPair(from: from, to: to)] = add(name + ".p2p", p2p.bytesPerSecond)
+                }
             }
         }
-        // NVLink toward switch planes: the sum over every link from a device to any NVSwitch.
-        var switchLinks: [Int: (links: Int, rate: Double)] = [:]
+        // NVLink toward switch planes: per device and switch, its links to that switch.
+        var switchLinks: [Int: [(plane: VendorLinkEnd, links: Int, rate: Double)]] = [:]
         for link in topology.vendorLinks {
             switch link.kind {
             case .nvlink(let generation):
                 let perLink =
-                    nvlinkBandwidthPerLink(generation: generation).bytesPerSecond * parameters.nvlinkEfficiency
+                    nvlinkBandwidthPerLink(generation: generation).bytesPerSecond
+                    * (parameters.nvlinkEfficiency ?? Self.nvlinkEfficiency(generation: generation))
                 if case .node(let a) = link.a, case .node(let b) = link.b, !topology.isSwitchEnd(link.a),
                     !topology.isSwitchEnd(link.b)
                 {
@@ -141,27 +169,38 @@ public struct MachineResources: Sendable {
                 } else {
                     for (end, other) in [(link.a, link.b), (link.b, link.a)] {
                         if case .node(let device) = end, topology.isSwitchEnd(other), !topology.isSwitchEnd(end) {
-                            let current = switchLinks[device] ?? (0, 0)
-                            switchLinks[device] = (
-                                current.links + link.links, current.rate + Double(link.links) * perLink
-                            )
+                            var planes = switchLinks[device] ?? []
+                            if let existing = planes.firstIndex(where: { $0.plane == other }) {
+                                planes[existing].links += link.links
+                                planes[existing].rate += Double(link.links) * perLink
+                            } else {
+                                planes.append((other, link.links, Double(link.links) * perLink))
+                            }
+                            switchLinks[device] = planes
                         }
                     }
                 }
-            case .xgmi(_, let linkRate):
+            case .xgmi(let lanes, let linkRate):
                 if case .node(let a) = link.a, case .node(let b) = link.b {
                     addDirect(
-                        topology, a, b, Double(link.links) * linkRate.bytesPerSecond * parameters.xgmiEfficiency, "xgmi"
+                        topology, a, b, Double(link.links) * linkRate.bytesPerSecond
+                            * (parameters.xgmiEfficiency ?? Self.xgmiEfficiency(lanes: lanes, linkRate: linkRate)), "xgmi"
                     )
                 }
             }
         }
         for device in switchLinks.keys.sorted() {
-            guard let entry = switchLinks[device] else { continue }
             let id = topology.nodes[device].id
-            nvlinkToSwitch[device] = (
-                add("\(id).nvlink.tx", entry.rate), add("\(id).nvlink.rx", entry.rate), entry.links
-            )
+            nvswitchPlanes[device] = (switchLinks[device] ?? []).map { entry in
+                let name: String
+                switch entry.plane {
+                case .nvswitch(let index): name = topology.nvswitches[index].id
+                case .node(let node): name = topology.nodes[node].id
+                }
+                return NVSwitchPlane(
+                    plane: entry.plane, links: entry.links, transmit: add("\(id)->\(name).nvlink", entry.rate),
+                    receive: add("\(name)->\(id).nvlink", entry.rate))
+            }
         }
     }
 
@@ -196,6 +235,23 @@ public struct MachineResources: Sendable {
             read.dataDirection.totalBytes / read.capacityBytesPerSecond / writeSeconds,
             read.reverseDirection.totalBytes / read.capacityBytesPerSecond / writeSeconds
         )
+    }
+
+    /// The payload efficiency of copy-engine writes on NVLink of `generation`, from the link's
+    /// flit accounting (`LinkProtocols`), the same the packet model moves flits by.
+    public static func nvlinkEfficiency(generation: Int) -> Double {
+        payloadEfficiency(
+            of: .nvlink(NVLinkGeneration(number: generation) ?? .nvlink4), .write,
+            payload: NVLinkProtocol.copyEngineRequestBytes)
+    }
+
+    /// The payload efficiency of copy writes on an XGMI link of `lanes` at `linkRate`, from
+    /// `LinkProtocols`.
+    public static func xgmiEfficiency(lanes: Int, linkRate: DataRate) -> Double {
+        let gigatransfers = linkRate.bytesPerSecond * 8 / Double(max(lanes, 1)) / 1e9
+        return payloadEfficiency(
+            of: .xgmi(XGMIGeneration(gigatransfersPerSecond: gigatransfers)), .write,
+            payload: XGMIProtocol.copyEngineRequestBytes)
     }
 
     private mutating func add(_ name: String, _ capacity: Double) -> Int {

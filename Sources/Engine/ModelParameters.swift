@@ -6,24 +6,23 @@ import Units
 /// override a parameter by name and a baseline can hash them. No model multiplies by an
 /// unnamed factor.
 public struct ModelParameters: Sendable, Hashable {
-    /// Fraction of NVLink signalling bandwidth that copy-engine payloads achieve.
+    /// Fraction of NVLink signalling bandwidth that copy-engine payloads achieve, when set; nil
+    /// (the default) takes it from the link's own flit accounting (`LinkProtocols`: 256-byte
+    /// copy-engine writes in 16-byte flits with their header and CRC flits, 0.94 for NVLink 2-4),
+    /// as the packet model moves them.
     ///
-    /// Origin: calibrated on 8x H100 (18 NVLink4 links x 25 GB/s = 450 GB/s per direction):
-    /// nvbandwidth's copy-engine write 397.4 GB/s (0.883) and p2pBandwidthLatencyTest's
-    /// 365-393 GB/s (0.81-0.87); 0.87 sits within 3% of both. NCCL models 20 of 25 GB/s (0.8)
-    /// for SM copies with 128-byte payloads (nccl-tests #149), which copy engines' 256-byte
-    /// payloads beat.
-    public var nvlinkEfficiency = 0.87
+    /// Origin: an override for what-if questions (`--set nvlinkEfficiency=0.8`, NCCL's 20 of 25
+    /// GB/s for 128-byte SM payloads); no default is fitted.
+    public var nvlinkEfficiency: Double? = nil
     /// One-way NVLink latency (link and NVSwitch traversal, without software).
     ///
     /// Origin: nvbandwidth measures about 826 ns SM device-to-device latency on H100 (a round
     /// trip of a load), so one way is about 400 ns.
     public var nvlinkLatency = Picoseconds.ns(400)
-    /// Fraction of XGMI signalling bandwidth that copies achieve.
-    ///
-    /// Origin: no published copy-engine figure is in the project's data; assumed equal to
-    /// `nvlinkEfficiency` (both are serial links carrying 64-256 byte payloads).
-    public var xgmiEfficiency = 0.87
+    /// Fraction of XGMI signalling bandwidth that copies achieve, when set; nil (the default)
+    /// takes it from `LinkProtocols`' XGMI accounting (its packet format is an assumption named
+    /// there).
+    public var xgmiEfficiency: Double? = nil
     /// One-way XGMI latency.
     ///
     /// Origin: assumed equal to `nvlinkLatency`.
@@ -41,18 +40,54 @@ public struct ModelParameters: Sendable, Hashable {
     /// Origin: see `pcieLinkLatency`.
     public var rootComplexLatency = Picoseconds.ns(165)
     /// Staging chunk of a bounce through system memory: what the driver copies device to host
-    /// before copying it host to device, double-buffered.
+    /// before copying it host to device, through `bounceStagingBuffers` pinned buffers.
     ///
-    /// Origin: CUDA stages peer copies without P2P through pinned host buffers of a few MiB;
-    /// 2 MiB is the size of a huge page, the unit such buffers are pinned in.
-    public var bounceChunkSize = ByteCount.mib(2)
-    /// Synchronisation cost per staging chunk (an event wait and the next copy's launch).
+    /// Origin: fitted, with `bounceChunkSynchronisation`, on three 8x H100 figures of
+    /// p2pBandwidthLatencyTest with P2P disabled: unidirectional 36.3-38.4 GB/s, bidirectional
+    /// 45.2-53.3 GB/s and latency 14.1-19.2 us (../shared/data/measurements/README.md). CUDA's
+    /// chunk size is not published. Those three figures are never reported as predictions
+    /// (docs/calibration.md).
+    public var bounceChunkSize = ByteCount.kib(512)
+    /// Pinned staging buffers of `bounceChunkSize` each that one staged copy cycles through.
     ///
-    /// Origin: fitted to p2pBandwidthLatencyTest's P2P-disabled bandwidth on 8x H100, 36.3-38.4
-    /// GB/s, against host-device copies of 55.2-55.3 GB/s (nvbandwidth): a 2 MiB chunk at
-    /// 57.2 GB/s takes 36.7 us, and 17 us of synchronisation per chunk gives 39 GB/s in steady
-    /// state and 36.9 GB/s over a 40 MB copy (19 chunks, with the pipeline fill).
-    public var bounceChunkSynchronisation = Picoseconds.us(17)
+    /// Origin: double buffering, the smallest pool that lets a chunk's device-to-host copy overlap
+    /// the previous chunk's host-to-device copy; CUDA's staging pool size is not published, so
+    /// this is an assumption, listed in docs/calibration.md.
+    public var bounceStagingBuffers = 2
+    /// The driver's staging thread's work per chunk: it observes the chunk's device-to-host
+    /// completion and launches its host-to-device copy. One thread serves every staged copy of
+    /// the process, one chunk at a time, so concurrent bounces (both directions at once) share it.
+    ///
+    /// Origin: fitted with `bounceChunkSize` (see there). The latency figure bounds it: a 4-byte
+    /// staged copy pays it once.
+    public var bounceChunkSynchronisation = Picoseconds.us(10)
+    /// The posted writes queued ahead of a read request where writes arrive faster than a link
+    /// drains them (at a writer's own transmitter, or where write streams share a link): the
+    /// request waits for them to drain (PCIe ordering: a read request may not pass a posted
+    /// write), which lengthens the read's round trip.
+    ///
+    /// Origin: fitted, with the Ampere copy engines' `outstandingReads` (48), on two figures of
+    /// A100 machines that are not in the validation set: nvbandwidth issue #42 (A100-SXM4
+    /// host_to_device 25.13 GB/s alone) and issue #11 (A100 PCIe host_to_device 12-13 GB/s with
+    /// the opposite copy running), assuming one switch level above the GPU. About twice the 12 KB
+    /// of posted data an Intel P-Tile Gen4 x16 port buffers. See docs/calibration.md.
+    public var postedWriteQueue = ByteCount.kib(24)
+    /// Page walks an IOMMU performs at once (misses it keeps in flight).
+    ///
+    /// Origin: fitted on pcie-bench's IOTLB experiment (Xeon E5 Broadwell, 4 KiB pages, 64-byte
+    /// random DMA reads over a 64 MiB window: 9.8 Gb/s, every access a miss): 1.23 GB/s of 64-byte
+    /// reads is 19 million misses per second, about 52 ns apart, and with walks of about 250 ns
+    /// that is 5 walks in flight (../shared/data/measurements/README.md). That figure is then
+    /// not a prediction.
+    public var iommuConcurrentWalks = 5
+    /// IOTLB entries when the topology gives none.
+    ///
+    /// Origin: pcie-bench's reach of about 64-128 entries of 4 KiB on Broadwell; the smaller end.
+    public var defaultIOTLBEntries = 64
+    /// Page-walk latency when the topology gives none.
+    ///
+    /// Origin: pcie-bench measured 230-280 ns added per IOTLB miss (../shared/data/measurements).
+    public var defaultIOMMUWalkLatency = Picoseconds.ns(250)
     /// How long a stream at the link's full rate a PCIe receiver's buffers hold (packet model).
     ///
     /// Origin: receivers advertise enough credits to cover their flow-control loop at full
@@ -83,20 +118,22 @@ public struct ModelParameters: Sendable, Hashable {
     /// The names of the parameters a scenario may override, with how to set each from text.
     public static let names: [String] = [
         "nvlinkEfficiency", "nvlinkLatency", "xgmiEfficiency", "xgmiLatency", "pcieLinkLatency",
-        "rootComplexLatency", "bounceChunkSize", "bounceChunkSynchronisation", "matrixTransferSize",
+        "rootComplexLatency", "bounceChunkSize", "bounceStagingBuffers", "bounceChunkSynchronisation", "matrixTransferSize", "postedWriteQueue", "iommuConcurrentWalks", "defaultIOTLBEntries", "defaultIOMMUWalkLatency",
         "latencyProbeSize", "defaultLaunchOverhead", "defaultCompletionOverhead", "receiverBufferCoverage",
     ]
 
     /// Every parameter as `name = value` lines, in a fixed order: what a baseline hashes.
     public var canonicalText: String {
         [
-            "nvlinkEfficiency = \(nvlinkEfficiency)", "nvlinkLatency = \(nvlinkLatency.rawValue) ps",
-            "xgmiEfficiency = \(xgmiEfficiency)", "xgmiLatency = \(xgmiLatency.rawValue) ps",
+            "nvlinkEfficiency = \(nvlinkEfficiency.map { "\($0)" } ?? "link protocol")", "nvlinkLatency = \(nvlinkLatency.rawValue) ps",
+            "xgmiEfficiency = \(xgmiEfficiency.map { "\($0)" } ?? "link protocol")", "xgmiLatency = \(xgmiLatency.rawValue) ps",
             "pcieLinkLatency = \(pcieLinkLatency.rawValue) ps",
             "rootComplexLatency = \(rootComplexLatency.rawValue) ps",
-            "bounceChunkSize = \(bounceChunkSize.bytes) B",
+            "bounceChunkSize = \(bounceChunkSize.bytes) B", "bounceStagingBuffers = \(bounceStagingBuffers)",
             "bounceChunkSynchronisation = \(bounceChunkSynchronisation.rawValue) ps",
-            "matrixTransferSize = \(matrixTransferSize.bytes) B", "latencyProbeSize = \(latencyProbeSize.bytes) B",
+            "matrixTransferSize = \(matrixTransferSize.bytes) B", "postedWriteQueue = \(postedWriteQueue.bytes) B",
+            "iommuConcurrentWalks = \(iommuConcurrentWalks)", "defaultIOTLBEntries = \(defaultIOTLBEntries)",
+            "defaultIOMMUWalkLatency = \(defaultIOMMUWalkLatency.rawValue) ps", "latencyProbeSize = \(latencyProbeSize.bytes) B",
             "defaultLaunchOverhead = \(defaultLaunchOverhead.rawValue) ps",
             "defaultCompletionOverhead = \(defaultCompletionOverhead.rawValue) ps",
             "receiverBufferCoverage = \(receiverBufferCoverage.rawValue) ps",
@@ -114,6 +151,13 @@ public struct ModelParameters: Sendable, Hashable {
         func number() throws(OverrideError) -> Double {
             guard let value = Double(text.trimming(" ")), value.isFinite, value > 0, value <= 1 else {
                 throw OverrideError(description: "parameter '\(name)' takes a fraction in (0, 1], not '\(text)'")
+            }
+            return value
+        }
+        func count() throws(OverrideError) -> Int {
+            guard let value = Int(text.trimming(" ")), (1...1_048_576).contains(value) else {
+                throw OverrideError(
+                    description: "parameter '\(name)' takes a whole number from 1 to 1048576, not '\(text)'")
             }
             return value
         }
@@ -137,8 +181,13 @@ public struct ModelParameters: Sendable, Hashable {
         case "pcieLinkLatency": pcieLinkLatency = try time()
         case "rootComplexLatency": rootComplexLatency = try time()
         case "bounceChunkSize": bounceChunkSize = try size()
+        case "bounceStagingBuffers": bounceStagingBuffers = try count()
+        case "iommuConcurrentWalks": iommuConcurrentWalks = try count()
+        case "defaultIOTLBEntries": defaultIOTLBEntries = try count()
+        case "defaultIOMMUWalkLatency": defaultIOMMUWalkLatency = try time()
         case "bounceChunkSynchronisation": bounceChunkSynchronisation = try time()
         case "matrixTransferSize": matrixTransferSize = try size()
+        case "postedWriteQueue": postedWriteQueue = try size()
         case "latencyProbeSize": latencyProbeSize = try size()
         case "defaultLaunchOverhead": defaultLaunchOverhead = try time()
         case "defaultCompletionOverhead": defaultCompletionOverhead = try time()

@@ -43,7 +43,8 @@ public struct PacketEngine: Sendable {
             return StageID("\(topology.rootComplexes[complex].id)\(p2pForwarding ? ".p2p" : ".memory-path")")
         case .socketLink(let from, let to):
             let (a, b) = flipped ? (to, from) : (from, to)
-            return StageID("\(topology.sockets[a].id)->\(topology.sockets[b].id).socket-link")
+            return StageID(
+                "\(topology.sockets[a].id)->\(topology.sockets[b].id).socket-link\(p2pForwarding ? ".p2p" : "")")
         case .hostMemory(let socket): return StageID("\(topology.sockets[socket].id).memory")
         case .deviceMemory(let node): return StageID("\(topology.nodes[node].id).memory")
         }
@@ -79,24 +80,51 @@ public struct PacketEngine: Sendable {
             fabric.add(PacketStage(id: id, kind: .switchCrossing(latency: spec.latency, bandwidth: spec.bandwidth)))
         case .rootComplex(let complex):
             let spec = topology.rootComplexes[complex]
+            // A translating IOMMU: its walkers bound the stream (page size x concurrent walks per
+            // walk latency), and a TLP waits for a walk once per page on average.
+            var translation: (bandwidth: DataRate, latency: Picoseconds)?
+            if let charge = planner.translationCharge(complex: complex) {
+                let share = min(1, 256 / Double(charge.page.bytes))
+                translation = (
+                    DataRate(bytesPerSecond: 1 / charge.weight * Double(planner.parameters.iommuConcurrentWalks)),
+                    Picoseconds(saturatingSeconds: charge.walk.seconds * share)
+                )
+            }
             if p2pForwarding {
+                var bandwidth = spec.p2pBandwidth
+                if let translation, translation.bandwidth.bytesPerSecond < bandwidth?.bytesPerSecond ?? .infinity {
+                    bandwidth = translation.bandwidth
+                }
                 fabric.add(
                     PacketStage(
                         id: id,
                         kind: .rootComplexForwarding(
-                            latency: spec.p2pLatency ?? planner.parameters.rootComplexLatency,
-                            bandwidth: spec.p2pBandwidth,
+                            latency: (spec.p2pLatency ?? planner.parameters.rootComplexLatency)
+                                + (translation?.latency ?? .zero),
+                            bandwidth: bandwidth,
                             forwardsReads: spec.p2p == .readwrite)))
             } else {
                 let latency =
                     spec.memoryLatency.map { $0 + planner.parameters.rootComplexLatency }
                     ?? planner.parameters.rootComplexLatency
-                fabric.add(PacketStage(id: id, kind: .switchCrossing(latency: latency, bandwidth: nil)))
+                fabric.add(
+                    PacketStage(
+                        id: id,
+                        kind: .switchCrossing(
+                            latency: latency + (translation?.latency ?? .zero), bandwidth: translation?.bandwidth)))
             }
         case .socketLink(let from, let to):
+            // UPI and Infinity Fabric at flit level for memory traffic; peer forwarding with its
+            // own limit stays a crossing (below).
+            if !p2pForwarding, addVendorSocketLink(from: from, to: to, fabric: &fabric, added: &added) { return }
             // Both directions at once: a read crosses the link one way and its completions the other.
             let link = topology.socketLinks.first { ($0.a == from && $0.b == to) || ($0.a == to && $0.b == from) }
-            let bandwidth = link.map { DataRate(bytesPerSecond: Double($0.links) * $0.bandwidthPerLink.bytesPerSecond) }
+            var bandwidth = link.map { DataRate(bytesPerSecond: Double($0.links) * $0.bandwidthPerLink.bytesPerSecond) }
+            if p2pForwarding, let forwarding = link?.p2pBandwidth,
+                forwarding.bytesPerSecond < bandwidth?.bytesPerSecond ?? .infinity
+            {
+                bandwidth = forwarding
+            }
             for direction in [id, stageID(element, p2pForwarding: p2pForwarding, flipped: true)]
             where !added.contains(direction) {
                 fabric.add(
@@ -174,6 +202,11 @@ public struct PacketEngine: Sendable {
         public var tlps: [TLPCounts]
         /// Transfers that ended with an Unsupported Request, by index, with a message.
         public var unsupported: [Int: String]
+        /// The copy operations executed (a bounce's chunks on both legs), with `transfer`
+        /// indices into the run's transfers.
+        public var operations: [CopyOperation] = []
+        /// When each operation was issued, started moving data and finished.
+        public var timings: [CopyOperationTiming] = []
     }
 
     /// Runs `transfers` concurrently in the packet model.
@@ -187,45 +220,86 @@ public struct PacketEngine: Sendable {
         // A transfer of no bytes sends no TLP: it completes after its path latency, as in the
         // flow model.
         var emptyFinishes = [Picoseconds](repeating: .zero, count: transfers.count)
+        var moving: [ScheduledTransfer] = []
+        var movingIndex: [Int] = []
         for (index, transfer) in transfers.enumerated() {
             let p2p = transfer.plan.mechanism == .pcieP2PHostBridge || transfer.plan.mechanism == .pcieP2PBusAddress
-            for (legIndex, leg) in transfer.plan.legs.enumerated() {
-                guard !leg.elements.isEmpty else {
+            let vendor = [.nvlink, .nvswitch, .xgmi].contains(transfer.plan.mechanism)
+            for leg in transfer.plan.legs {
+                guard !leg.elements.isEmpty || vendor else {
                     throw TransferPlanningError(
                         description:
                             "\(transfer.label) goes by \(transfer.plan.mechanism.rawValue), which the packet model does not cover (it models PCIe): use --fidelity flow"
                     )
                 }
                 for element in leg.elements { addStage(element, p2pForwarding: p2p, to: &fabric, added: &added) }
-                var start = transfer.start + launch + leg.startDelay
-                if let wait = leg.waitsForFirstChunk {
-                    let firstChunk = Double(min(wait.chunk, transfer.bytes))
-                    start = start + Picoseconds(saturatingSeconds: firstChunk / wait.rate)
-                }
-                guard transfer.bytes > 0 else {
-                    emptyFinishes[index] = max(emptyFinishes[index], start + leg.latency)
-                    continue
-                }
-                let tag = "\(transfer.label)#\(index).\(legIndex)"
-                if leg.isRead, let memory = leg.elements.first {
-                    let path = Array(leg.elements.dropFirst())
-                    packetTransfers.append(
-                        PacketTransfer(
-                            kind: .read, bytes: transfer.bytes, startAddress: Self.bufferAddress, start: start,
-                            requester: requester(requesterNode(leg), rateCap: leg.rateCap),
-                            requestRoute: path.reversed().map { stageID($0, p2pForwarding: p2p, flipped: true) }
-                                + [stageID(memory, p2pForwarding: p2p)],
-                            completionRoute: path.map { stageID($0, p2pForwarding: p2p) }, tag: tag))
-                } else {
-                    packetTransfers.append(
-                        PacketTransfer(
-                            kind: .write, bytes: transfer.bytes, startAddress: Self.bufferAddress, start: start,
-                            requester: requester(requesterNode(leg), rateCap: leg.rateCap),
-                            requestRoute: leg.elements.map { stageID($0, p2pForwarding: p2p) }, tag: tag))
-                }
-                owners.append(index)
+            }
+            if transfer.bytes == 0 {
+                var finish = transfer.start + launch
+                for leg in transfer.plan.legs { finish = finish + leg.latency }
+                emptyFinishes[index] = finish
+            } else {
+                moving.append(transfer)
+                movingIndex.append(index)
             }
         }
+        // The same operations, waits, staging thread and copy engines as the flow engine.
+        let schedule = OperationSchedule(
+            transfers: moving, topology: topology, parameters: planner.parameters, launch: launch)
+        for (position, operation) in schedule.operations.enumerated() {
+            let transfer = moving[operation.transfer]
+            let leg = transfer.plan.legs[operation.leg]
+            let p2p = transfer.plan.mechanism == .pcieP2PHostBridge || transfer.plan.mechanism == .pcieP2PBusAddress
+            let tag = "\(transfer.label)#\(movingIndex[operation.transfer]).\(operation.leg).\(operation.chunk)"
+            // The requester's own limits only (tags, MPS, MRRS, its DMA engines): never a rate
+            // the flow model computed.
+            var parameters = requester(leg.initiator ?? requesterNode(leg), rateCap: nil)
+            if let split = leg.maxPayload, let limit = TransactionSizeLimit(rawValue: Int(split)),
+                limit.rawValue < parameters.maxPayloadSize.rawValue
+            {
+                parameters.maxPayloadSize = limit
+            }
+            if let reads = leg.outstandingReads {
+                parameters.outstandingReadTags = max(
+                    1, min(parameters.outstandingReadTags, Int(reads.bytes) / parameters.maxReadRequestSize.rawValue))
+            }
+            let address = Self.bufferAddress + UInt64(operation.chunk) * planner.parameters.bounceChunkSize.bytes
+            if leg.elements.isEmpty {
+                // NVLink, NVSwitch, XGMI: flit-level links (PacketVendorLinks).
+                guard
+                    var packet = vendorLinkTransfer(
+                        transfer, start: operation.earliestStart, tag: tag, fabric: &fabric, added: &added)
+                else {
+                    throw TransferPlanningError(
+                        description:
+                            "\(transfer.label): the packet model has no stages for its \(transfer.plan.mechanism.rawValue) path"
+                    )
+                }
+                packet.bytes = operation.bytes
+                // The initiator's DMA engines bound it here as on PCIe.
+                packet.requester.dmaRate = requester(leg.initiator, rateCap: nil).dmaRate
+                packetTransfers.append(packet)
+            } else if leg.isRead, let memory = leg.elements.first {
+                let path = Array(leg.elements.dropFirst())
+                packetTransfers.append(
+                    PacketTransfer(
+                        kind: .read, bytes: operation.bytes, startAddress: address,
+                        start: operation.earliestStart, requester: parameters,
+                        requestRoute: path.reversed().map { stageID($0, p2pForwarding: p2p, flipped: true) }
+                            + [stageID(memory, p2pForwarding: p2p)],
+                        completionRoute: path.map { stageID($0, p2pForwarding: p2p) }, tag: tag))
+            } else {
+                packetTransfers.append(
+                    PacketTransfer(
+                        kind: .write, bytes: operation.bytes, startAddress: address,
+                        start: operation.earliestStart, requester: parameters,
+                        requestRoute: leg.elements.map { stageID($0, p2pForwarding: p2p) }, tag: tag))
+            }
+            owners.append(movingIndex[operation.transfer])
+            _ = position
+        }
+        let control = IssueControl(
+            jobs: schedule.jobs, poolCapacities: schedule.poolCapacities, serverCount: OperationSchedule.serverCount)
         // Refuse upfront a run that would pass the event limit: at least one event per TLP per
         // stage crossed, with TLPs of at most 4096 B (the largest Max_Payload_Size).
         let estimated = packetTransfers.reduce(0.0) { total, transfer in
@@ -239,7 +313,7 @@ public struct PacketEngine: Sendable {
         }
         let result: PacketResult
         do {
-            result = try PacketSimulation.run(fabric: fabric, transfers: packetTransfers)
+            result = try PacketSimulation.run(fabric: fabric, transfers: packetTransfers, issueControl: control)
         } catch {
             throw TransferPlanningError(description: "packet model: \(error.message)")
         }
@@ -279,6 +353,19 @@ public struct PacketEngine: Sendable {
                 bandwidth: duration.seconds > 0 ? Double(transfer.bytes) / duration.seconds : 0,
                 bottleneck: bottlenecks[index], bottleneckReason: reasons[index])
         }
-        return Run(outcomes: outcomes, result: result, tlps: tlps, unsupported: unsupported)
+        var operations: [CopyOperation] = []
+        var timings: [CopyOperationTiming] = []
+        for (index, operation) in schedule.operations.enumerated() {
+            var global = operation
+            global.transfer = movingIndex[operation.transfer]
+            global.waits = operation.waits
+            operations.append(global)
+            let packet = result.transfers[index]
+            timings.append(
+                CopyOperationTiming(issue: packet.start, dataStart: packet.start, finish: packet.finish))
+        }
+        return Run(
+            outcomes: outcomes, result: result, tlps: tlps, unsupported: unsupported, operations: operations,
+            timings: timings)
     }
 }

@@ -73,19 +73,24 @@ public struct TransferLeg: Sendable, Hashable {
     public var elements: [PathElement] = []
     /// Whether the leg's DMA reads (the initiator at the far end pulls) rather than writes.
     public var isRead = false
-    /// For the second leg of a bounce: the delay before it may start, besides the first chunk's
-    /// transfer (the first leg's latency and one synchronisation), for the packet model.
-    public var startDelay = Picoseconds.zero
-    /// For the second leg of a bounce: it starts when the first chunk (the chunk size, or the
-    /// whole transfer if smaller) has crossed the first leg at this rate (bytes per second).
-    public var waitsForFirstChunk: (chunk: UInt64, rate: Double)? = nil
+    /// The device whose copy engine moves the leg's data (node index), nil for none modelled.
+    public var initiator: Int? = nil
+    /// For a read leg: the bytes its requester keeps outstanding (requests x MRRS) and the
+    /// unloaded round trip, whose ratio is `rateCap`; the engines lengthen the round trip when
+    /// the requester's own posted writes fill the link ahead of its requests.
+    public var outstandingReads: (bytes: Double, roundTrip: Picoseconds)? = nil
+    /// For a read leg: the link directions its requests travel (resource indices), where they
+    /// queue behind any posted writes that share them.
+    public var requestLinks: [Int] = []
+    /// A largest payload imposed on the leg's TLPs by a root complex that splits peer traffic
+    /// (nil: the requester's max payload size).
+    public var maxPayload: UInt64? = nil
 
     public static func == (lhs: TransferLeg, rhs: TransferLeg) -> Bool {
         lhs.route == rhs.route && lhs.weights == rhs.weights && lhs.latency == rhs.latency && lhs.rateCap == rhs.rateCap
             && lhs.name == rhs.name
-            && lhs.elements == rhs.elements && lhs.isRead == rhs.isRead
-            && lhs.waitsForFirstChunk?.chunk == rhs.waitsForFirstChunk?.chunk
-            && lhs.waitsForFirstChunk?.rate == rhs.waitsForFirstChunk?.rate
+            && lhs.elements == rhs.elements && lhs.isRead == rhs.isRead && lhs.initiator == rhs.initiator
+            && lhs.maxPayload == rhs.maxPayload
     }
 
     /// The weight of the route entry at `index` (1 when `weights` is empty).

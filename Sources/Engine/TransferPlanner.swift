@@ -133,6 +133,45 @@ public struct TransferPlanner: Sendable {
             ?? parameters.rootComplexLatency
     }
 
+    // MARK: IOMMU
+
+    /// What a translating IOMMU costs a DMA stream through root complex `complex`: its walker
+    /// resource, the walker time per payload byte, and the walk latency.
+    ///
+    /// A bulk transfer touches every page of its buffer once in order, so with buffers larger
+    /// than the IOTLB's reach (entries x page size) every page misses: each page costs one walk
+    /// of `walkLatency`, performed by walkers that keep `iommuConcurrentWalks` in flight. The
+    /// stream's rate is then at most page size x concurrent walks / walk latency. Pass-through
+    /// and off cost nothing.
+    func translationCharge(complex: Int) -> (resource: Int, weight: Double, walk: Picoseconds, page: ByteCount)? {
+        guard let resource = resources.iommuWalkers[complex], let iommu = topology.rootComplexes[complex].iommu
+        else { return nil }
+        let page = iommu.pageSize ?? .kib(4)
+        let walk = iommu.walkLatency ?? parameters.defaultIOMMUWalkLatency
+        guard page.bytes > 0 else { return nil }
+        return (resource, walk.seconds / Double(page.bytes), walk, page)
+    }
+
+    /// Adds the IOMMU of `complex` to a leg: its walkers to the route, the first page's walk to
+    /// the latency, and for reads the walks to the round trip (one request in page/MRRS misses).
+    private func chargeTranslation(_ leg: inout TransferLeg, complex: Int) {
+        guard let charge = translationCharge(complex: complex) else { return }
+        if leg.weights.isEmpty { leg.weights = Array(repeating: 1.0, count: leg.route.count) }
+        leg.weights.append(charge.weight)
+        leg.route.append(charge.resource)
+        leg.latency = leg.latency + charge.walk
+        leg.latencyBreakdown.append(
+            HopLatency(hop: "\(topology.rootComplexes[complex].id) IOMMU page walk", latency: charge.walk))
+        if let reads = leg.outstandingReads, let reader = leg.initiator,
+            let mrrs = topology.nodes[reader].endpoint?.maxReadRequest.bytes
+        {
+            let missShare = min(1, Double(mrrs) / Double(charge.page.bytes))
+            let roundTrip = reads.roundTrip + Picoseconds(UInt64((charge.walk.seconds * missShare * 1e12).rounded()))
+            leg.outstandingReads = (reads.bytes, roundTrip)
+            leg.rateCap = reads.bytes / roundTrip.seconds
+        }
+    }
+
     // MARK: Legs
 
     /// Device to host memory on `socket`.
@@ -147,6 +186,7 @@ public struct TransferPlanner: Sendable {
         var leg = TransferLeg(
             route: route, latency: upLatency + rootComplexLatency(complex) + hop.latency + memoryLatency, rateCap: nil,
             name: "device-to-host")
+        leg.initiator = source
         leg.latencyBreakdown =
             upParts + [HopLatency(hop: topology.rootComplexes[complex].id, latency: rootComplexLatency(complex))]
             + (hop.latency == .zero ? [] : [HopLatency(hop: hop.hops.joined(separator: "->"), latency: hop.latency)])
@@ -155,6 +195,7 @@ public struct TransferPlanner: Sendable {
             upElements + [.rootComplex(complex)]
             + (self.socket(of: source) == socket ? [] : [.socketLink(from: self.socket(of: source), to: socket)])
             + [.hostMemory(socket)]
+        chargeTranslation(&leg, complex: complex)
         return leg
     }
 
@@ -181,8 +222,43 @@ public struct TransferPlanner: Sendable {
                 ? [] : [.socketLink(from: socket, to: self.socket(of: destination))])
             + [.rootComplex(complex)] + downElements
         leg.isRead = true
+        leg.initiator = initiator
+        // A read's first byte lands after the request has gone up and the completion come back
+        // down: the path twice, the memory once.
+        let path = leg.latency - memoryLatency
+        leg.latency = path + path + memoryLatency
+        leg.latencyBreakdown += leg.latencyBreakdown.dropFirst().reversed().map {
+            HopLatency(hop: $0.hop + " (completion)", latency: $0.latency)
+        }
+        limitByOutstandingReads(&leg, reader: destination)
         chargeReadTraffic(&leg, reader: destination)
+        chargeTranslation(&leg, complex: complex)
         return leg
+    }
+
+    /// Bounds a read leg by its reader's outstanding requests: requests x MRRS bytes per round
+    /// trip (Little's law), with the requests the lesser of the tags and the copy engines'
+    /// `outstandingReads`; the leg's latency is the round trip.
+    private func limitByOutstandingReads(_ leg: inout TransferLeg, reader: Int) {
+        guard let endpoint = topology.nodes[reader].endpoint, leg.latency > .zero else { return }
+        let requests = min(endpoint.tags, endpoint.dma?.outstandingReads ?? endpoint.tags)
+        let bytes = Double(requests) * Double(endpoint.maxReadRequest.bytes)
+        leg.outstandingReads = (bytes, leg.latency)
+        leg.rateCap = bytes / leg.latency.seconds
+    }
+
+    /// The weight a link's payload capacity takes for TLPs cut to `payload` bytes instead of its
+    /// max payload size (the link's write efficiency at its MPS over that at `payload`).
+    private func splitWeight(node: Int, payload: UInt64) -> Double {
+        guard let configuration = resources.linkConfiguration[node], payload > 0,
+            Int(payload) < configuration.maxPayloadSize.rawValue
+        else { return 1 }
+        // A stream of back-to-back `payload`-byte writes costs what one such write costs per
+        // payload byte (below the smallest MPS, 128 B, there is no MPS setting to model it by).
+        let full = configuration.effectiveBandwidth(
+            for: TransferPattern(operation: .write, length: MachineResources.steadyStateLength))
+        let small = configuration.effectiveBandwidth(for: TransferPattern(operation: .write, length: Int(payload)))
+        return small > 0 ? full / small : 1
     }
 
     /// Weights a read leg's PCIe links: its data-direction links carry completions (weight
@@ -208,6 +284,7 @@ public struct TransferPlanner: Sendable {
                         endpoint?.readCompletionBoundary.bytes ?? EndpointDefaults.readCompletionBoundary.bytes))
                 ?? .bytes64
             let charge = MachineResources.readWeights(for: configuration)
+            leg.requestLinks.append(requestLink)
             weights[position] *= charge.completions
             if let existing = leg.route.firstIndex(of: requestLink) {
                 weights[existing] += charge.requests
@@ -219,36 +296,17 @@ public struct TransferPlanner: Sendable {
         leg.weights = weights
     }
 
-    /// The uncontended payload rate of a leg: its tightest resource, weights counted.
-    private func capacity(of leg: TransferLeg) -> Double {
-        leg.route.indices.map { resources.resources[leg.route[$0]].capacity / leg.weight(at: $0) }.min() ?? .infinity
-    }
-
     /// The bounce: device to a pinned staging buffer on `staging`, then staging to device,
     /// pipelined over chunks with a synchronisation cost per chunk.
     public func bouncePlan(from source: Int, to destination: Int, stagingSocket staging: Int? = nil) -> TransferPlan {
         let socketIndex = staging ?? socket(of: source)
-        var first = deviceToHostLeg(source, socket: socketIndex)
-        var second = hostToDeviceLeg(destination, socket: socketIndex, dmaOf: destination)
-        // A leg moves a chunk, then waits for the synchronisation before the next: its rate is
-        // chunk / (chunk / r + sync), where r is its uncontended bottleneck.
-        let chunk = Double(parameters.bounceChunkSize.bytes)
-        let sync = parameters.bounceChunkSynchronisation.seconds
-        for leg in [0, 1] {
-            let r = capacity(of: leg == 0 ? first : second)
-            let cap = r.isFinite ? chunk / (chunk / r + sync) : nil
-            if leg == 0 { first.rateCap = cap } else { second.rateCap = cap }
-        }
-        // The second leg starts when the first chunk has landed in the staging buffer and its
-        // completion has been synchronised.
-        second.latency = second.latency + first.latency + parameters.bounceChunkSynchronisation
-        second.startDelay = first.latency + parameters.bounceChunkSynchronisation
-        second.waitsForFirstChunk = (parameters.bounceChunkSize.bytes, max(capacity(of: first), 1))
+        let first = deviceToHostLeg(source, socket: socketIndex)
+        let second = hostToDeviceLeg(destination, socket: socketIndex, dmaOf: destination)
         return TransferPlan(
             mechanism: .bounce, legs: [first, second],
             hops: topology.bounceRoute(from: source, to: destination, stagingSocket: socketIndex), mapType: nil,
             notes: [
-                "staged through \(topology.sockets[socketIndex].id) memory in \(parameters.bounceChunkSize) chunks, \(parameters.bounceChunkSynchronisation) synchronisation per chunk"
+                "staged through \(topology.sockets[socketIndex].id) memory in \(parameters.bounceChunkSize) chunks over \(parameters.bounceStagingBuffers) pinned buffers, \(parameters.bounceChunkSynchronisation) synchronisation per chunk on the driver's staging thread"
             ])
     }
 
@@ -280,10 +338,74 @@ public struct TransferPlanner: Sendable {
         case (.host, .host):
             throw TransferPlanningError(description: "a host-to-host copy is not a device transfer")
         case (.device(let a), .device(let b)):
-            return try planDevices(
+            var plan = try planDevices(
                 a, b, choice: choice, direction: direction, stagingSocket: stagingSocket, buffer: buffer,
                 resizableBAR: resizableBAR)
+            // Direct copies are moved by the initiator's engine: the source pushes, the
+            // destination pulls.
+            for index in plan.legs.indices where plan.legs[index].initiator == nil {
+                plan.legs[index].initiator = direction == .push ? a : b
+            }
+            return plan
         }
+    }
+
+    /// What the bound drivers make of a PCIe peer-to-peer request.
+    public enum DriverDecision: Sendable, Hashable {
+        /// The kernel's p2pdma decision stands.
+        case kernel
+        /// The driver decides itself and allows it, mapped as given.
+        case allowed(P2PMapType, note: String?)
+        /// A driver refuses, with the reason.
+        case refused(String)
+    }
+
+    /// The driver layer of a PCIe peer-to-peer decision between `provider` (whose BAR is
+    /// accessed) and `client` (whose DMA engine moves the data).
+    ///
+    /// - `none` on either side: that driver never does peer-to-peer DMA.
+    /// - `cuda-geforce` on either side: NVIDIA's driver reports no PCIe peer access on GeForce
+    ///   parts (driver 525.105.17 on, ../shared/data/measurements/more-machines.md, 2x RTX 4090).
+    /// - `cuda` on both: CUDA decides itself, without the kernel's p2pdma (no host-bridge
+    ///   allowlist): below a common switch it maps bus addresses; otherwise it goes through the
+    ///   root complexes when every one on the path forwards peer traffic (`p2p` not `none`).
+    /// - `amdgpu` on the provider: the kernel's decision, and the provider's BAR must expose all
+    ///   of its memory (amdgpu_dma_buf.c: peer-to-peer only with a large BAR).
+    /// - anything else: the kernel's p2pdma decision.
+    public func driverDecision(provider: Int, client: Int, kernel: P2PDecision) -> DriverDecision {
+        let details = [provider, client].map { topology.nodes[$0].endpoint }
+        let policies = details.map { $0?.effectiveDriverP2P ?? .p2pdma }
+        let names = [provider, client].map { topology.nodes[$0].endpoint?.driver ?? "pci" }
+        for (index, policy) in policies.enumerated() where policy == .none {
+            return .refused(
+                "\(topology.nodes[[provider, client][index]].id)'s driver (\(names[index])) does no peer-to-peer DMA")
+        }
+        for (index, policy) in policies.enumerated() where policy == .cudaGeForce {
+            return .refused(
+                "\(topology.nodes[[provider, client][index]].id) is a GeForce part: NVIDIA's driver reports no PCIe peer access for it (CUDA, not the kernel, decides)"
+            )
+        }
+        if policies.allSatisfy({ $0 == .cuda }) {
+            if kernel.mapType == .busAddress { return .allowed(.busAddress, note: "CUDA decides peer access itself (not p2pdma): below a common switch") }
+            let complexes = Set([provider, client].map { topology.nodes[$0].rootComplex })
+            if let closed = complexes.sorted().first(where: { topology.rootComplexes[$0].p2p == .none }) {
+                return .refused(
+                    "CUDA finds no peer path: root complex \(topology.rootComplexes[closed].id) forwards no peer-to-peer traffic")
+            }
+            return .allowed(
+                .throughHostBridge,
+                note: kernel.mapType == .notSupported
+                    ? "CUDA decides peer access itself: the kernel's p2pdma would refuse (\(kernel.reason)), but CUDA does not ask it"
+                    : "CUDA decides peer access itself (not p2pdma): through the root complex")
+        }
+        if policies[0] == .amdgpu, kernel.mapType != .notSupported, let aperture = topology.memoryAperture(of: provider),
+            aperture.bar.size < aperture.memory.capacity
+        {
+            return .refused(
+                "amdgpu exports VRAM to peers only with a large BAR: \(topology.nodes[provider].id)'s BAR\(aperture.bar.index) exposes \(aperture.bar.size) of \(aperture.memory.capacity)"
+            )
+        }
+        return .kernel
     }
 
     /// The size of the window the provider's BAR exposes, with Resizable BAR applied or not.
@@ -326,28 +448,66 @@ public struct TransferPlanner: Sendable {
                     ],
                     hops: [topology.nodes[a].id, topology.nodes[b].id], mapType: nil, notes: [])
             }
-            if let tx = resources.nvlinkToSwitch[a], let rx = resources.nvlinkToSwitch[b],
-                topology.nvlinkCount(between: a, and: b) > 0
-            {
-                return TransferPlan(
-                    mechanism: .nvswitch,
-                    legs: [
-                        TransferLeg(
-                            route: dma + memories + [tx.tx, rx.rx], latency: parameters.nvlinkLatency, rateCap: nil,
-                            name: "NVLink via NVSwitch")
-                    ],
-                    hops: [topology.nodes[a].id, "nvswitch", topology.nodes[b].id], mapType: nil, notes: [])
+            if let planesA = resources.nvswitchPlanes[a], let planesB = resources.nvswitchPlanes[b] {
+                // Each plane (switch) carries what the smaller end's links to it allow; the
+                // traffic spreads over the planes in that proportion (docs/models.md).
+                var shared: [(transmit: Int, receive: Int, links: Int)] = []
+                for planeA in planesA {
+                    if let planeB = planesB.first(where: { $0.plane == planeA.plane }) {
+                        let links = min(planeA.links, planeB.links)
+                        if links > 0 { shared.append((planeA.transmit, planeB.receive, links)) }
+                    }
+                }
+                let total = shared.reduce(0) { $0 + $1.links }
+                if total > 0 {
+                    var route = dma + memories
+                    var weights = Array(repeating: 1.0, count: route.count)
+                    for plane in shared {
+                        let share = Double(plane.links) / Double(total)
+                        route += [plane.transmit, plane.receive]
+                        weights += [share, share]
+                    }
+                    return TransferPlan(
+                        mechanism: .nvswitch,
+                        legs: [
+                            TransferLeg(
+                                route: route, weights: weights, latency: parameters.nvlinkLatency, rateCap: nil,
+                                name: "NVLink via NVSwitch")
+                        ],
+                        hops: [topology.nodes[a].id, "nvswitch", topology.nodes[b].id], mapType: nil,
+                        notes: shared.count < planesA.count || shared.count < planesB.count
+                            ? ["\(shared.count) NVSwitch planes reach both devices, \(total) links in all"] : [])
+                }
             }
         }
         // PCIe peer-to-peer, as the kernel decides: the provider is the device whose BAR is
         // accessed (the destination for a push, the source for a pull).
         let provider = direction == .push ? b : a
         let client = direction == .push ? a : b
-        guard let decision = kernel.decide(provider: topology.nodes[provider].id, client: topology.nodes[client].id)
+        guard var decision = kernel.decide(provider: topology.nodes[provider].id, client: topology.nodes[client].id)
         else {
             return bouncePlan(from: a, to: b, stagingSocket: stagingSocket)
         }
         var notes: [String] = []
+        // The drivers' layer, above (or instead of) the kernel's p2pdma.
+        switch driverDecision(provider: provider, client: client, kernel: decision) {
+        case .refused(let reason):
+            if choice == .p2p || choice == .pcie {
+                throw TransferPlanningError(
+                    description:
+                        "peer-to-peer from \(topology.nodes[a].id) to \(topology.nodes[b].id) is refused by the driver: \(reason)"
+                )
+            }
+            var plan = bouncePlan(from: a, to: b, stagingSocket: stagingSocket)
+            plan.mapType = decision.mapType.kernelName
+            plan.notes.insert("the driver refuses PCIe P2P: \(reason)", at: 0)
+            return plan
+        case .allowed(let mapType, let note):
+            if let note { notes.append(note) }
+            decision.mapType = mapType
+        case .kernel:
+            break
+        }
         if let buffer, let memory = topology.nodes[provider].endpoint?.memory,
             buffer.offset + buffer.size > memory.capacity.bytes
         {
@@ -404,6 +564,11 @@ public struct TransferPlanner: Sendable {
                 if let forwarding = resources.rootComplexForwarding[complexA] { route.append(forwarding) }
                 let hop = socketHop(from: socket(of: a), to: socket(of: b))
                 route += hop.route + downPart.route
+                if let forwarding = resources.socketLinkP2P[MachineResources.SocketPair(from: socket(of: a), to: socket(of: b))] {
+                    route.append(forwarding)
+                    notes.append(
+                        "the socket link forwards peer-to-peer traffic at \(formatGB(resources.resources[forwarding].capacity)) GB/s per direction")
+                }
                 let rcLatency = topology.rootComplexes[complexA].p2pLatency ?? parameters.rootComplexLatency
                 latency = upPart.latency + rcLatency + hop.latency + downPart.latency
                 breakdown = upPart.parts + [HopLatency(hop: topology.rootComplexes[complexA].id, latency: rcLatency)]
@@ -435,19 +600,10 @@ public struct TransferPlanner: Sendable {
                 breakdown = upPart.parts + downPart.parts
                 elements = upPart.elements + downPart.elements
             }
-            var readCap: Double?
             if direction == .pull {
                 notes.append(
                     "pull: \(topology.nodes[b].id) reads \(topology.nodes[a].id)'s BAR; latency is a round trip")
                 latency = latency + latency
-                // Outstanding reads bound a reader: tags x MRRS per round trip (Little's law).
-                if let reader = topology.nodes[b].endpoint, latency > .zero {
-                    let cap = Double(reader.tags) * Double(reader.maxReadRequest.bytes) / latency.seconds
-                    readCap = cap
-                    notes.append(
-                        "reads are capped at \(reader.tags) tags x \(reader.maxReadRequest) per \(latency) round trip = \(formatDecimal(cap / 1e9, maxFractionDigits: 2)) GB/s"
-                    )
-                }
             }
             if let aperture = topology.memoryAperture(of: provider), buffer == nil,
                 (barWindow(of: provider, resizableBAR: resizableBAR) ?? aperture.bar.size) < aperture.memory.capacity
@@ -457,11 +613,39 @@ public struct TransferPlanner: Sendable {
                 )
             }
             var leg = TransferLeg(
-                route: route, latency: latency, rateCap: readCap, name: "PCIe peer-to-peer",
+                route: route, latency: latency, rateCap: nil, name: "PCIe peer-to-peer",
                 latencyBreakdown: direction == .pull ? (breakdown + breakdown.reversed()) : breakdown,
                 elements: direction == .pull ? [.deviceMemory(a)] + elements : elements + [.deviceMemory(b)],
                 isRead: direction == .pull)
+            if direction == .pull {
+                limitByOutstandingReads(&leg, reader: b)
+                if let cap = leg.rateCap, let reads = leg.outstandingReads {
+                    notes.append(
+                        "reads are capped at \(ByteCount(UInt64(reads.bytes))) outstanding per \(reads.roundTrip) round trip = \(formatDecimal(cap / 1e9, maxFractionDigits: 2)) GB/s"
+                    )
+                }
+            }
+            // A root complex that splits peer traffic cuts the TLPs it forwards: the links after
+            // it carry more headers per payload byte.
+            if throughHost, let split = topology.rootComplexes[complexA].p2pMaxPayload ?? topology.rootComplexes[complexB].p2pMaxPayload {
+                leg.maxPayload = split.bytes
+                var weights = leg.weights.isEmpty ? Array(repeating: 1.0, count: leg.route.count) : leg.weights
+                for element in elements {
+                    guard case .link(let node, false) = element, let link = resources.linkDown[node],
+                        let position = leg.route.firstIndex(of: link)
+                    else { continue }
+                    weights[position] *= splitWeight(node: node, payload: split.bytes)
+                }
+                leg.weights = weights
+                notes.append(
+                    "the root complex forwards peer writes as \(split) TLPs: the links after it carry more headers per byte")
+            }
             chargeReadTraffic(&leg, reader: b)
+            if throughHost {
+                // The initiator's IOMMU translates its DMA addresses on the way to the peer.
+                leg.initiator = direction == .push ? a : b
+                chargeTranslation(&leg, complex: direction == .push ? complexA : complexB)
+            }
             return TransferPlan(
                 mechanism: throughHost ? .pcieP2PHostBridge : .pcieP2PBusAddress,
                 legs: [leg],

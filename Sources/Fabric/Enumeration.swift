@@ -79,8 +79,9 @@ public struct EnumerationError: Error, Sendable, CustomStringConvertible {
 /// BARs placed in the host physical address space, bridge windows around them.
 ///
 /// Bus numbering: each root complex's root bus is the one the file gives or the next free one
-/// in its segment; every bridge takes the next bus number for its secondary bus, depth first,
-/// and its subordinate bus is the last number used below it (PCI-to-PCI Bridge Architecture
+/// in its segment; every bridge takes for its secondary bus the bus its children give (`bus`,
+/// as imports of real machines write it) or else the next free bus number, depth first,
+/// and its subordinate bus is the highest number used below it (PCI-to-PCI Bridge Architecture
 /// Specification 1.2, section 3.2.5.3; what Linux's `pci_scan_bridge` reproduces).
 /// Memory: non-prefetchable BARs go below 4 GiB from 0x8000_0000 (the usual x86 MMIO hole), and
 /// prefetchable BARs above 4 GiB from 0x200_0000_0000 (2 TiB); each bridge window is aligned to
@@ -115,21 +116,36 @@ public struct EnumeratedMachine: Sendable {
         }
         self.rootBuses = []
         var nextBus: [Int: Int] = [:]
+        var usedBuses: [Int: Set<Int>] = [:]
         for complex in topology.rootComplexes {
             let segment = complex.segment
-            let root = complex.bus ?? nextBus[segment, default: 0]
-            if let fixed = complex.bus, let next = nextBus[segment], fixed < next {
-                throw EnumerationError(
-                    location: complex.location,
-                    message:
-                        "root bus \(fixed) of '\(complex.id)' lies within the buses segment \(segment) already gave to the root complexes before it (up to \(next - 1)); give it another segment or a higher bus"
-                )
+            var used = usedBuses[segment, default: []]
+            let root: Int
+            if let fixed = complex.bus {
+                if used.contains(fixed) {
+                    throw EnumerationError(
+                        location: complex.location,
+                        message:
+                            "root bus \(fixed) of '\(complex.id)' lies within the buses segment \(segment) already gave to the root complexes before it; give it another segment or a higher bus"
+                    )
+                }
+                root = fixed
+            } else {
+                root = Self.firstFree(from: nextBus[segment, default: 0], used: used)
             }
+            used.insert(root)
             rootBuses.append(root)
             var next = root + 1
             // Integrated endpoints take device numbers after the root ports' (or the file's).
             var usedDevices = Set(complex.children.compactMap { topology.nodes[$0].deviceNumber })
             for child in complex.children {
+                if let fixed = topology.nodes[child].bus, fixed != root {
+                    throw EnumerationError(
+                        location: topology.nodes[child].location,
+                        message:
+                            "'\(topology.nodes[child].id)' gives bus \(fixed), but it sits on the root bus \(root) of '\(complex.id)'"
+                    )
+                }
                 var device = topology.nodes[child].deviceNumber
                 if device == nil {
                     var candidate = 0
@@ -137,9 +153,10 @@ public struct EnumeratedMachine: Sendable {
                     usedDevices.insert(candidate)
                     device = candidate
                 }
-                try assign(child, segment: segment, bus: root, device: device ?? 0, next: &next)
+                try assign(child, segment: segment, bus: root, device: device ?? 0, next: &next, used: &used)
             }
-            nextBus[segment] = next
+            usedBuses[segment] = used
+            nextBus[segment] = max(nextBus[segment, default: 0], next)
         }
         var memoryCursor = Self.memoryBase
         var prefetchCursor = Self.prefetchableBase
@@ -150,21 +167,54 @@ public struct EnumeratedMachine: Sendable {
         }
     }
 
-    private mutating func assign(_ index: Int, segment: Int, bus: Int, device: Int, next: inout Int)
-        throws(EnumerationError)
-    {
+    /// The lowest bus number from `start` on that is not in `used`.
+    private static func firstFree(from start: Int, used: Set<Int>) -> Int {
+        var bus = start
+        while used.contains(bus) { bus += 1 }
+        return bus
+    }
+
+    /// Gives `index` its address and, for a bridge, its secondary and subordinate buses: the bus
+    /// its children fix with `bus` (as imports of a real machine write them), else the next free
+    /// one. Returns the highest bus number used at or below the node.
+    @discardableResult
+    private mutating func assign(
+        _ index: Int, segment: Int, bus: Int, device: Int, next: inout Int, used: inout Set<Int>
+    ) throws(EnumerationError) -> Int {
         let node = topology.nodes[index]
         nodes[index].address = BusAddress(segment: segment, bus: bus, device: device, function: node.function)
-        guard node.kind != .endpoint else { return }
-        guard next <= 255 else {
+        guard node.kind != .endpoint else { return bus }
+        let fixed = Set(node.children.compactMap { topology.nodes[$0].bus })
+        let secondary: Int
+        if let first = fixed.first {
+            guard fixed.count == 1 else {
+                throw EnumerationError(
+                    location: node.location,
+                    message:
+                        "the nodes below '\(node.id)' share its secondary bus but give different buses: \(fixed.sorted().map(String.init).joined(separator: ", "))"
+                )
+            }
+            guard first > bus, !used.contains(first) else {
+                throw EnumerationError(
+                    location: node.location,
+                    message:
+                        "bus \(first) given below '\(node.id)' (on bus \(bus)) is \(first <= bus ? "not above its bus" : "already used in segment \(segment)")"
+                )
+            }
+            secondary = first
+        } else {
+            secondary = Self.firstFree(from: next, used: used)
+        }
+        guard secondary <= 255 else {
             throw EnumerationError(
                 location: node.location,
                 message: "segment \(segment) has run out of bus numbers at '\(node.id)' (at most 256 buses per segment)"
             )
         }
-        let secondary = next
-        next += 1
+        used.insert(secondary)
+        next = max(next, secondary + 1)
         nodes[index].secondaryBus = secondary
+        var subordinate = secondary
         for (position, child) in node.children.enumerated() {
             let childNode = topology.nodes[child]
             let childDevice: Int
@@ -172,9 +222,12 @@ public struct EnumeratedMachine: Sendable {
             case .switchDownstreamPort: childDevice = childNode.deviceNumber ?? position
             default: childDevice = childNode.deviceNumber ?? 0
             }
-            try assign(child, segment: segment, bus: secondary, device: childDevice, next: &next)
+            let highest = try assign(
+                child, segment: segment, bus: secondary, device: childDevice, next: &next, used: &used)
+            subordinate = max(subordinate, highest)
         }
-        nodes[index].subordinateBus = next - 1
+        nodes[index].subordinateBus = subordinate
+        return subordinate
     }
 
     /// The bytes and alignment a node needs in each region.

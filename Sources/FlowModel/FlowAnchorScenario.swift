@@ -133,3 +133,30 @@ public enum FlowAnchorCSV {
         return result
     }
 }
+
+extension FlowAnchorPlatform {
+    /// `count` flows of 256 MiB between distinct endpoints drawn from a fixed seed, all at t = 0.
+    ///
+    /// The platform at the scale of issue 14 (400,000 flows on 16,384 endpoints) for the replay
+    /// benchmarks. The same arguments always give the same flows.
+    public func randomFlows(count: Int, seed: UInt64 = 14) -> [FlowAnchorRecord] {
+        // SplitMix64 (Steele, Lea and Flood, OOPSLA 2014), inlined: FlowModel depends on nothing.
+        var state = seed
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var flows: [FlowAnchorRecord] = []
+        flows.reserveCapacity(count)
+        while flows.count < count {
+            let source = Int(next() % UInt64(endpointCount))
+            let destination = Int(next() % UInt64(endpointCount))
+            guard source != destination else { continue }
+            flows.append(FlowAnchorRecord(source: source, destination: destination, bytes: 1 << 28, startTime: 0))
+        }
+        return flows
+    }
+}

@@ -93,7 +93,7 @@ public struct FlowSimulation: Sendable {
     /// The capacity the invariant checks each resource against (the solver's; tests lower it
     /// through `lowerCheckedCapacityForTesting` to see the invariant stop a run).
     var checkedCapacity: [Double] = []
-    /// Resources whose load changed in the current event, checked once it is handled.
+    /// Resources whose load rose in the current event, checked once it is handled.
     var touchedResources: [Int] = []
     /// The invariant that stopped the run, if one did (see ``run()``).
     public private(set) var violation: InvariantViolation?
@@ -158,12 +158,9 @@ public struct FlowSimulation: Sendable {
         return id
     }
 
-    /// Runs until no event is left, or until an invariant is broken.
+    /// Runs until no event is left.
     ///
-    /// Flows starved forever (rate 0) stay unfinished. Invariant checked after every event: each
-    /// draining flow's rate is within its cap, and the weighted rates through each resource whose
-    /// load changed stay within its capacity (relative tolerance 10^-6, the solver's own is
-    /// 10^-9). A violation stops the run and sets ``violation``.
+    /// Flows starved forever (rate 0) stay unfinished.
     /// - Complexity: O(E log E) heap work for E events plus the selective updates of the solver.
     public mutating func run() {
         run(untilSeconds: .infinity)
@@ -176,8 +173,50 @@ public struct FlowSimulation: Sendable {
         run(untilSeconds: SimulationTime.seconds(fromPicoseconds: endTime))
     }
 
+    /// Processes events up to `endTime` (picoseconds), stopping after the first batch in which a
+    /// flow completes; returns the flows that completed in it (empty when `endTime` was reached
+    /// first, and ``now`` is then `endTime`).
+    ///
+    /// This is how a caller reacts to completions, for instance to issue the next chunk of a
+    /// staged copy when the previous one has landed.
+    /// - Complexity: as ``run()``, for the events processed.
+    public mutating func advance(until endTime: UInt64) -> [FlowID] {
+        let end = endTime == .max ? Double.infinity : SimulationTime.seconds(fromPicoseconds: endTime)
+        if run(untilSeconds: end, stopAtCompletion: true) { return completedBatch }
+        return []
+    }
+
+    /// Changes a flow's rate cap (nil: none) from now on: a draining flow's rate is solved again
+    /// at once with everything it shares, and its completion moves; a flow not yet draining
+    /// starts with the new cap.
+    /// - Complexity: that of one selective update.
+    public mutating func setRateCap(_ flow: FlowID, to cap: Double?) {
+        let f = flow.index
+        let value = cap ?? .infinity
+        guard solver.rateCap[f] != value else { return }
+        solver.rateCap[f] = value
+        guard state[f] == .draining else { return }
+        solver.update(activating: [flow], deactivating: [flow])
+        for id in solver.changedFlows { reschedule(id.index, at: now) }
+        checkCapacities(at: now)
+        if recordsRates {
+            for id in solver.changedFlows where state[id.index] == .draining {
+                rateLog.append((now, id, solver.rates[id.index]))
+            }
+        }
+    }
+
+    /// The time of the next pending event in picoseconds, or nil when none is left.
+    public var nextEventTime: UInt64? {
+        events.top.map { SimulationTime.picoseconds(fromSeconds: events.time[$0]) }
+    }
+
     private mutating func run(untilSeconds end: Double) {
-        defer { if end.isFinite && end > now && violation == nil { now = end } }
+        _ = run(untilSeconds: end, stopAtCompletion: false)
+    }
+
+    @discardableResult
+    private mutating func run(untilSeconds end: Double, stopAtCompletion: Bool) -> Bool {
         while violation == nil, let head = events.top {
             let t = events.time[head]
             if t > end { break }
@@ -206,7 +245,10 @@ public struct FlowSimulation: Sendable {
                     rateLog.append((t, id, solver.rates[id.index]))
                 }
             }
+            if stopAtCompletion && !completedBatch.isEmpty { return true }
         }
+        if end.isFinite && end > now && violation == nil { now = end }
+        return false
     }
 
     private mutating func beginDraining(_ f: Int, at t: Double) {

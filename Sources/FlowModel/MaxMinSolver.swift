@@ -55,8 +55,22 @@ public struct MaxMinSolver: Sendable {
     var resourceSlots: [[Int]] = []
     /// Cached: whether the resource is saturated under the current rates.
     var resourceSaturated: [Bool] = []
-    /// Cached: the largest rate among the active flows on the resource.
+    /// Cached: the largest rate among the active flows on the resource, kept for saturated
+    /// resources only (0 on the others, where no flow can have its bottleneck).
     var resourceMaxRate: [Double] = []
+    /// Σ weight·rate of the active flows on each resource (the members of a running `fill`
+    /// excepted), in fixed point of `usageScale` units per byte/s: adding and removing a flow's
+    /// share is exact and independent of order, so the sums are kept up to date as rates change
+    /// instead of rescanning every flow of a resource on each update.
+    var resourceUsage: [Int64] = []
+    /// Flows on each resource whose share is too large for the fixed point (infinite rates on
+    /// resources of infinite capacity): the resource's usage is then infinite.
+    var resourceUnboundedFlows: [Int32] = []
+    /// Fixed-point units per byte/s of `resourceUsage`: 2^16, so a share is exact to 1.5e-5 B/s and
+    /// a resource may carry up to 1.4e14 B/s.
+    static let usageScale = 65_536.0
+    /// The largest share kept in fixed point (2^62 units).
+    static let usageLimit = 4.611_686_018_427_387_904e18
 
     // MARK: Flows
     var routeStart: [Int] = [0]
@@ -133,6 +147,8 @@ public struct MaxMinSolver: Sendable {
         resourceSlots.append([])
         resourceSaturated.append(false)
         resourceMaxRate.append(0)
+        resourceUsage.append(0)
+        resourceUnboundedFlows.append(0)
         touchStamp.append(0)
         residual.append(0)
         unfixed.append(0)
@@ -330,6 +346,7 @@ public struct MaxMinSolver: Sendable {
         precondition(active[f], "flow f\(f) is not active")
         active[f] = false
         activeCount -= 1
+        if rates[f] != 0 { charge(f, rate: rates[f], sign: -1) }
         rates[f] = 0
         for s in routeStart[f]..<routeStart[f + 1] {
             let r = routeResource[s]
@@ -344,6 +361,26 @@ public struct MaxMinSolver: Sendable {
         }
     }
 
+    /// Adds (`sign` 1) or removes (-1) flow `f`'s share at `rate` to the usage of its resources.
+    ///
+    /// - Complexity: O(route length).
+    @inline(__always) private mutating func charge(_ f: Int, rate: Double, sign: Int64) {
+        for s in routeStart[f]..<routeStart[f + 1] {
+            let r = routeResource[s]
+            let share = (weighted ? routeWeight[s] * rate : rate) * Self.usageScale
+            if share < Self.usageLimit {
+                resourceUsage[r] += sign * Int64(share.rounded())
+            } else {
+                resourceUnboundedFlows[r] += Int32(sign)
+            }
+        }
+    }
+
+    /// The usage of resource `r` in bytes/s (see `resourceUsage`).
+    @inline(__always) private func usage(_ r: Int) -> Double {
+        resourceUnboundedFlows[r] > 0 ? .infinity : Double(resourceUsage[r]) / Self.usageScale
+    }
+
     /// Restores members whose rate is unchanged within tolerance to their exact previous rate,
     /// and marks the resources of the others dirty.
     private mutating func settleMembers() {
@@ -353,6 +390,10 @@ public struct MaxMinSolver: Sendable {
             if new == old
                 || (new.isFinite && old.isFinite && abs(new - old) <= Self.unchangedTolerance * max(abs(old), abs(new)))
             {
+                if new != old {
+                    charge(m, rate: new, sign: -1)
+                    charge(m, rate: old, sign: 1)
+                }
                 rates[m] = old
             } else {
                 for s in routeStart[m]..<routeStart[m + 1] { markDirty(routeResource[s]) }
@@ -360,26 +401,21 @@ public struct MaxMinSolver: Sendable {
         }
     }
 
-    /// Recomputes the saturation and maximum-rate caches of dirty resources.
+    /// Recomputes the saturation and maximum-rate caches of dirty resources: saturation from the
+    /// usage kept up to date, the fastest flow (scanning the resource's flows) only where it is
+    /// saturated, since only there can a flow have its bottleneck.
     private mutating func refreshDirtyResources() {
         let saturationFactor = 1 - Self.relativeTolerance
         for r in dirty {
-            var used = 0.0
+            let saturated = usage(r) >= capacity[r] * saturationFactor
+            resourceSaturated[r] = saturated
             var maxRate = 0.0
-            if weighted {
+            if saturated {
                 for s in resourceSlots[r] {
                     let x = rates[slotFlow[s]]
-                    used += routeWeight[s] * x
-                    if x > maxRate { maxRate = x }
-                }
-            } else {
-                for s in resourceSlots[r] {
-                    let x = rates[slotFlow[s]]
-                    used += x
                     if x > maxRate { maxRate = x }
                 }
             }
-            resourceSaturated[r] = used >= capacity[r] * saturationFactor
             resourceMaxRate[r] = maxRate
         }
     }
@@ -491,16 +527,11 @@ public struct MaxMinSolver: Sendable {
                 if weighted { unfixedWeight[r] += routeWeight[s] }
             }
         }
-        let everyFlowIsMember = members.count == activeCount
+        // The members' shares leave the usage while they are re-solved (and come back when they
+        // are fixed), so the usage of a touched resource is what the other flows use.
+        for f in members where rates[f] != 0 { charge(f, rate: rates[f], sign: -1) }
         for r in touched {
-            var used = 0.0
-            if !everyFlowIsMember {
-                for s in resourceSlots[r] {
-                    let g = slotFlow[s]
-                    if memberStamp[g] != currentEpoch { used += weighted ? routeWeight[s] * rates[g] : rates[g] }
-                }
-            }
-            residual[r] = capacity[r] - used
+            residual[r] = capacity[r] - usage(r)
             heap.push(FillEntry(key: max(0, residual[r]) / (weighted ? unfixedWeight[r] : Double(unfixed[r])), id: r))
         }
         var left = members.count
@@ -544,6 +575,7 @@ public struct MaxMinSolver: Sendable {
                 rates[f] = rateCap[f]
             }
         }
+        for f in members where rates[f] != 0 { charge(f, rate: rates[f], sign: 1) }
     }
 
     /// Fixes flow `f` at `value` and charges it to its resources other than `skip`.

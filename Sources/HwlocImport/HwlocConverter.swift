@@ -23,6 +23,8 @@ struct HwlocConverter {
     private var lines: [String] = []
     private var switchCount = 0
     private var vendorLinkLines: [String] = []
+    /// Devices below a synthesized switch, whose bus numbers cannot be kept.
+    private var renumbered: Set<Int> = []
     private var planeLines: [String] = []
 
     init(file: String, options: HwlocImportOptions) {
@@ -68,7 +70,7 @@ struct HwlocConverter {
         for child in root.children where child.name == "distances2" || child.name == "distances2hetero" {
             readDistances(child)
         }
-        emit()
+        emit(root)
     }
 
     private mutating func collectPackages(_ element: XMLElement) {
@@ -81,14 +83,20 @@ struct HwlocConverter {
                     let value = info.attribute("value") ?? ""
                     switch info.attribute("name") {
                     case "CPUVendor": package.vendorText = value
-                    case "CPUFamilyNumber": package.family = Int(value)
-                    case "CPUModelNumber": package.model = Int(value)
+                    case "CPUFamilyNumber": package.family = cpuNumber(info, value)
+                    case "CPUModelNumber": package.model = cpuNumber(info, value)
                     case "CPUModel": package.modelName = value
                     default: break
                     }
                 }
-                package.vendor = Self.vendor(package.vendorText, model: package.modelName)
-                package.memoryBytes = Self.numaMemory(child)
+                package.vendor = TopologyText.cpuVendor(package.vendorText, model: package.modelName)
+                if let memory = Self.numaMemory(child) {
+                    package.memoryBytes = memory
+                } else {
+                    error(
+                        child,
+                        "the local_memory of the NUMA nodes in this package add up to more than 2^64 bytes")
+                }
                 if let gp = package.gpIndex { packageByGPIndex[gp] = packages.count }
                 packages.append(package)
             }
@@ -103,28 +111,30 @@ struct HwlocConverter {
         }
     }
 
-    private static func vendor(_ text: String?, model: String?) -> CPUVendor {
-        switch text {
-        case "GenuineIntel": return .intel
-        case "AuthenticAMD", "HygonGenuine": return .amd
-        case "IBM": return .ibm
-        default:
-            if let model, model.uppercased().hasPrefix("POWER") { return .ibm }
-            if let text, text.uppercased().contains("ARM") { return .arm }
-            return .other
+    /// A CPUFamilyNumber or CPUModelNumber: a non-negative integer, else an error at its line.
+    private mutating func cpuNumber(_ info: XMLElement, _ value: String) -> Int? {
+        guard let number = Int(value), number >= 0 else {
+            error(info, "\(info.attribute("name") ?? "CPU number") '\(value)' is not a non-negative integer")
+            return nil
         }
+        return number
     }
 
-    /// The `local_memory` of the NUMA nodes inside `element`.
-    private static func numaMemory(_ element: XMLElement) -> UInt64 {
+    /// The `local_memory` of the NUMA nodes inside `element`; nil when the sum overflows 64 bits.
+    private static func numaMemory(_ element: XMLElement) -> UInt64? {
         var total: UInt64 = 0
         for child in element.children where child.name == "object" {
+            var part: UInt64 = 0
             if child.attribute("type") == "NUMANode",
                 let bytes = child.attribute("local_memory").flatMap({ UInt64($0) })
             {
-                total += bytes
+                part = bytes
             }
-            total += numaMemory(child)
+            guard let below = numaMemory(child) else { return nil }
+            let (withPart, overflowA) = total.addingReportingOverflow(part)
+            let (sum, overflowB) = withPart.addingReportingOverflow(below)
+            if overflowA || overflowB { return nil }
+            total = sum
         }
         return total
     }
@@ -229,7 +239,14 @@ struct HwlocConverter {
                     error(element, "'pci_link_speed' \"\(speedText)\" is not a number")
                     return nil
                 }
-                node.linkSpeed = speed
+                if speed.isFinite && speed >= 0 && speed < 1e6 {
+                    node.linkSpeed = speed
+                } else {
+                    warning(
+                        element,
+                        "'pci_link_speed' \"\(speedText)\" is not a link speed in GB/s; the link is read as unknown (the parent's link, else Gen3 x16)"
+                    )
+                }
             }
             if let gp = element.attribute("gp_index").flatMap({ Int($0) }) { deviceByGPIndex[gp] = node }
         }
@@ -354,21 +371,31 @@ struct HwlocConverter {
 
     // MARK: Writing
 
-    private mutating func emit() {
+    private mutating func emit(_ root: XMLElement) {
         nameDevices()
+        if version.hasPrefix("1"), names.values.contains(where: { $0.kind == .gpu }) {
+            warning(
+                root,
+                "hwloc \(version) files carry no NVLink information (NVLinkBandwidth appeared in hwloc 2.0): no NVLink or NVSwitch link is imported; GPUs are joined by PCIe only"
+            )
+        }
         let machine = machineName ?? file.split(separator: "/").last.map(String.init) ?? "hwloc"
         var name = String(
             machine.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
         if name.hasSuffix(".xml") { name.removeLast(4) }
         if name.isEmpty { name = "hwloc" }
         lines.append(
-            "<topology name=\"\(escape(name))\" version=\"1\" description=\"\(escape(machine)), imported from hwloc \(escape(version)) XML\">"
+            "<topology name=\"\(TopologyText.escape(name))\" version=\"1\" description=\"\(TopologyText.escape(machine)), imported from hwloc \(TopologyText.escape(version)) XML\">"
         )
         let socketCount = max(packages.count, 1)
+        // By socket, then root bus: the bus range's, else the lowest bus of the host's functions.
+        func rootBus(_ host: IONode) -> (Int, Int) {
+            if let range = host.busRange { return (range.domain, range.secondary) }
+            let first = host.children.compactMap(\.busID).min()
+            return (first?.domain ?? 0, first?.bus ?? 0)
+        }
         let complexes = hostBridges.sorted { lhs, rhs in
-            (lhs.socket, lhs.busRange?.domain ?? 0, lhs.busRange?.secondary ?? 0, lhs.serial) < (
-                rhs.socket, rhs.busRange?.domain ?? 0, rhs.busRange?.secondary ?? 0, rhs.serial
-            )
+            (lhs.socket, rootBus(lhs).0, rootBus(lhs).1, lhs.serial) < (rhs.socket, rootBus(rhs).0, rootBus(rhs).1, rhs.serial)
         }
         var complexIndex = 0
         for socket in 0..<socketCount {
@@ -400,7 +427,10 @@ struct HwlocConverter {
             .gpu: "gpu", .nic: "nic", .nvme: "nvme", .nvswitch: "nvswitch", .accelerator: "acc",
         ]
         for (kind, nodes) in byKind {
-            let sorted = nodes.sorted(by: IONode.busOrder)
+            var sorted = nodes.sorted(by: IONode.busOrder)
+            if kind == .gpu, options.gpuOrder == .vendor {
+                sorted = vendorOrder(sorted)
+            }
             for (index, node) in sorted.enumerated() {
                 if let prefix = prefixes[kind] {
                     names[node.serial] = ("\(prefix)\(index)", kind)
@@ -411,7 +441,36 @@ struct HwlocConverter {
             }
         }
         if byKind[.gpu] != nil {
-            note("GPUs are numbered gpu0... in PCI bus order, as CUDA does with CUDA_DEVICE_ORDER=PCI_BUS_ID.")
+            switch options.gpuOrder {
+            case .pciBus:
+                note(
+                    "GPUs are numbered gpu0... in PCI bus order, as CUDA does with CUDA_DEVICE_ORDER=PCI_BUS_ID and nvidia-smi and rocm-smi do.")
+            case .vendor:
+                note(
+                    "GPUs are numbered gpu0... by the index of their cuda, rsmi or nvml OS device in the hwloc file (CUDA's own order, CUDA_DEVICE_ORDER as it was when lstopo ran; FASTEST_FIRST by default), then in PCI bus order.")
+            }
+        }
+    }
+
+    /// GPUs ordered by the number in their `cudaN`, then `rsmiN`, then `nvmlN` OS device name;
+    /// those without one after, in the given order.
+    private func vendorOrder(_ gpus: [IONode]) -> [IONode] {
+        func index(_ node: IONode) -> (Int, Int)? {
+            for (rank, prefix) in ["cuda", "rsmi", "nvml"].enumerated() {
+                for device in node.osDevices where device.name.hasPrefix(prefix) {
+                    if let number = Int(device.name.dropFirst(prefix.count)) { return (rank, number) }
+                }
+            }
+            return nil
+        }
+        let position = Dictionary(uniqueKeysWithValues: gpus.enumerated().map { ($1.serial, $0) })
+        return gpus.sorted { lhs, rhs in
+            switch (index(lhs), index(rhs)) {
+            case (let l?, let r?): return l != r ? l < r : position[lhs.serial, default: 0] < position[rhs.serial, default: 0]
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return position[lhs.serial, default: 0] < position[rhs.serial, default: 0]
+            }
         }
     }
 
@@ -420,23 +479,22 @@ struct HwlocConverter {
         let pciId = node.pciType?.pciId ?? "0000:0000"
         let classCode = node.pciType?.classCode ?? 0
         let osClasses = node.osDevices.reduce(OSDeviceClass()) { $0.union($1.classes) }
-        if node.element.attribute("subtype") == "NVSwitch" || HwlocKnowledge.nvswitchGenerations[pciId] != nil {
-            return .nvswitch
-        }
-        let vendor = pciId.prefix(4)
-        if classCode >> 8 == 0x03 || (vendor == "1002" && classCode >> 8 == 0x12) {
-            if vendor == "10de" || vendor == "1002" || osClasses.contains(.gpu) || osClasses.contains(.coprocessor) {
-                return .gpu
-            }
+        if node.element.attribute("subtype") == "NVSwitch" { return .nvswitch }
+        let kind = TopologyText.kind(
+            classCode: classCode << 8, pciId: pciId,
+            gpuByOSDevice: osClasses.contains(.gpu) || osClasses.contains(.coprocessor),
+            networkByOSDevice: osClasses.contains(.openFabrics))
+        if kind == .other && classCode >> 8 == 0x03 {
             note(
-                "Display devices of vendor \(vendor) without GPU OS devices (BMC graphics such as ASPEED 1a03 or Matrox 102b) are imported as kind 'other'."
+                "Display devices of vendor \(pciId.prefix(4)) without GPU OS devices (BMC graphics such as ASPEED 1a03 or Matrox 102b) are imported as kind 'other'."
             )
-            return .other
         }
-        if classCode == 0x0108 { return .nvme }
-        if classCode >> 8 == 0x02 || classCode == 0x0c06 || osClasses.contains(.openFabrics) { return .nic }
-        if classCode >> 8 == 0x12 || classCode >> 8 == 0x0b { return .accelerator }
-        return .other
+        if kind == .accelerator {
+            note(
+                "Processing accelerators and co-processors (class 0x12 and 0x0b: Intel QAT 8086:4940, DLB 8086:2710, DSA...) are imported as kind 'accelerator', not as GPUs."
+            )
+        }
+        return kind
     }
 
     private mutating func emitSocket(_ socket: Int) {
@@ -458,64 +516,35 @@ struct HwlocConverter {
         var attributes =
             "id=\"cpu\(socket)\" vendor=\"\(package.vendor.rawValue)\" family=\"0x\(String(family, radix: 16))\""
         if let model = package.model { attributes += " model=\"0x\(String(model, radix: 16))\"" }
-        if let label = package.modelName { attributes += " label=\"\(escape(label))\"" }
+        if let label = package.modelName { attributes += " label=\"\(TopologyText.escape(label))\"" }
         lines.append("  <socket \(attributes)>")
         lines.append(defaultMemoryLine(bytes: package.memoryBytes))
     }
 
     private mutating func defaultMemoryLine(bytes: UInt64) -> String {
-        note(
-            "Socket memory bandwidth and latency are not in hwloc: 100 GB/s and 90 ns per socket are assumed (six DDR4-2133 channels; a typical idle DRAM latency)."
-        )
-        var capacity = "\(bytes) B"
-        if bytes == 0 {
-            note("A socket without NUMA memory in the file is given 64 GiB.")
-            capacity = "64 GiB"
-        }
-        return
-            "    <memory capacity=\"\(capacity)\" bandwidth=\"100 GB/s\" latency=\"90 ns\" kind=\"DRAM (from hwloc NUMANode local_memory)\"/>"
+        note(TopologyText.socketMemoryNote)
+        return TopologyText.socketMemoryLine(bytes: bytes, source: "from hwloc NUMANode local_memory")
     }
 
     private mutating func emitSocketLinks(_ count: Int) {
-        guard count > 1 else { return }
-        let vendor = packages.first?.vendor ?? .other
-        let kind: String
-        let bandwidth: String
-        switch vendor {
-        case .intel:
-            if (packages.first?.model ?? 0) >= 0x55 {
-                kind = "upi"
-                bandwidth = "20.8 GB/s"
-            } else {
-                kind = "qpi"
-                bandwidth = "16 GB/s"
-            }
-        case .amd:
-            kind = "infinity-fabric"
-            bandwidth = "32 GB/s"
-        case .ibm:
-            kind = "xbus"
-            bandwidth = "38.4 GB/s"
-        default:
-            kind = "other"
-            bandwidth = "20 GB/s"
-        }
-        note(
-            "Socket links are not in hwloc: every pair of sockets is joined by 2 \(kind) links of \(bandwidth) per direction (UPI 10.4 GT/s, QPI 8 GT/s, Infinity Fabric, X-Bus nominal rates) with 100 ns latency."
-        )
-        for a in 0..<count {
-            for b in (a + 1)..<count {
-                lines.append(
-                    "  <socketLink a=\"cpu\(a)\" b=\"cpu\(b)\" kind=\"\(kind)\" links=\"2\" bandwidth=\"\(bandwidth)\" latency=\"100 ns\"/>"
-                )
-            }
-        }
+        let links = TopologyText.socketLinks(
+            count: count, vendor: packages.first?.vendor ?? .other, model: packages.first?.model)
+        if let linkNote = links.note { note(linkNote) }
+        lines += links.lines
     }
 
     private mutating func emitRootComplex(_ host: IONode, id: String) {
         let rootPortId = host.bridgeChildren.compactMap { $0.pciType?.pciId }.first
-        var hostBridge = rootPortId.flatMap(HwlocKnowledge.hostBridge(forRootPort:))
-        if hostBridge == nil {
+        var hostBridge = rootPortId.flatMap(DeviceKnowledge.hostBridge(forRootPort:))
+        // Linux takes the function at devfn 00.0 of the root bus as the host bridge device
+        // (pci_host_bridge_dev() in drivers/pci/p2pdma.c): when hwloc lists one, it is that.
+        if let first = host.children.first(where: { $0.busID?.device == 0 && $0.busID?.function == 0 }),
+            let pciId = first.pciType?.pciId
+        {
+            hostBridge = pciId
+            note(
+                "Where hwloc lists a function at devfn 00.0 of a root bus (a root port, or an integrated device such as QAT), it is the host bridge device Linux's p2pdma allowlist looks at.")
+        } else if hostBridge == nil {
             let vendor = rootPortId.map { String($0.prefix(4)) } ?? "0000"
             hostBridge = "\(vendor):0000"
             note(
@@ -529,6 +558,10 @@ struct HwlocConverter {
         var attributes = "id=\"\(id)\" hostBridge=\"\(hostBridge ?? "0000:0000")\""
         if let range = host.busRange {
             attributes += " segment=\"\(range.domain)\" bus=\"0x\(String(range.secondary, radix: 16))\""
+        } else if let first = host.children.compactMap(\.busID).min() {
+            // No bus range (a synthesized or hwloc 1.x host bridge): the root bus is the bus its
+            // functions sit on.
+            attributes += " segment=\"\(first.domain)\" bus=\"0x\(String(first.bus, radix: 16))\""
         }
         attributes += " p2p=\"readwrite\""
         note(
@@ -586,6 +619,12 @@ struct HwlocConverter {
             for device in devices { emitEndpoint(device, indent: indent, integrated: false) }
         } else {
             // Several devices on one secondary bus (a conventional PCI bus or a hand-edited file).
+            // The synthesized switch has no bus of its own: what is below it is renumbered.
+            func markRenumbered(_ node: IONode) {
+                renumbered.insert(node.serial)
+                node.children.forEach(markRenumbered)
+            }
+            sorted.forEach(markRenumbered)
             let id = "sw\(switchCount)"
             switchCount += 1
             warning(
@@ -624,12 +663,15 @@ struct HwlocConverter {
         let id = "sw\(switchCount)"
         switchCount += 1
         let link = linkSpec(bridge, inherited: parentLink)
-        let latency = HwlocKnowledge.switchLatencyNanoseconds(generation: link.generation)
+        let latency = DeviceKnowledge.switchLatencyNanoseconds(generation: link.generation)
         note(
             "Switch latency is not in hwloc: 140 ns Gen1-2 (PLX Gen2), 150 ns Gen3 (PEX9700), 105 ns Gen4 (PEX88000), 115 ns Gen5 (PEX89000), from Broadcom/PLX product briefs."
         )
         var attributes = "id=\"\(id)\""
         if let pciId = bridge.pciType?.pciId { attributes += " pciId=\"\(pciId)\"" }
+        if let busID = bridge.busID {
+            attributes += " bus=\"0x\(String(busID.bus, radix: 16))\" device=\"\(busID.device)\""
+        }
         attributes += " gen=\"\(link.generation)\" width=\"\(link.width)\" latency=\"\(latency) ns\""
         attributes += " label=\"\(bridge.busID?.description ?? "")\""
         lines.append("\(pad)<switch \(attributes)>")
@@ -649,8 +691,9 @@ struct HwlocConverter {
                 "\(id).dp\(String(bus?.device ?? 0, radix: 16))"
                 + ((bus?.function ?? 0) == 0 ? "" : ".\(bus?.function ?? 0)")
             let portLink = linkSpec(port, inherited: link)
+            let fixed = bus.map { " bus=\"0x\(String($0.bus, radix: 16))\" function=\"\($0.function)\"" } ?? ""
             lines.append(
-                "\(pad)  <downstreamPort id=\"\(portId)\" device=\"\(bus?.device ?? 0)\" gen=\"\(portLink.generation)\" width=\"\(portLink.width)\"\(acsAttributes)>"
+                "\(pad)  <downstreamPort id=\"\(portId)\"\(fixed) device=\"\(bus?.device ?? 0)\" gen=\"\(portLink.generation)\" width=\"\(portLink.width)\"\(acsAttributes)>"
             )
             emitBelowPort(port.children, portLink: portLink, portId: portId, indent: indent + 4)
             lines.append("\(pad)  </downstreamPort>")
@@ -669,6 +712,8 @@ struct HwlocConverter {
                     "\(pad)  <downstreamPort id=\"\(id).dev\(String(number, radix: 16))\" device=\"\(number)\"\(acsAttributes)>"
                 )
                 for device in devices where device.busID?.device == number {
+                    // A port the importer adds takes a bus of its own: the device is renumbered.
+                    renumbered.insert(device.serial)
                     emitEndpoint(device, indent: indent + 4, integrated: false)
                 }
                 lines.append("\(pad)  </downstreamPort>")
@@ -690,7 +735,7 @@ struct HwlocConverter {
                 "An NVSwitch with an empty pci_type (hwloc read no config space) is given 10de:1ac2, the NVSwitch of its peers."
             )
         }
-        let known = HwlocKnowledge.devices[pciId]
+        let known = DeviceKnowledge.devices[pciId]
         let link = linkSpec(node, inherited: nil, known: known?.generation, kind: name.kind)
         var labelParts = node.osDevices.map(\.name).filter { !$0.isEmpty }
         if let busID = node.busID { labelParts.append(busID.description) }
@@ -698,29 +743,30 @@ struct HwlocConverter {
         var attributes = "id=\"\(name.id)\" kind=\"\(name.kind.rawValue)\" pciId=\"\(pciId)\""
         attributes += " function=\"\(node.busID?.function ?? 0)\""
         if integrated { attributes += " device=\"\(node.busID?.device ?? 0)\"" }
+        if let busID = node.busID, !renumbered.contains(node.serial) {
+            attributes += " bus=\"0x\(String(busID.bus, radix: 16))\""
+        }
         attributes +=
-            " gen=\"\(link.generation)\" width=\"\(link.width)\" label=\"\(escape(labelParts.joined(separator: " ")))\""
-        var body: [String] = []
-        if name.kind == .gpu, let known, let bar1 = known.bar1GiB, let memory = known.memory {
-            if pciId.hasPrefix("1002") {
-                body.append(
-                    "<bar index=\"0\" size=\"\(bar1) GiB\" bits=\"64\" prefetchable=\"true\" exposes=\"memory\"/>")
-                body.append("<bar index=\"2\" size=\"2 MiB\" bits=\"64\" prefetchable=\"true\"/>")
-                body.append("<bar index=\"5\" size=\"512 KiB\" bits=\"32\" prefetchable=\"false\"/>")
-            } else {
-                body.append("<bar index=\"0\" size=\"16 MiB\" bits=\"32\" prefetchable=\"false\"/>")
-                body.append(
-                    "<bar index=\"1\" size=\"\(bar1) GiB\" bits=\"64\" prefetchable=\"true\" exposes=\"memory\"/>")
-                body.append("<bar index=\"3\" size=\"32 MiB\" bits=\"64\" prefetchable=\"true\"/>")
-            }
-            body.append(
-                "<memory capacity=\"\(memory.gib) GiB\" bandwidth=\"\(memory.gbps)\" latency=\"500 ns\" kind=\"\(memory.kind)\"/>"
-            )
+            " gen=\"\(link.generation)\" width=\"\(link.width)\" label=\"\(TopologyText.escape(labelParts.joined(separator: " ")))\""
+        if let driver = Self.driver(osDevices: node.osDevices.map(\.name), pciId: pciId) {
+            attributes += " driver=\"\(driver)\""
             note(
-                "BARs and memories of known GPUs come from p2psim's table (BAR1 as nvidia-smi -q reports it: V100 16/32 GiB, A100 64/128 GiB, H100 128 GiB; memory from data sheets; HBM latency 500 ns assumed)."
-            )
+                "Bound drivers are inferred from hwloc's OS devices: cudaN/nvmlN on NVIDIA -> nvidia, rsmiN on AMD -> amdgpu, mlx5_N -> mlx5_core, nvmeN -> nvme (hwloc names the devices, not the drivers).")
+        }
+        if name.kind == .gpu, pciId.hasPrefix("10de"), DeviceKnowledge.isGeForce(name: gpuModel(node) ?? known?.name) {
+            attributes += " driverP2P=\"cuda-geforce\""
+            note(
+                "NVIDIA GeForce/TITAN GPUs get driverP2P=\"cuda-geforce\": CUDA offers them no PCIe peer access (driver 525.105.17 and later).")
+        }
+        var body: [String] = []
+        if name.kind == .gpu, let known = TopologyText.knownGPUBody(pciId: pciId) {
+            body += known
+            note(TopologyText.knownGPUNote)
         } else if name.kind == .gpu {
-            note("\(name.id) (\(pciId)) is not in p2psim's device table: no BARs or memory are written for it.")
+            warning(
+                node.element,
+                "\(name.id) (\(pciId)\(gpuModel(node).map { ", " + $0 } ?? "")) is an unknown GPU: it is not in p2psim's device table, so no BARs or memory are written for it and peers cannot reach its memory")
+            note("\(name.id) (\(pciId)) is an unknown GPU (not in p2psim's device table): no BARs or memory are written for it.")
         }
         if body.isEmpty {
             lines.append("\(pad)<endpoint \(attributes)/>")
@@ -729,6 +775,19 @@ struct HwlocConverter {
             for line in body { lines.append("\(pad)  \(line)") }
             lines.append("\(pad)</endpoint>")
         }
+    }
+
+    /// The kernel driver an OS device name implies: only the CUDA/NVML devices that NVIDIA's
+    /// driver creates, ROCm SMI devices of amdgpu, mlx5 RDMA devices and NVMe block devices.
+    static func driver(osDevices: [String], pciId: String) -> String? {
+        func has(_ prefix: String) -> Bool {
+            osDevices.contains { $0.hasPrefix(prefix) && $0.dropFirst(prefix.count).first?.isNumber == true }
+        }
+        if pciId.hasPrefix("10de"), has("cuda") || has("nvml") { return "nvidia" }
+        if pciId.hasPrefix("1002"), has("rsmi") { return "amdgpu" }
+        if has("mlx5_") { return "mlx5_core" }
+        if has("nvme") { return "nvme" }
+        return nil
     }
 
     private func gpuModel(_ node: IONode) -> String? {
@@ -751,9 +810,9 @@ struct HwlocConverter {
             )
             return fallback
         }
-        let candidates = HwlocKnowledge.linkCandidates(speed: speed)
+        let candidates = DeviceKnowledge.linkCandidates(speed: speed)
         guard !candidates.isEmpty else {
-            let nearest = HwlocKnowledge.nearestLink(speed: speed)
+            let nearest = DeviceKnowledge.nearestLink(speed: speed)
             warning(
                 node.element,
                 "pci_link_speed \(speed) GB/s matches no PCIe generation and width exactly; the nearest, \(nearest), is assumed"
@@ -814,6 +873,26 @@ struct HwlocConverter {
             if matrix.name == "XGMIBandwidth" {
                 emitXGMI(pairs, matrix: matrix)
                 continue
+            }
+            // hwloc's NVLinkBandwidth transitive closure (hwloc-annotate --nvlink-closure, or
+            // lstopo's) adds GPU-to-GPU entries summing the bandwidth through the NVSwitches; where
+            // GPUs reach NVSwitches, those entries are not direct links and are dropped.
+            let kindOf: (End) -> EndpointKind? = { [names] end in
+                if case .device(let serial) = end { return names[serial]?.kind }
+                return nil
+            }
+            let switched = pairs.contains { pair in
+                let kinds = [kindOf(pair.a), kindOf(pair.b)]
+                return kinds.contains(.nvswitch) && kinds.contains(.gpu)
+            }
+            if switched {
+                let before = pairs.count
+                pairs.removeAll { kindOf($0.a) == .gpu && kindOf($0.b) == .gpu }
+                if pairs.count < before {
+                    note(
+                        "\(matrix.name) has GPU-to-GPU entries besides GPU-to-NVSwitch links (hwloc's transitive closure sums the bandwidth through the NVSwitches): \(before - pairs.count) GPU-to-GPU entries are not imported as direct links; the GPUs reach each other through the NVSwitches."
+                    )
+                }
             }
             // NVLink: switch-to-switch trunks join NVSwitches into planes.
             var planeOf: [Int: Int] = [:]  // switch serial -> representative serial
@@ -887,7 +966,7 @@ struct HwlocConverter {
                 }
                 let gpuNode = nameA.kind == .gpu ? a : b
                 let pciId = findNode(gpuNode)?.pciType?.pciId ?? ""
-                var generation = HwlocKnowledge.nvlinkGeneration(pciId: pciId)
+                var generation = DeviceKnowledge.nvlinkGeneration(pciId: pciId)
                 if generation == nil {
                     generation = pair.bandwidth % 25000 == 0 ? 2 : (pair.bandwidth % 20000 == 0 ? 1 : 2)
                     note(
@@ -895,8 +974,18 @@ struct HwlocConverter {
                     )
                 }
                 let gen = generation ?? 2
+                /// The largest bandwidth read as links: 1000 links of NVLink 5 (50 GB/s each) is
+                /// far beyond any machine (a GB200 NVL72 GPU has 18 links).
+                let plausible: UInt64 = 50_000_000
+                guard pair.bandwidth <= plausible else {
+                    error(
+                        matrix.element,
+                        "\(matrix.name) \(nameA.id)-\(nameB.id): \(pair.bandwidth) MB/s is not a plausible NVLink bandwidth (more than \(plausible) MB/s)"
+                    )
+                    continue
+                }
                 linkGeneration = gen
-                let perLink = UInt64(HwlocKnowledge.nvlinkBandwidthPerLink(generation: gen))
+                let perLink = UInt64(DeviceKnowledge.nvlinkBandwidthPerLink(generation: gen))
                 let links = max(1, Int((pair.bandwidth + perLink / 2) / perLink))
                 if pair.bandwidth % perLink != 0 {
                     warning(
@@ -981,35 +1070,12 @@ struct HwlocConverter {
     // MARK: Output
 
     func output() -> String {
-        var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!--\n"
-        text += "  Imported by `p2psim import hwloc` from \(commentSafe(file)) (hwloc \(commentSafe(version)) XML).\n"
-        text += "  Assumptions (hwloc does not record these; override them by editing this file):\n"
-        for note in notes { text += "  - \(commentSafe(note))\n" }
-        text += "-->\n"
-        text += lines.joined(separator: "\n") + "\n"
-        return text
+        TopologyText.document(
+            heading: [
+                "Imported by `p2psim import hwloc` from \(file) (hwloc \(version) XML).",
+                "Assumptions (hwloc does not record these; override them with an overlay or by editing this file):",
+            ], notes: notes, lines: lines)
     }
-
-    private func commentSafe(_ text: String) -> String {
-        var result = text
-        while result.contains("--") { result = result.replacingOccurrences(of: "--", with: "- -") }
-        return result
-    }
-}
-
-/// Escapes text for an XML attribute value.
-func escape(_ text: String) -> String {
-    var result = ""
-    for character in text {
-        switch character {
-        case "&": result += "&amp;"
-        case "<": result += "&lt;"
-        case ">": result += "&gt;"
-        case "\"": result += "&quot;"
-        default: result.append(character)
-        }
-    }
-    return result
 }
 
 extension String {

@@ -15,7 +15,7 @@ struct BusID: Hashable, Comparable, CustomStringConvertible {
         else { return nil }
         let devfn = parts[2].split(separator: ".")
         guard devfn.count == 2, let device = Int(devfn[0], radix: 16), let function = Int(devfn[1], radix: 16),
-            bus <= 255, device <= 31, function <= 7
+            domain >= 0, (0...255).contains(bus), (0...31).contains(device), (0...7).contains(function)
         else { return nil }
         self.domain = domain
         self.bus = bus
@@ -43,7 +43,9 @@ struct BusRange {
         let parts = text.split(separator: ":", maxSplits: 1)
         guard parts.count == 2, let domain = Int(parts[0], radix: 16) else { return nil }
         let range = parts[1].trimming("[]").split(separator: "-")
-        guard range.count == 2, let low = Int(range[0], radix: 16), let high = Int(range[1], radix: 16) else {
+        guard range.count == 2, let low = Int(range[0], radix: 16), let high = Int(range[1], radix: 16),
+            domain >= 0, (0...255).contains(low), (0...255).contains(high)
+        else {
             return nil
         }
         self.domain = domain
@@ -172,7 +174,7 @@ func scanDistanceTexts(_ text: String) -> [Int: (indexes: [String], values: [UIn
     var indexes: [String] = []
     var values: [UInt64] = []
     var remaining = ""
-    for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
         let lineNumber = offset + 1
         let trimmed = line.drop { $0 == " " || $0 == "\t" }
         if trimmed.hasPrefix("<distances2") {

@@ -8,11 +8,26 @@ public struct HwlocImportOptions: Sendable, Hashable {
     /// Whether to enable ACS P2P Request and Completion Redirect on every switch downstream port.
     public var acsRedirect: Bool
 
-    /// Creates options; the defaults are IOMMU off and no ACS redirect.
-    public init(iommu: IOMMUSpec.Mode? = nil, acsRedirect: Bool = false) {
+    /// How GPUs are numbered.
+    public var gpuOrder: GPUOrder
+
+    /// Creates options; the defaults are IOMMU off, no ACS redirect, GPUs in PCI bus order.
+    public init(iommu: IOMMUSpec.Mode? = nil, acsRedirect: Bool = false, gpuOrder: GPUOrder = .pciBus) {
         self.iommu = iommu
         self.acsRedirect = acsRedirect
+        self.gpuOrder = gpuOrder
     }
+}
+
+/// How an import numbers GPUs `gpu0`, `gpu1`...
+public enum GPUOrder: String, Sendable, Hashable, CaseIterable {
+    /// PCI bus order (domain, bus, device, function): nvidia-smi, rocm-smi, and CUDA with
+    /// CUDA_DEVICE_ORDER=PCI_BUS_ID.
+    case pciBus = "pci"
+    /// The vendor tool's order as hwloc recorded it: the index of each GPU's `cudaN` OS device
+    /// (CUDA's enumeration when lstopo ran, FASTEST_FIRST unless CUDA_DEVICE_ORDER said
+    /// otherwise), else `rsmiN` (ROCm SMI), else `nvmlN`.
+    case vendor
 }
 
 /// The result of an import: the p2psim topology text, the assumptions made, the oddities seen.

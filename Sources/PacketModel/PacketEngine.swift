@@ -10,8 +10,11 @@
 // arrive (spec §3.6.3.1, Tables 3-7..3-9). DLLPs take serialisation time on the reverse direction.
 //
 // Switch and root-complex crossings and the memory are analytic FIFO servers computed when a
-// TLP is committed, so a TLP costs one `arrive` event per link it crosses, plus a `wake` when it
-// had to wait for the transmitter. TLPs live in a slot pool that grows to the peak number in
+// TLP is committed, so a TLP costs at most one `arrive` event per link it crosses, plus a `wake`
+// when it had to wait for the transmitter. A TLP whose next link has one input, nothing queued or
+// on its way, and credits for it, is committed on that link at once, at its arrival time (as the
+// `arrive` event would have done), so a stream through a chain of such links moves in bursts up
+// to the credit limit, one `credits` event per UpdateFC batch, with per-TLP accounting unchanged. TLPs live in a slot pool that grows to the peak number in
 // flight (bounded by credits and tags) and is reused; requesters generate them one at a time as
 // the first link takes them, so memory does not grow with the transfer size.
 
@@ -36,6 +39,10 @@ enum PacketEvent {
     case requesterWake(Int32)
     /// The memory has the data of a read request (pool slot) ready: completions go out.
     case completions(Int32)
+    /// A transfer's last byte has landed: the issue control hears of it.
+    case completed(Int32)
+    /// The issue control may have transfers due.
+    case control
 }
 
 /// TLP types inside the engine.
@@ -140,6 +147,8 @@ struct StageState {
     // Link direction only.
     var reverse: Int32 = -1
     var credits = CreditVector()
+    /// The credits the receiver advertised (the most `credits` may hold).
+    var advertised = CreditVector()
     var infinite: (Bool, Bool, Bool) = (false, false, false)
     var overheadWrite: UInt32 = 0
     var overheadRead: UInt32 = 0
@@ -149,6 +158,21 @@ struct StageState {
     var dllpTime: UInt64 = 0
     var dllpFraction: Double = 0
     var sendsDLLPs = false
+    // Vendor link only (`packetPayload` 0 on PCIe links).
+    /// The most payload one packet carries; 0 on a PCIe link.
+    var packetPayload: UInt32 = 0
+    /// Header bytes per data packet, payload granule, bytes of a packet without data.
+    var packetHeader: UInt32 = 0
+    var packetGranule: UInt32 = 1
+    var shortPacket: UInt32 = 0
+    /// Whether a write costs a response packet on the reverse direction.
+    var acknowledgesWrites = false
+    /// Bonded links served in parallel: `laneCount` entries of `PacketEngine.laneFree` from
+    /// `laneStart` (1 lane: `busyUntil` alone).
+    var laneCount: Int32 = 1
+    var laneStart: Int32 = 0
+    /// The latest end of a transmission on any lane.
+    var busyEnd: UInt64 = 0
     var busyUntil: UInt64 = 0
     var carry: Double = 0
     var wakePending = false
@@ -157,6 +181,20 @@ struct StageState {
     var roundRobin: Int32 = 0
     var queued: Int32 = 0
     var lastAckSlot: UInt64 = 0
+    /// The first arrival time of the Ack slot after `lastAckSlot` (compared instead of dividing).
+    var nextAckBoundary: UInt64 = 0
+    /// The end of the newest UpdateFC batch's interval (`slot × fcInterval`): a release before it
+    /// joins that batch.
+    var batchTailEnd: UInt64 = 0
+    /// TLPs scheduled to arrive at this link's input (`arrive` events not yet handled).
+    var pendingArrivals: Int32 = 0
+    /// Whether a TLP may be committed on this link at once, ahead of its arrival event: one input,
+    /// no TLP traffic on the reverse direction (whose DLLP timing would depend on the order of
+    /// commits), and every crossing and memory after it fed by this link alone.
+    var commitsAhead = false
+    /// Whether this link's reverse direction carries no TLPs, so that its credits may be released
+    /// (and its UpdateFCs charged) by a commit ahead of time.
+    var releasesAhead = false
     var batchHead: Int32 = -1
     var batchTail: Int32 = -1
     var stallSince: UInt64 = .max
@@ -211,17 +249,78 @@ struct TransferState {
 struct PacketEngine: SimulationModel {
     typealias Message = PacketEvent
 
-    var stages: [StageState]
-    var inputs: [InputQueue]
-    var hops: [Hop]
-    var crossingList: [Int32]
-    var transfers: [TransferState]
-    var tagRemaining: [UInt32]
-    var tagFree: [Int32]
-    var pool: [TLPRecord] = []
+    // Buffers without copy-on-write checks (`EngineBuffer`): the hot loops touch them on every TLP.
+    let stages: EngineBuffer<StageState>
+    let inputs: EngineBuffer<InputQueue>
+    let hops: EngineBuffer<Hop>
+    let crossingList: EngineBuffer<Int32>
+    let transfers: EngineBuffer<TransferState>
+    let tagRemaining: EngineBuffer<UInt32>
+    let tagFree: EngineBuffer<Int32>
+    let pool = EngineBuffer<TLPRecord>([])
     var poolFree: Int32 = -1
-    var batches: [CreditBatch] = []
+    /// When each lane of the bonded vendor links is free (see `StageState.laneStart`).
+    let laneFree: EngineBuffer<UInt64>
+    let batches = EngineBuffer<CreditBatch>([])
     var batchFree: Int32 = -1
+    /// When transfers are issued after others finish (a staged copy's chunks), the rules; nil
+    /// when every transfer starts at its own start time.
+    var issueControl: IssueControl?
+
+    /// When the next `.control` event is due (nil: none scheduled).
+    var controlDue: UInt64?
+
+    /// Records a transfer's finish; with an issue control, its completion reaches the control at
+    /// that time (a write's last byte may land after `now`).
+    mutating func finished(_ t: Int, at time: UInt64, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        transfers[t].finish = time
+        guard issueControl != nil else { return }
+        scheduler.schedule(.completed(Int32(t)), to: packetComponent, after: Picoseconds(time - now))
+    }
+
+    /// Tells the control that a transfer completed, then issues what is due.
+    mutating func reportCompletion(_ t: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        guard var control = issueControl else { return }
+        issueControl = nil
+        control.finish(t, at: now)
+        issueControl = control
+        issueDue(now: now, scheduler: &scheduler)
+    }
+
+    /// Starts the transfers the control issues up to `now` and schedules the next check.
+    mutating func issueDue(now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        guard var control = issueControl else { return }
+        issueControl = nil
+        for issue in control.issue(upTo: now) {
+            scheduler.schedule(
+                .start(Int32(issue.job)), to: packetComponent, after: Picoseconds(max(issue.time, now) - now))
+        }
+        if let next = control.nextReadyTime, next > now, controlDue.map({ next < $0 || $0 <= now }) ?? true {
+            controlDue = next
+            scheduler.schedule(.control, to: packetComponent, after: Picoseconds(next - now))
+        }
+        issueControl = control
+    }
+
+    /// The first broken invariant, if any: from then on every event is ignored.
+    var violation: PacketInvariantViolation?
+    /// A test's deliberate break of an invariant (`nil` outside tests).
+    var sabotage: PacketInvariantSabotage?
+
+    /// An engine over compiled stages, inputs, routes and transfers.
+    init(
+        stages: [StageState], inputs: [InputQueue], hops: [Hop], crossingList: [Int32], transfers: [TransferState],
+        tagRemaining: [UInt32], tagFree: [Int32], laneFree: [UInt64]
+    ) {
+        self.stages = EngineBuffer(stages)
+        self.inputs = EngineBuffer(inputs)
+        self.hops = EngineBuffer(hops)
+        self.crossingList = EngineBuffer(crossingList)
+        self.transfers = EngineBuffer(transfers)
+        self.tagRemaining = EngineBuffer(tagRemaining)
+        self.tagFree = EngineBuffer(tagFree)
+        self.laneFree = EngineBuffer(laneFree)
+    }
 
     // MARK: Pools
 
@@ -280,8 +379,10 @@ struct PacketEngine: SimulationModel {
     /// - Complexity: O(inputs of the link + crossings on the route step) per event.
     mutating func handle(_ event: ScheduledEvent<PacketEvent>, scheduler: inout Scheduler<PacketEvent>) {
         let now = event.time.rawValue
+        guard violation == nil else { return }
         switch event.message {
         case .start(let t):
+            transfers[Int(t)].start = now
             transfers[Int(t)].started = true
             transfers[Int(t)].nextIssue = now
             pumpAndStart(Int(t), now: now, scheduler: &scheduler)
@@ -297,6 +398,11 @@ struct PacketEngine: SimulationModel {
             pumpAndStart(Int(t), now: now, scheduler: &scheduler)
         case .completions(let index):
             emitCompletions(index, now: now, scheduler: &scheduler)
+        case .completed(let t):
+            reportCompletion(Int(t), now: now, scheduler: &scheduler)
+        case .control:
+            if controlDue == now { controlDue = nil }
+            issueDue(now: now, scheduler: &scheduler)
         }
     }
 
@@ -325,8 +431,7 @@ struct PacketEngine: SimulationModel {
             if !state.wakePending {
                 transfers[t].wakePending = true
                 transfers[t].dmaWait += state.nextIssue - now
-                scheduler.schedule(
-                    .requesterWake(Int32(t)), to: packetComponent, after: Picoseconds(state.nextIssue - now))
+                schedule(.requesterWake(Int32(t)), at: state.nextIssue, scheduler: &scheduler)
             }
             return false
         }
@@ -371,7 +476,9 @@ struct PacketEngine: SimulationModel {
     /// transmitter with TLPs waiting and no credits for any of them is in flow-control stall.
     ///
     /// - Complexity: O(number of inputs of the link + crossings to the next link) per TLP started.
-    mutating func tryStart(_ link: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+    mutating func tryStart(_ link: Int, now eventTime: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        // The time of the decisions: the event's, or later when a requester issues ahead.
+        var now = eventTime
         let inputStart = Int(stages[link].inputStart)
         let inputCount = Int(stages[link].inputCount)
         let lookahead = inputCount == 1
@@ -380,7 +487,7 @@ struct PacketEngine: SimulationModel {
             if now < busyUntil && !lookahead {
                 if !stages[link].wakePending {
                     stages[link].wakePending = true
-                    scheduler.schedule(.wake(Int32(link)), to: packetComponent, after: Picoseconds(busyUntil - now))
+                    schedule(.wake(Int32(link)), at: busyUntil, scheduler: &scheduler)
                 }
                 return
             }
@@ -412,18 +519,102 @@ struct PacketEngine: SimulationModel {
             if next < 0 { inputs[chosen].tail = -1 }
             stages[link].queued -= 1
             commit(index, link: link, start: start, now: now, scheduler: &scheduler)
-            let requester = inputs[chosen].requester
+            let requester = Int(inputs[chosen].requester)
             if requester >= 0 {
-                transfers[Int(requester)].staged = false
-                _ = pump(Int(requester), now: now, scheduler: &scheduler)
+                transfers[requester].staged = false
+                if let wake = issueAhead(requester, link: link, now: now) {
+                    // What its `requesterWake` event would do, done now at the wake's time.
+                    now = wake
+                }
+                _ = pump(requester, now: now, scheduler: &scheduler)
             }
         }
+    }
+
+    /// The time a write requester waiting only for its DMA rate cap would wake, when its next
+    /// MWr can be issued and committed now with that time as the time of the decision: the
+    /// requester's link has it as its one input and commits ahead (`StageState.commitsAhead`)
+    /// and has credits for that MWr now (only the link's own commits take them, so also then).
+    /// Adds the DMA wait the requester's `pump` would have added.
+    ///
+    /// Reads are left out: completions reach the requester at their own times and free tags.
+    mutating func issueAhead(_ t: Int, link: Int, now: UInt64) -> UInt64? {
+        let state = transfers[t]
+        guard !state.isRead, state.started, !state.staged, !state.wakePending, state.issuedBytes < state.bytes,
+            now < state.nextIssue, stages[link].commitsAhead, stages[link].queued == 0
+        else { return nil }
+        var splitter = state.splitter
+        guard let segment = splitter.next() else { return nil }
+        var probe = TLPRecord()
+        probe.kind = .memoryWrite
+        probe.length = UInt32(segment.length)
+        probe.padded = UInt32(segment.paddedBytes)
+        guard hasCredits(link, probe) else { return nil }
+        transfers[t].dmaWait += state.nextIssue - now
+        return state.nextIssue
     }
 
     @inline(__always) func hasCredits(_ link: Int, _ record: TLPRecord) -> Bool {
         let c = record.kind.creditClass
         let credits = stages[link].credits
-        return credits.header(c) >= 1 && credits.data(c) >= record.dataCredits
+        return credits.header(c) >= headerCredits(link, record) && credits.data(c) >= record.dataCredits
+    }
+
+    /// Header credits a TLP takes at a link's receiver: one on PCIe (spec §2.6.1), one per
+    /// packet the vendor link cuts it into.
+    @inline(__always) func headerCredits(_ link: Int, _ record: TLPRecord) -> Int64 {
+        stages[link].packetPayload > 0 ? Int64(vendorPackets(link, record)) : 1
+    }
+
+    /// The packets a vendor link cuts a TLP's payload (or a read's requested length) into.
+    @inline(__always) func vendorPackets(_ link: Int, _ record: TLPRecord) -> UInt64 {
+        let payload = stages[link].packetPayload
+        return UInt64(max(1, (record.length + payload - 1) / payload))
+    }
+
+    /// Wire bytes of a TLP on a vendor link: its packets' headers and payload in whole granules
+    /// (`LinkPacketFormat.dataPacketBytes`), or one short packet per packet of a read request.
+    @inline(__always) func vendorWireBytes(_ link: Int, _ record: TLPRecord) -> UInt64 {
+        let stage = stages[link]
+        let packets = vendorPackets(link, record)
+        switch record.kind {
+        case .memoryRead:
+            return packets * UInt64(stage.shortPacket)
+        case .completionUnsupported:
+            return UInt64(stage.shortPacket)
+        case .memoryWrite, .completionWithData:
+            let granule = UInt64(stage.packetGranule)
+            let length = UInt64(record.length)
+            let full = length / UInt64(stage.packetPayload)
+            let rest = length % UInt64(stage.packetPayload)
+            let restBytes = rest == 0 ? 0 : UInt64(stage.packetHeader) + (rest + granule - 1) / granule * granule
+            return full * (UInt64(stage.packetHeader) + UInt64(stage.packetPayload)) + restBytes
+        }
+    }
+
+    /// Puts a transmission of `time` on a link's transmitter from `start`; returns when it ends.
+    ///
+    /// A link with several lanes (bonded vendor links) uses the lane free first.
+    @inline(__always) mutating func occupy(_ link: Int, from start: UInt64, for time: UInt64) -> UInt64 {
+        let count = Int(stages[link].laneCount)
+        guard count > 1 else {
+            let end = max(start, stages[link].busyUntil) + time
+            stages[link].busyUntil = end
+            stages[link].busyEnd = end
+            stages[link].busyTime += time
+            return end
+        }
+        let first = Int(stages[link].laneStart)
+        var lane = first
+        for l in first..<(first + count) where laneFree[l] < laneFree[lane] { lane = l }
+        let end = max(start, laneFree[lane]) + time
+        laneFree[lane] = end
+        var earliest = end
+        for l in first..<(first + count) where laneFree[l] < earliest { earliest = laneFree[l] }
+        stages[link].busyUntil = earliest
+        if end > stages[link].busyEnd { stages[link].busyEnd = end }
+        stages[link].busyTime += time
+        return end
     }
 
     /// Transmits a TLP on a link from `start`: takes the link's credits, frees the previous
@@ -433,56 +624,116 @@ struct PacketEngine: SimulationModel {
     ///
     /// - Complexity: O(crossings to the next link).
     mutating func commit(
-        _ index: Int32, link: Int, start: UInt64, now: UInt64, scheduler: inout Scheduler<PacketEvent>
+        _ index: Int32, link firstLink: Int, start firstStart: UInt64, now firstNow: UInt64,
+        scheduler: inout Scheduler<PacketEvent>
     ) {
-        var record = pool[Int(index)]
-        let c = record.kind.creditClass
-        let dataCredits = record.dataCredits
-        stages[link].credits.add(c, header: -1, data: -dataCredits)
-        if record.heldLink >= 0 {
-            release(Int(record.heldLink), record, at: start, scheduler: &scheduler)
+        var link = firstLink
+        var start = firstStart
+        var now = firstNow
+        // A loop rather than a call per link: a TLP committed ahead goes on to its next link.
+        while true {
+            var record = pool[Int(index)]
+            let c = record.kind.creditClass
+            let dataCredits = record.dataCredits
+            stages[link].credits.add(c, header: -headerCredits(link, record), data: -dataCredits)
+            if sabotage != nil && sabotaged(.overdrawCredits(link: link)) {
+                stages[link].credits.add(c, header: 0, data: -stages[link].credits.data(c) - 1)
+            }
+            checkCreditsTaken(link, creditClass: c, now: now)
+            if record.heldLink >= 0 {
+                release(Int(record.heldLink), record, at: start, now: now, scheduler: &scheduler)
+            }
+            let overhead: UInt32
+            switch record.kind {
+            case .memoryWrite: overhead = stages[link].overheadWrite
+            case .memoryRead: overhead = stages[link].overheadRead
+            case .completionWithData, .completionUnsupported: overhead = stages[link].overheadCompletion
+            }
+            let vendor = stages[link].packetPayload > 0
+            let wire = vendor ? vendorWireBytes(link, record) : UInt64(overhead + record.padded)
+            let serialisation = serialise(link, bytes: wire)
+            let end: UInt64
+            if vendor {
+                // A packet on a bonded link ends when its own lane is done.
+                end = occupy(link, from: start, for: serialisation)
+                if record.kind == .memoryWrite && stages[link].acknowledgesWrites {
+                    chargeResponse(returnedFor: link, record, now: now)
+                }
+            } else {
+                end = start + serialisation
+                stages[link].busyUntil = end
+                stages[link].busyTime += serialisation
+            }
+            if sabotage != nil && sabotaged(.overchargeBusyTime(link: link)) { stages[link].busyTime += 1_000_000 }
+            checkBusyTime(link, now: now)
+            stages[link].tlpCount += 1
+            stages[link].tlpBytes += wire
+            if record.kind != .memoryRead { stages[link].payloadBytes += UInt64(record.length) }
+            let arrival = end + stages[link].latency
+            // One Ack per Ack latency period while TLPs arrive (spec §3.6.3.1). Arrivals on a link
+            // never go back in time, so the slot changes exactly when the arrival reaches the next
+            // boundary; the division is done only then (or, defensively, for an earlier arrival).
+            // Vendor links carry acknowledgements in their packets' headers: no Ack DLLP.
+            let boundary = stages[link].nextAckBoundary
+            let interval = stages[link].ackInterval
+            if !vendor && (arrival >= boundary || arrival &+ interval < boundary) {
+                let ackSlot = arrival / interval + 1
+                if ackSlot != stages[link].lastAckSlot {
+                    stages[link].lastAckSlot = ackSlot
+                    stages[link].nextAckBoundary = ackSlot * interval
+                    stages[link].acks += 1
+                    chargeDLLP(returnedFor: link, now: now)
+                }
+            }
+            record.heldLink = Int32(link)
+            record.lastSerialisation = serialisation
+            record.hop += 1
+            let eligible = traverse(&record, from: arrival, now: now, scheduler: &scheduler)
+            pool[Int(index)] = record
+            let hop = hops[Int(record.hop)]
+            if hop.terminal >= 0 {
+                serveAtMemory(
+                    index, record, memory: Int(hop.terminal), arrival: eligible, now: now, scheduler: &scheduler)
+            } else if hop.link >= 0 && canCommitAhead(from: link, to: Int(hop.link), record) {
+                // What the `arrive` event at `eligible` would do: the TLP joins an empty queue of a
+                // one-input link and starts at once, with `eligible` as the time of the decision.
+                let next = Int(hop.link)
+                if stages[next].peakQueue < 1 { stages[next].peakQueue = 1 }
+                start = max(eligible, stages[next].busyUntil)
+                now = eligible
+                link = next
+                continue
+            } else {
+                if hop.link >= 0 { stages[Int(hop.link)].pendingArrivals += 1 }
+                schedule(.arrive(index), at: eligible, scheduler: &scheduler)
+            }
+            return
         }
-        let overhead: UInt32
-        switch record.kind {
-        case .memoryWrite: overhead = stages[link].overheadWrite
-        case .memoryRead: overhead = stages[link].overheadRead
-        case .completionWithData, .completionUnsupported: overhead = stages[link].overheadCompletion
-        }
-        let wire = UInt64(overhead + record.padded)
-        let serialisation = serialise(link, bytes: wire)
-        stages[link].busyUntil = start + serialisation
-        stages[link].busyTime += serialisation
-        stages[link].tlpCount += 1
-        stages[link].tlpBytes += wire
-        if record.kind != .memoryRead { stages[link].payloadBytes += UInt64(record.length) }
-        let arrival = start + serialisation + stages[link].latency
-        // One Ack per Ack latency period while TLPs arrive (spec §3.6.3.1).
-        let ackSlot = arrival / stages[link].ackInterval + 1
-        if ackSlot != stages[link].lastAckSlot {
-            stages[link].lastAckSlot = ackSlot
-            stages[link].acks += 1
-            chargeDLLP(returnedFor: link, now: now)
-        }
-        record.heldLink = Int32(link)
-        record.lastSerialisation = serialisation
-        record.hop += 1
-        let eligible = traverse(&record, from: arrival, scheduler: &scheduler)
-        pool[Int(index)] = record
-        let terminal = hops[Int(record.hop)].terminal
-        if terminal >= 0 {
-            serveAtMemory(index, record, memory: Int(terminal), arrival: eligible, now: now, scheduler: &scheduler)
-        } else {
-            scheduler.schedule(.arrive(index), to: packetComponent, after: Picoseconds(eligible - now))
-        }
+    }
+
+    /// Whether a TLP leaving `link` may be committed on `next` now rather than by an `arrive`
+    /// event: the result is the same because `next` has one input, nothing queued or on its way,
+    /// and credits for the TLP now (so also at its arrival: only its own input takes them).
+    @inline(__always) func canCommitAhead(from link: Int, to next: Int, _ record: TLPRecord) -> Bool {
+        stages[next].commitsAhead && stages[link].releasesAhead && stages[next].queued == 0
+            && stages[next].pendingArrivals == 0 && hasCredits(next, record)
+    }
+
+    /// Schedules `message` at the absolute time `time` (not before the current event).
+    @inline(__always) func schedule(
+        _ message: PacketEvent, at time: UInt64, scheduler: inout Scheduler<PacketEvent>
+    ) {
+        scheduler.schedule(message, to: packetComponent, after: Picoseconds(time - scheduler.now.rawValue))
     }
 
     /// Serialisation time of `bytes` on a link, carrying the fraction of a picosecond over so
     /// that totals stay exact.
     @inline(__always) mutating func serialise(_ link: Int, bytes: UInt64) -> UInt64 {
         let exact = Double(bytes) * stages[link].psPerByte + stages[link].carry
-        let whole = exact.rounded(.down)
-        stages[link].carry = exact - whole
-        return UInt64(whole)
+        // Truncation is the floor of a non-negative value, without a call to libm's floor.
+        let whole = UInt64(exact)
+        stages[link].carry = exact - Double(whole)
+        return whole
     }
 
     /// Charges one DLLP, sent by the receiver of `link`, to the reverse direction's transmitter.
@@ -492,27 +743,45 @@ struct PacketEngine: SimulationModel {
         let time = serialise(reverse, bytes: UInt64(PCIeWireSizes.dllp))
         stages[reverse].busyUntil = max(now, stages[reverse].busyUntil) + time
         stages[reverse].busyTime += time
+        checkBusyTime(reverse, now: now)
         stages[reverse].dllpsTransmitted += 1
     }
 
-    /// Frees a TLP's credits at a link's receiver at time `time` (not before now): they join
-    /// the UpdateFC batch of the interval they fall in.
+    /// Charges the response packets a vendor link's receiver sends back for a write to the
+    /// reverse direction (on its first free lane).
+    @inline(__always) mutating func chargeResponse(returnedFor link: Int, _ record: TLPRecord, now: UInt64) {
+        let reverse = Int(stages[link].reverse)
+        guard reverse >= 0 else { return }
+        let packets = vendorPackets(link, record)
+        let time = serialise(reverse, bytes: packets * UInt64(stages[link].shortPacket))
+        _ = occupy(reverse, from: now, for: time)
+        stages[reverse].dllpsTransmitted += Int(packets)
+        checkBusyTime(reverse, now: now)
+    }
+
+    /// Frees a TLP's credits at a link's receiver at time `time` (not before `now`, the time of
+    /// the decision): they join the UpdateFC batch of the interval they fall in.
     ///
     /// - Complexity: O(1).
-    mutating func release(_ link: Int, _ record: TLPRecord, at time: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+    mutating func release(
+        _ link: Int, _ record: TLPRecord, at time: UInt64, now: UInt64, scheduler: inout Scheduler<PacketEvent>
+    ) {
         let c = record.kind.creditClass
         let dataCredits = record.dataCredits
+        let headers = headerCredits(link, record)
         if stages[link].isInfinite(c) {
-            stages[link].credits.add(c, header: 1, data: dataCredits)
+            stages[link].credits.add(c, header: headers, data: dataCredits)
             return
         }
-        let interval = stages[link].fcInterval
-        let slot = time / interval + 1
         let tail = stages[link].batchTail
         var batch: Int32
-        if tail >= 0 && batches[Int(tail)].slot >= slot {
+        // The newest batch covers every time before `batchTailEnd` (slot × interval), so a release
+        // falls in it exactly when `time / interval + 1 <= slot`; no division on that path.
+        if tail >= 0 && time < stages[link].batchTailEnd {
             batch = tail
         } else {
+            let interval = stages[link].fcInterval
+            let slot = time / interval + 1
             batch = allocateBatch(slot: slot)
             if tail >= 0 {
                 batches[Int(tail)].next = batch
@@ -521,16 +790,19 @@ struct PacketEngine: SimulationModel {
             }
             stages[link].batchTail = batch
             let sent = slot * interval
+            stages[link].batchTailEnd = sent
             let arrival = sent + stages[link].dllpTime + stages[link].latency
-            scheduler.schedule(
-                .credits(Int32(link)), to: packetComponent, after: Picoseconds(arrival - scheduler.now.rawValue))
+            schedule(.credits(Int32(link)), at: arrival, scheduler: &scheduler)
         }
-        if batches[Int(batch)].amounts.header(c) == 0 && batches[Int(batch)].amounts.data(c) == 0 {
-            // One UpdateFC per credit type per interval (spec §2.6.1.2).
+        if batches[Int(batch)].amounts.header(c) == 0 && batches[Int(batch)].amounts.data(c) == 0
+            && stages[link].packetPayload == 0
+        {
+            // One UpdateFC per credit type per interval (spec §2.6.1.2); vendor links return
+            // credits in their packets' headers.
             stages[link].updateFCs += 1
-            chargeDLLP(returnedFor: link, now: scheduler.now.rawValue)
+            chargeDLLP(returnedFor: link, now: now)
         }
-        batches[Int(batch)].amounts.add(c, header: 1, data: dataCredits)
+        batches[Int(batch)].amounts.add(c, header: headers, data: dataCredits)
     }
 
     /// Applies the oldest pending credit batch of a link and lets its transmitter go on.
@@ -541,6 +813,10 @@ struct PacketEngine: SimulationModel {
         stages[link].credits.add(0, header: amounts.header.0, data: amounts.data.0)
         stages[link].credits.add(1, header: amounts.header.1, data: amounts.data.1)
         stages[link].credits.add(2, header: amounts.header.2, data: amounts.data.2)
+        if sabotage != nil && sabotaged(.returnExtraCredit(link: link)) {
+            stages[link].credits.add(0, header: stages[link].advertised.header(0), data: 0)
+        }
+        checkCreditsReturned(link, now: now)
         let next = batches[Int(batch)].next
         stages[link].batchHead = next
         if next < 0 { stages[link].batchTail = -1 }
@@ -558,7 +834,7 @@ struct PacketEngine: SimulationModel {
     ///
     /// - Complexity: O(crossings passed).
     mutating func traverse(
-        _ record: inout TLPRecord, from time: UInt64, scheduler: inout Scheduler<PacketEvent>
+        _ record: inout TLPRecord, from time: UInt64, now: UInt64, scheduler: inout Scheduler<PacketEvent>
     ) -> UInt64 {
         var time = time
         var overlap = record.lastSerialisation
@@ -589,7 +865,7 @@ struct PacketEngine: SimulationModel {
                 // The root complex consumes the request: its non-posted credits at the link it
                 // came in on are freed, and the completion it makes holds none yet.
                 if record.heldLink >= 0 {
-                    release(Int(record.heldLink), record, at: time, scheduler: &scheduler)
+                    release(Int(record.heldLink), record, at: time, now: now, scheduler: &scheduler)
                     record.heldLink = -1
                 }
                 record.kind = .completionUnsupported
@@ -610,6 +886,7 @@ struct PacketEngine: SimulationModel {
         let record = pool[Int(index)]
         let hop = hops[Int(record.hop)]
         if hop.link >= 0 {
+            stages[Int(hop.link)].pendingArrivals -= 1
             enqueue(index, input: hop.input, link: Int(hop.link))
             tryStart(Int(hop.link), now: now, scheduler: &scheduler)
         } else if hop.terminal == -2 {
@@ -631,15 +908,17 @@ struct PacketEngine: SimulationModel {
         stages[memory].tlpCount += 1
         stages[memory].tlpBytes += UInt64(record.length)
         stages[memory].payloadBytes += UInt64(record.length)
-        if record.heldLink >= 0 { release(Int(record.heldLink), record, at: begin, scheduler: &scheduler) }
+        if record.heldLink >= 0 { release(Int(record.heldLink), record, at: begin, now: now, scheduler: &scheduler) }
         let t = Int(record.transfer)
         if record.kind == .memoryWrite {
             transfers[t].doneBytes += UInt64(record.length)
-            if transfers[t].doneBytes == transfers[t].bytes { transfers[t].finish = begin + service }
+            if transfers[t].doneBytes == transfers[t].bytes {
+                finished(t, at: begin + service, now: now, scheduler: &scheduler)
+            }
             freeTLP(index)
         } else {
             let ready = begin + service + stages[memory].latency
-            scheduler.schedule(.completions(index), to: packetComponent, after: Picoseconds(ready - now))
+            schedule(.completions(index), at: ready, scheduler: &scheduler)
         }
     }
 
@@ -666,14 +945,15 @@ struct PacketEngine: SimulationModel {
             record.length = UInt32(segment.length)
             record.padded = UInt32(segment.paddedBytes)
             record.hop = state.completionHopStart
-            let eligible = traverse(&record, from: now, scheduler: &scheduler)
+            let eligible = traverse(&record, from: now, now: now, scheduler: &scheduler)
             let slot = allocateTLP(record)
             let hop = hops[Int(record.hop)]
             if eligible == now && hop.link >= 0 {
                 enqueue(slot, input: hop.input, link: Int(hop.link))
                 firstLink = Int(hop.link)
             } else {
-                scheduler.schedule(.arrive(slot), to: packetComponent, after: Picoseconds(eligible - now))
+                if hop.link >= 0 { stages[Int(hop.link)].pendingArrivals += 1 }
+                schedule(.arrive(slot), at: eligible, scheduler: &scheduler)
             }
             count += 1
         }
@@ -686,7 +966,7 @@ struct PacketEngine: SimulationModel {
     mutating func receiveCompletion(
         _ index: Int32, _ record: TLPRecord, now: UInt64, scheduler: inout Scheduler<PacketEvent>
     ) {
-        if record.heldLink >= 0 { release(Int(record.heldLink), record, at: now, scheduler: &scheduler) }
+        if record.heldLink >= 0 { release(Int(record.heldLink), record, at: now, now: now, scheduler: &scheduler) }
         freeTLP(index)
         let t = Int(record.transfer)
         let slot = Int(transfers[t].tagBase + record.tag)
@@ -698,7 +978,7 @@ struct PacketEngine: SimulationModel {
             transfers[t].doneBytes += UInt64(record.length)
             tagRemaining[slot] -= record.length
         }
-        if transfers[t].doneBytes == transfers[t].bytes { transfers[t].finish = now }
+        if transfers[t].doneBytes == transfers[t].bytes { finished(t, at: now, now: now, scheduler: &scheduler) }
         if tagRemaining[slot] == 0 {
             let free = transfers[t].freeTagCount
             tagFree[Int(transfers[t].tagBase + free)] = record.tag

@@ -11,6 +11,7 @@
 //   - Credit units: PCIe Base Spec rev 5.0 §2.6.1: one header credit per TLP, one data credit per
 //     16 bytes (4 DW) of payload.
 
+import LinkProtocols
 import PCIeProtocol
 import Units
 
@@ -112,6 +113,14 @@ public enum PacketStageKind: Sendable, Hashable {
     /// A completer's memory (DRAM or device memory): accepts writes and answers reads after
     /// `latency`; `bandwidth` (`nil`: unlimited) is shared by everything it serves.
     case memory(latency: Picoseconds, bandwidth: DataRate?)
+    /// One direction of a vendor link (NVLink, XGMI, a CPU socket link) at flit level: each
+    /// request, completion or write becomes the link's packets (`LinkProfile.format`: headers,
+    /// payload in whole flits or beats), serialised on one of the profile's bonded links (lanes
+    /// served in parallel, a packet on the first free), then the propagation `latency`. Its
+    /// receiver's credits come from the profile (packets and data granules); acknowledgements
+    /// and credit returns ride in the reverse direction's packets, so no DLLP is sent, but a
+    /// write the format acknowledges costs a response packet on the reverse direction.
+    case vendorLink(profile: LinkProfile, latency: Picoseconds)
 }
 
 /// One stage (resource) of the fabric.
@@ -157,6 +166,16 @@ public struct PacketFabric: Sendable, Hashable {
 
     /// Adds one stage.
     public mutating func add(_ stage: PacketStage) { stages.append(stage) }
+
+    /// Adds both directions of a vendor link (`PacketStageKind.vendorLink`), each carrying the
+    /// other's write responses.
+    public mutating func addVendorLink(
+        forward: StageID, backward: StageID, profile: LinkProfile, latency: Picoseconds
+    ) {
+        let kind = PacketStageKind.vendorLink(profile: profile, latency: latency)
+        stages.append(PacketStage(id: forward, kind: kind, reverseDirection: backward))
+        stages.append(PacketStage(id: backward, kind: kind, reverseDirection: forward))
+    }
 
     /// Adds both directions of a link, each carrying the other's DLLPs.
     ///

@@ -8,6 +8,7 @@
 //     DMA engine bind when the requester waited on them at least half the transfer): p2psim's
 //     own reporting rule, not a measured constant.
 
+import LinkProtocols
 import PCIeProtocol
 import SimKernel
 import Units
@@ -33,7 +34,13 @@ public struct PacketSimulation {
     /// - Throws: `PacketModelError` for duplicate or unknown stage ids, a request route that does
     ///   not start with a link and end at a memory, a read without a completion route, or a
     ///   transfer of zero bytes or zero tags.
-    public init(fabric: PacketFabric, transfers: [PacketTransfer]) throws(PacketModelError) {
+    ///
+    /// With `issueControl`, transfers are issued when it says (after the transfers they wait for,
+    /// through its servers and pools; its jobs are the transfers, in order) and their own `start`
+    /// is not used; without it, each transfer starts at its `start`.
+    public init(
+        fabric: PacketFabric, transfers: [PacketTransfer], issueControl: IssueControl? = nil
+    ) throws(PacketModelError) {
         self.fabric = fabric
         self.transfers = transfers
         var builder = EngineBuilder(fabric: fabric)
@@ -43,18 +50,26 @@ public struct PacketSimulation {
         }
         var scheduler = Scheduler<PacketEvent>()
         scheduler.reserveCapacity(1024)
-        for (index, transfer) in transfers.enumerated() {
-            scheduler.schedule(.start(Int32(index)), to: packetComponent, after: transfer.start)
+        var engine = builder.engine()
+        if let control = issueControl {
+            engine.issueControl = control
+            scheduler.schedule(.control, to: packetComponent, after: .zero)
+        } else {
+            for (index, transfer) in transfers.enumerated() {
+                scheduler.schedule(.start(Int32(index)), to: packetComponent, after: transfer.start)
+            }
         }
-        simulation = Simulation(model: builder.engine(), scheduler: scheduler)
+        simulation = Simulation(model: engine, scheduler: scheduler)
     }
 
     /// Runs a fabric and transfers to the end and returns the result.
     ///
-    /// - Throws: `PacketModelError` as `init(fabric:transfers:)` does.
-    public static func run(fabric: PacketFabric, transfers: [PacketTransfer]) throws(PacketModelError) -> PacketResult {
-        var simulation = try PacketSimulation(fabric: fabric, transfers: transfers)
-        return simulation.run()
+    /// - Throws: `PacketModelError` as `init(fabric:transfers:issueControl:)` and `run()` do.
+    public static func run(
+        fabric: PacketFabric, transfers: [PacketTransfer], issueControl: IssueControl? = nil
+    ) throws(PacketModelError) -> PacketResult {
+        var simulation = try PacketSimulation(fabric: fabric, transfers: transfers, issueControl: issueControl)
+        return try simulation.run()
     }
 
     /// The number of events handled so far.
@@ -65,8 +80,17 @@ public struct PacketSimulation {
     /// - Complexity: O(E log P) for E events with at most P pending; E is about one event per
     ///   TLP per link crossed, plus one per TLP that waited for a transmitter, plus one per
     ///   UpdateFC interval per busy link.
-    public mutating func run() -> PacketResult {
+    ///
+    /// - Throws: `PacketModelError` naming the stage and the simulated time when an invariant of
+    ///   the engine broke (credits below zero or above the advertisement, a link busy longer than
+    ///   the time elapsed): a defect of the model, never of the input.
+    public mutating func run() throws(PacketModelError) -> PacketResult {
         simulation.runUntilIdle()
+        if let violation = simulation.model.violation {
+            throw PacketModelError(
+                "packet model invariant broken at \(violation.time) ps on stage '\(fabric.stages[violation.stage].id)': "
+                    + violation.what)
+        }
         return result()
     }
 
@@ -75,7 +99,8 @@ public struct PacketSimulation {
         let engine = simulation.model
         var first = UInt64.max
         var last: UInt64 = 0
-        for state in engine.transfers {
+        for t in 0..<engine.transfers.count {
+            let state = engine.transfers[t]
             first = min(first, state.start)
             last = max(last, state.finish)
         }
@@ -96,7 +121,8 @@ public struct PacketSimulation {
                     id: stage.id, kindName: kindName, tlpCount: state.tlpCount, tlpBytes: state.tlpBytes,
                     payloadBytes: state.payloadBytes, acks: state.acks, updateFCs: state.updateFCs,
                     dllpsTransmitted: state.dllpsTransmitted, busyTime: Picoseconds(state.busyTime),
-                    busyFraction: makespan > 0 ? Double(state.busyTime) / Double(makespan) : 0,
+                    busyFraction: makespan > 0
+                        ? Double(state.busyTime) / Double(state.laneCount) / Double(makespan) : 0,
                     peakQueueDepth: Int(state.peakQueue), flowControlStallTime: Picoseconds(state.stallTime)))
         }
         let stageIndex = Dictionary(uniqueKeysWithValues: fabric.stages.enumerated().map { ($1.id, $0) })
@@ -183,6 +209,17 @@ struct EngineBuilder {
     var transfers: [TransferState] = []
     var tagRemaining: [UInt32] = []
     var tagFree: [Int32] = []
+    /// For each crossing and memory: the one stage whose commits reach it (a link, or a memory
+    /// sending completions), `noFeeder` when none does, `sharedFeeder` when several do.
+    var feeder: [Int] = []
+    static let noFeeder = Int.min
+    static let sharedFeeder = Int.max
+    /// For each link: the crossings and memories its commits reach.
+    var reached: [[Int]] = []
+    /// For each link: the one stage whose commits free its credits (the next link, the memory,
+    /// or `requesterConsumer`), `noFeeder` when none, `sharedFeeder` when several.
+    var consumer: [Int] = []
+    static let requesterConsumer = -2
 
     /// An input of a link: where TLPs come from, and their credit class.
     struct InputKey: Hashable {
@@ -202,6 +239,30 @@ struct EngineBuilder {
             stages.append(try Self.state(of: stage, stageIndex: stageIndex, fabric: fabric))
             inputKeys.append([:])
             inputsPerLink.append([])
+            feeder.append(Self.noFeeder)
+            reached.append([])
+            consumer.append(Self.noFeeder)
+        }
+    }
+
+    /// Records that `source`'s commits reach stage `s` (`shared` forces several feeders).
+    mutating func noteFeeder(_ s: Int, _ source: Int, shared: Bool = false) {
+        if source >= 0 && stages[source].code == .link { reached[source].append(s) }
+        Self.note(&feeder[s], source, shared: shared)
+    }
+
+    /// Records that the credits `link` holds are freed by `next`'s commits.
+    mutating func noteConsumer(_ link: Int, _ next: Int) {
+        guard link >= 0 && stages[link].code == .link else { return }
+        Self.note(&consumer[link], next, shared: false)
+    }
+
+    /// Sets `slot` to `value`, or to `sharedFeeder` when it already holds another value.
+    static func note(_ slot: inout Int, _ value: Int, shared: Bool) {
+        if shared || (slot != noFeeder && slot != value) {
+            slot = sharedFeeder
+        } else {
+            slot = value
         }
     }
 
@@ -253,6 +314,7 @@ struct EngineBuilder {
                 credits.nonPostedHeader == nil || credits.nonPostedData == nil,
                 credits.completionHeader == nil || credits.completionData == nil
             )
+            state.advertised = state.credits
             if state.infinite.0 { state.credits.add(0, header: big, data: big) }
             if state.infinite.1 { state.credits.add(1, header: big, data: big) }
             if state.infinite.2 { state.credits.add(2, header: big, data: big) }
@@ -268,6 +330,9 @@ struct EngineBuilder {
             state.sendsDLLPs = !configuration.isFlitMode
             state.dllpTime = UInt64((Double(PCIeWireSizes.dllp) * state.psPerByte).rounded(.up))
             return state
+        case .vendorLink(let profile, let latency):
+            return try vendorLinkState(
+                of: stage, profile: profile, latency: latency, stageIndex: stageIndex, fabric: fabric)
         case .switchCrossing(let latency, let bandwidth):
             return StageState(code: .switchCrossing, latency: latency.rawValue, psPerByte: try psPerByte(bandwidth))
         case .rootComplexForwarding(let latency, let bandwidth, let forwardsReads):
@@ -279,17 +344,64 @@ struct EngineBuilder {
         }
     }
 
+    /// The initial state of a vendor link direction: one lane per bonded link at the profile's
+    /// packet rate, its packet format, and credits from the profile (data credits counted in the
+    /// engine's 16-byte units).
+    static func vendorLinkState(
+        of stage: PacketStage, profile: LinkProfile, latency: Picoseconds, stageIndex: [StageID: Int],
+        fabric: PacketFabric
+    ) throws(PacketModelError) -> StageState {
+        let format = profile.format
+        var state = StageState(code: .link, latency: latency.rawValue, psPerByte: 1e12 / profile.packetBytesPerSecond)
+        if let reverse = stage.reverseDirection {
+            guard let r = stageIndex[reverse] else {
+                throw PacketModelError("stage '\(stage.id)' names an unknown reverse direction '\(reverse)'")
+            }
+            guard case .vendorLink = fabric.stages[r].kind else {
+                throw PacketModelError("the reverse direction '\(reverse)' of '\(stage.id)' is not a vendor link")
+            }
+            state.reverse = Int32(r)
+        }
+        state.packetPayload = UInt32(format.maxPacketPayload)
+        state.packetHeader = UInt32(format.headerBytes)
+        state.packetGranule = UInt32(format.granule)
+        state.shortPacket = UInt32(format.shortPacketBytes)
+        state.acknowledgesWrites = format.writesAreAcknowledged
+        state.laneCount = Int32(profile.bondedLinks)
+        // Credits per lane times lanes; data granules in 16-byte credits.
+        let packets = Int64(profile.credits.packets * profile.bondedLinks)
+        let data = Int64(profile.credits.granules * format.granule * profile.bondedLinks / 16)
+        state.credits.header = (packets, packets, packets)
+        state.credits.data = (data, data, data)
+        state.advertised = state.credits
+        // Credits return with the reverse direction's next packet: batch them per longest packet.
+        let packetTime = Double(format.headerBytes + format.maxPacketPayload) * state.psPerByte
+        state.fcInterval = max(1, UInt64(packetTime.rounded(.up)))
+        state.ackInterval = .max
+        state.sendsDLLPs = false
+        return state
+    }
+
     /// Compiles a route into hops; `source` is where TLPs entering the first link come from.
     ///
     /// - Returns: the index of the route's first hop.
+    ///
+    /// `unsupportedSuffix` marks the route an Unsupported Request takes from a refusing root
+    /// complex: its crossings are reached from whichever link brought the read, so they count as
+    /// shared.
     mutating func compile(
-        _ route: [Int], source: Int, creditClass: Int, terminal: Int32, requester: Int32
+        _ route: [Int], source: Int, creditClass: Int, terminal: Int32, requester: Int32,
+        unsupportedSuffix: Bool = false
     ) -> Int32 {
         let first = Int32(hops.count)
         var previous = source
         var crossingStart = Int32(crossingList.count)
         for s in route {
+            if stages[s].code != .link {
+                noteFeeder(s, previous, shared: unsupportedSuffix)
+            }
             if stages[s].code == .link {
+                noteConsumer(previous, s)
                 let key = InputKey(source: previous, creditClass: creditClass)
                 let input: Int32
                 if let existing = inputKeys[s][key] {
@@ -313,6 +425,7 @@ struct EngineBuilder {
             Hop(
                 link: -1, input: -1, crossingStart: crossingStart,
                 crossingCount: Int32(crossingList.count) - crossingStart, terminal: terminal))
+        noteConsumer(previous, terminal >= 0 ? Int(terminal) : Self.requesterConsumer)
         return first
     }
 
@@ -364,6 +477,7 @@ struct EngineBuilder {
         state.requestHopStart = compile(
             request, source: requesterSource, creditClass: requestClass, terminal: Int32(memory),
             requester: Int32(index))
+        noteFeeder(memory, request.last(where: { stages[$0].code == .link }) ?? firstStage)
         if isRead {
             guard parameters.outstandingReadTags > 0 else { throw PacketModelError("\(name) has no read tags") }
             guard parameters.maxPayloadSize.bytes >= parameters.readCompletionBoundary.bytes else {
@@ -386,7 +500,10 @@ struct EngineBuilder {
                 let suffix = position.map { Array(completion[($0 + 1)...]) } ?? []
                 let before = position.flatMap { p in completion[..<p].last(where: { stages[$0].code == .link }) }
                 state.unsupportedHopStart = compile(
-                    suffix, source: before ?? refusing, creditClass: 2, terminal: -2, requester: -1)
+                    suffix, source: before ?? refusing, creditClass: 2, terminal: -2, requester: -1,
+                    unsupportedSuffix: true)
+                // The refusing root complex frees the request link's credits itself.
+                for s in request where stages[s].code == .link { consumer[s] = Self.sharedFeeder }
             }
             state.tagBase = Int32(tagRemaining.count)
             state.freeTagCount = Int32(parameters.outstandingReadTags)
@@ -402,7 +519,12 @@ struct EngineBuilder {
     func engine() -> PacketEngine {
         var stages = self.stages
         var inputs: [InputQueue] = []
+        var laneFree: [UInt64] = []
         for s in stages.indices {
+            if stages[s].laneCount > 1 {
+                stages[s].laneStart = Int32(laneFree.count)
+                laneFree.append(contentsOf: repeatElement(0, count: Int(stages[s].laneCount)))
+            }
             stages[s].inputStart = Int32(inputs.count)
             stages[s].inputCount = Int32(inputsPerLink[s].count)
             inputs.append(contentsOf: inputsPerLink[s])
@@ -411,8 +533,17 @@ struct EngineBuilder {
         for h in hops.indices where hops[h].link >= 0 {
             hops[h].input += stages[Int(hops[h].link)].inputStart
         }
+        // Commits ahead of arrival keep results identical only where nothing else can observe
+        // their order (see `PacketEngine.canCommitAhead`).
+        for s in stages.indices where stages[s].code == .link {
+            let reverse = Int(stages[s].reverse)
+            let reverseIdle = reverse < 0 || inputsPerLink[reverse].isEmpty
+            stages[s].releasesAhead = reverseIdle && consumer[s] != Self.sharedFeeder
+            stages[s].commitsAhead =
+                inputsPerLink[s].count == 1 && reverseIdle && reached[s].allSatisfy { feeder[$0] == s }
+        }
         return PacketEngine(
             stages: stages, inputs: inputs, hops: hops, crossingList: crossingList, transfers: transfers,
-            tagRemaining: tagRemaining, tagFree: tagFree)
+            tagRemaining: tagRemaining, tagFree: tagFree, laneFree: laneFree)
     }
 }

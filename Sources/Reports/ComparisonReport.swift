@@ -44,7 +44,7 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
     /// Bounce time over P2P time (how much faster P2P is), when P2P is permitted.
     public var speedup: Double?
 
-    /// Simulates both ways in `fidelity`.
+    /// Simulates both ways in `fidelity` (see `ComparisonRun.run`).
     public static func make(
         planner: TransferPlanner, from source: String, to destination: String, bytes: UInt64, direction: DMADirection,
         stagingSocket: Int?, fidelity: Fidelity = .flow, bufferOffset: UInt64? = nil, resizableBAR: Bool = false
@@ -61,64 +61,20 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
         planner: TransferPlanner, from source: String, to destination: String, bytes: UInt64, direction: DMADirection,
         stagingSocket: Int?, fidelity: Fidelity = .flow, bufferOffset: UInt64? = nil, resizableBAR: Bool = false
     ) throws(TransferPlanningError) -> (report: ComparisonReport, runs: [(name: String, run: FlowRun)]) {
+        let run = try ComparisonRun.run(
+            planner: planner, from: source, to: destination, bytes: bytes, direction: direction,
+            stagingSocket: stagingSocket, fidelity: fidelity, bufferOffset: bufferOffset, resizableBAR: resizableBAR)
+        let report = ComparisonReport(run: run, topology: planner.machine.topology.name)
         var runs: [(name: String, run: FlowRun)] = []
-        let a = try planner.end(named: source)
-        let b = try planner.end(named: destination)
-        let engine = FlowEngine(planner: planner)
-        func summarize(_ plan: TransferPlan, name: String) throws(TransferPlanningError) -> PathSummary {
-            let transfer = ScheduledTransfer(label: "\(source)->\(destination)", plan: plan, bytes: bytes)
-            let probeTransfer = ScheduledTransfer(
-                label: "probe", plan: plan, bytes: planner.parameters.latencyProbeSize.bytes)
-            let run: FlowRun
-            let probe: TransferOutcome
-            switch fidelity {
-            case .flow:
-                run = engine.run([transfer], recordingLoads: true)
-                probe = engine.run([probeTransfer]).outcomes[0]
-            case .packet:
-                let packet = try PacketEngine(planner: planner).run([transfer])
-                let usage = packet.result.stages.map {
-                    ResourceUsage(
-                        name: $0.id.name, capacity: 0, bytes: Double($0.payloadBytes), busySeconds: $0.busyTime.seconds)
-                }
-                run = FlowRun(outcomes: packet.outcomes, usage: usage, loads: [], events: Int(packet.result.eventCount))
-                probe = try PacketEngine(planner: planner).run([probeTransfer]).outcomes[0]
-            }
-            runs.append((name, run))
-            let outcome = run.outcomes[0]
-            var bytesPerResource: [String: Double] = [:]
-            for usage in run.usage where usage.bytes > 0 { bytesPerResource[usage.name] = usage.bytes }
-            return PathSummary(
-                mechanism: plan.mechanism.rawValue, seconds: outcome.duration.seconds,
-                bandwidthGBps: outcome.bandwidth / 1e9, latencyMicroseconds: probe.duration.seconds * 1e6,
-                path: plan.hops, bottleneck: outcome.bottleneck, bottleneckReason: outcome.bottleneckReason,
-                bytesPerResource: bytesPerResource, notes: plan.notes)
-        }
-        var p2p: PathSummary?
-        var refusal: String?
-        do {
-            let plan = try planner.plan(
-                from: a, to: b, choice: .p2p, direction: direction,
-                buffer: bufferOffset.map { (offset: $0, size: bytes) }, resizableBAR: resizableBAR)
-            do {
-                p2p = try summarize(plan, name: "P2P via BAR")
-            } catch {
-                refusal = error.description
-            }
-        } catch {
-            refusal = error.description
-        }
-        guard case .device(let sourceNode) = a, case .device(let destinationNode) = b else {
-            throw TransferPlanningError(description: "compare takes two devices")
-        }
-        let bounce = try summarize(
-            planner.bouncePlan(from: sourceNode, to: destinationNode, stagingSocket: stagingSocket),
-            name: "bounce through system memory")
-        let report = ComparisonReport(
-            topology: planner.machine.topology.name, from: source, to: destination, sizeBytes: bytes,
-            fidelity: fidelity.rawValue,
-            p2p: p2p, p2pRefusal: refusal, bounce: bounce, speedup: p2p.map { bounce.seconds / $0.seconds })
+        if let p2p = run.p2p { runs.append(("P2P: " + p2p.plan.mechanism.displayName, p2p.run)) }
+        runs.append((run.bounce.plan.mechanism.displayName, run.bounce.run))
         return (report, runs)
+    }
+
+    /// The heading of the P2P column: the mechanism (NVLink, NVSwitch, XGMI, PCIe P2P).
+    public var p2pHeading: String {
+        guard let p2p else { return "P2P (not permitted)" }
+        return TransferMechanism(rawValue: p2p.mechanism)?.displayName ?? p2p.mechanism
     }
 
     /// The side-by-side text.
@@ -137,13 +93,13 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
         let labels = ["mechanism", "time", "bandwidth", "latency", "path", "bottleneck"]
         let left = cells(p2p)
         let right = cells(bounce)
-        var rows = [["", "P2P via BAR", "bounce through system memory"]]
+        var rows = [["", p2pHeading, "bounce through system memory"]]
         for (index, label) in labels.enumerated() { rows.append([label, left[index], right[index]]) }
         out += TextTable(rows: rows, alignNumbersRight: false).render()
         if let speedup {
             out += "\nP2P is \(formatDecimal(speedup, maxFractionDigits: 2))x the speed of the bounce.\n"
         }
-        out += "\nP2P:\n"
+        out += "\n\(p2pHeading):\n"
         if let p2p {
             out += "  bottleneck: \(p2p.bottleneck) (\(p2p.bottleneckReason))\n"
             out += p2p.notes.map { "  - \($0)\n" }.joined()
@@ -178,5 +134,26 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
     /// JSON with sorted keys.
     public func json() throws -> String {
         return try sortedJSON(self)
+    }
+}
+
+extension ComparisonReport {
+    /// The report of `run` on the machine named `topology`.
+    public init(run: ComparisonRun, topology: String) {
+        func summary(_ side: ComparisonRun.Side) -> PathSummary {
+            let outcome = side.run.outcomes[0]
+            var bytesPerResource: [String: Double] = [:]
+            for usage in side.run.usage where usage.bytes > 0 { bytesPerResource[usage.name] = usage.bytes }
+            return PathSummary(
+                mechanism: side.plan.mechanism.rawValue, seconds: outcome.duration.seconds,
+                bandwidthGBps: outcome.bandwidth / 1e9, latencyMicroseconds: side.probe.duration.seconds * 1e6,
+                path: side.plan.hops, bottleneck: outcome.bottleneck, bottleneckReason: outcome.bottleneckReason,
+                bytesPerResource: bytesPerResource, notes: side.plan.notes)
+        }
+        let p2p = run.p2p.map(summary)
+        let bounce = summary(run.bounce)
+        self.init(
+            topology: topology, from: run.from, to: run.to, sizeBytes: run.bytes, fidelity: run.fidelity.rawValue,
+            p2p: p2p, p2pRefusal: run.p2pRefusal, bounce: bounce, speedup: p2p.map { bounce.seconds / $0.seconds })
     }
 }

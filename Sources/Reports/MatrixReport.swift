@@ -6,12 +6,7 @@ import Units
 /// What `p2psim matrix` prints, in the layout of NVIDIA's p2pBandwidthLatencyTest.
 public struct MatrixReport: Codable, Sendable, Equatable {
     /// Bandwidths with P2P enabled and disabled, GB/s.
-    public struct Bandwidths: Codable, Sendable, Equatable {
-        /// P2P enabled (falls back to the bounce where P2P is not possible, as the test does).
-        public var p2pEnabled: [[Double]]
-        /// P2P disabled: every off-diagonal copy bounces through system memory.
-        public var p2pDisabled: [[Double]]
-    }
+    public typealias Bandwidths = MatrixRun.Figures
 
     /// Always "matrix", so that `merge` knows what it joins.
     public var kind = "matrix"
@@ -38,101 +33,33 @@ public struct MatrixReport: Codable, Sendable, Equatable {
     public var hostToDevice: [Double]
     /// See `hostToDevice`.
     public var deviceToHost: [Double]
+    /// True when the P2P copies were reads by the destination (`matrix --read`, as
+    /// p2pBandwidthLatencyTest's `--p2p_read`); absent for writes.
+    public var p2pReads: Bool? = nil
     /// Which part of a sharded matrix this is (1 of 1 for a whole matrix), with the inputs' hash.
     public var shard: ShardInfo?
 
     private enum CodingKeys: String, CodingKey {
         case kind, topology, fidelity, rowsComputed, devices, sizeBytes, connectivity, unidirectional, bidirectional
-        case latencyMicroseconds, hostToDevice, deviceToHost, shard
+        case latencyMicroseconds, hostToDevice, deviceToHost, p2pReads, shard
     }
 
-    /// Fills the matrices with the flow engine.
+    /// Fills the matrices (see `MatrixRun.run`).
     public static func make(
         planner: TransferPlanner, devices ids: [String], shardIndex: Int = 0, shardCount: Int = 1,
-        fidelity: Fidelity = .flow, meter: ProgressMeter? = nil
+        fidelity: Fidelity = .flow, direction: DMADirection = .push, meter: ProgressMeter? = nil
     ) throws(TransferPlanningError) -> MatrixReport {
-        let topology = planner.machine.topology
-        var nodes: [Int] = []
-        for id in ids {
-            guard case .device(let node) = try planner.end(named: id) else {
-                throw TransferPlanningError(description: "'\(id)' is not a device")
-            }
-            nodes.append(node)
-        }
-        // A copy within one device's memory is not a PCIe transfer: the flow model gives it in
-        // either fidelity.
-        func run(_ transfers: [ScheduledTransfer]) throws(TransferPlanningError) -> [TransferOutcome] {
-            let local = transfers.allSatisfy { $0.plan.mechanism == .local }
-            return try planner.simulate(transfers, fidelity: local ? .flow : fidelity, meter: meter)
-        }
-        let size = planner.parameters.matrixTransferSize.bytes
-        let probe = planner.parameters.latencyProbeSize.bytes
-        let n = nodes.count
-        var connectivity = [[Int]](repeating: [Int](repeating: 0, count: n), count: n)
-        var uniOn = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
-        var uniOff = uniOn
-        var biOn = uniOn
-        var biOff = uniOn
-        var latencyOn = uniOn
-        var latencyOff = uniOn
-        func gbps(_ outcome: TransferOutcome) -> Double { outcome.bandwidth / 1e9 }
-        let rows = (0..<n).filter { $0 % shardCount == shardIndex }
-        meter?.total = rows.count
-        for i in rows {
-            for j in 0..<n {
-                let a = nodes[i]
-                let b = nodes[j]
-                let enabled = try planner.plan(from: .device(a), to: .device(b), choice: .auto)
-                let reverseEnabled = try planner.plan(from: .device(b), to: .device(a), choice: .auto)
-                let disabled = i == j ? enabled : planner.bouncePlan(from: a, to: b)
-                let reverseDisabled = i == j ? reverseEnabled : planner.bouncePlan(from: b, to: a)
-                connectivity[i][j] = i == j || enabled.mechanism.isPeerToPeer ? 1 : 0
-                uniOn[i][j] = gbps(
-                    try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: enabled, bytes: size)])[0])
-                uniOff[i][j] = gbps(
-                    try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: disabled, bytes: size)])[0])
-                let both = try run([
-                    ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: enabled, bytes: size),
-                    ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: reverseEnabled, bytes: size),
-                ])
-                biOn[i][j] = i == j ? uniOn[i][j] : both.map(gbps).reduce(0, +)
-                let bothOff = try run([
-                    ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: disabled, bytes: size),
-                    ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: reverseDisabled, bytes: size),
-                ])
-                biOff[i][j] = i == j ? uniOff[i][j] : bothOff.map(gbps).reduce(0, +)
-                latencyOn[i][j] =
-                    try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: enabled, bytes: probe)])[0].duration
-                    .seconds
-                    * 1e6
-                meter?.record(simulated: .zero, events: 0, itemDone: j == n - 1)
-                latencyOff[i][j] =
-                    try run([ScheduledTransfer(label: "\(ids[i])->\(ids[j])", plan: disabled, bytes: probe)])[0]
-                    .duration
-                    .seconds * 1e6
-            }
-        }
-        var hostToDevice = [Double](repeating: 0, count: n)
-        var deviceToHost = [Double](repeating: 0, count: n)
-        for i in rows {
-            let node = nodes[i]
-            let socket = topology.rootComplexes[topology.nodes[node].rootComplex].socket
-            let h2d = try planner.plan(from: .host(socket), to: .device(node))
-            let d2h = try planner.plan(from: .device(node), to: .host(socket))
-            hostToDevice[i] = gbps(try run([ScheduledTransfer(label: "host->\(ids[i])", plan: h2d, bytes: size)])[0])
-            deviceToHost[i] = gbps(try run([ScheduledTransfer(label: "\(ids[i])->host", plan: d2h, bytes: size)])[0])
-        }
-        return MatrixReport(
-            topology: topology.name, fidelity: fidelity.rawValue, rowsComputed: rows, devices: ids, sizeBytes: size,
-            connectivity: connectivity,
-            unidirectional: Bandwidths(p2pEnabled: uniOn, p2pDisabled: uniOff),
-            bidirectional: Bandwidths(p2pEnabled: biOn, p2pDisabled: biOff),
-            latencyMicroseconds: Bandwidths(p2pEnabled: latencyOn, p2pDisabled: latencyOff),
-            hostToDevice: hostToDevice, deviceToHost: deviceToHost,
-            shard: ShardInfo(
-                index: shardIndex + 1, count: shardCount,
-                inputsHash: ShardInfo.inputsHash(
-                    planner: planner, extra: "matrix \(ids) \(size) \(fidelity.rawValue)")))
+        var report = MatrixReport(
+            run: try MatrixRun.run(
+                planner: planner, devices: ids, shardIndex: shardIndex, shardCount: shardCount, fidelity: fidelity,
+                direction: direction, meter: meter))
+        report.shard = ShardInfo(
+            index: shardIndex + 1, count: shardCount,
+            inputsHash: ShardInfo.inputsHash(
+                planner: planner,
+                extra: "matrix \(ids) \(planner.parameters.matrixTransferSize.bytes) \(fidelity.rawValue) \(direction)")
+        )
+        return report
     }
 
     /// Joins shards of one matrix: each row comes from the shard that computed it; the result
@@ -179,6 +106,9 @@ public struct MatrixReport: Codable, Sendable, Equatable {
         return title + "\n" + TextTable(rows: rows).render() + "\n"
     }
 
+    /// How the P2P copies were done, as p2pBandwidthLatencyTest's headings say it.
+    private var operation: String { p2pReads == true ? "P2P Reads" : "P2P Writes" }
+
     /// The matrices as text, in p2pBandwidthLatencyTest's order.
     public func text() -> String {
         var out = "p2psim matrix on '\(topology)' (fidelity: \(fidelity)), \(ByteCount(sizeBytes)) per copy\n\n"
@@ -187,11 +117,11 @@ public struct MatrixReport: Codable, Sendable, Equatable {
         out += "P2P Connectivity Matrix\n" + TextTable(rows: rows).render() + "\n"
         out += block("Unidirectional P2P=Disabled Bandwidth Matrix (GB/s)", unidirectional.p2pDisabled, digits: 2)
         out += block(
-            "Unidirectional P2P=Enabled Bandwidth (P2P Writes) Matrix (GB/s)", unidirectional.p2pEnabled, digits: 2)
+            "Unidirectional P2P=Enabled Bandwidth (\(operation)) Matrix (GB/s)", unidirectional.p2pEnabled, digits: 2)
         out += block("Bidirectional P2P=Disabled Bandwidth Matrix (GB/s)", bidirectional.p2pDisabled, digits: 2)
         out += block("Bidirectional P2P=Enabled Bandwidth Matrix (GB/s)", bidirectional.p2pEnabled, digits: 2)
         out += block("P2P=Disabled Latency Matrix (us)", latencyMicroseconds.p2pDisabled, digits: 2)
-        out += block("P2P=Enabled Latency (P2P Writes) Matrix (us)", latencyMicroseconds.p2pEnabled, digits: 2)
+        out += block("P2P=Enabled Latency (\(operation)) Matrix (us)", latencyMicroseconds.p2pEnabled, digits: 2)
         var hostRows = [["device", "host-to-device GB/s", "device-to-host GB/s"]]
         for (index, id) in devices.enumerated() {
             hostRows.append([
@@ -228,5 +158,17 @@ public struct MatrixReport: Codable, Sendable, Equatable {
     /// JSON with sorted keys.
     public func json() throws -> String {
         return try sortedJSON(self)
+    }
+}
+
+extension MatrixReport {
+    /// The report of `run`.
+    public init(run: MatrixRun) {
+        self.init(
+            topology: run.topology, fidelity: run.fidelity.rawValue, rowsComputed: run.rowsComputed,
+            devices: run.devices, sizeBytes: run.sizeBytes, connectivity: run.connectivity,
+            unidirectional: run.unidirectional, bidirectional: run.bidirectional,
+            latencyMicroseconds: run.latencyMicroseconds, hostToDevice: run.hostToDevice,
+            deviceToHost: run.deviceToHost, p2pReads: run.direction == .pull ? true : nil)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Policy
 import Routing
 import Topology
+import Units
 
 /// What `p2psim explain` prints: the kernel's P2P decision and what surrounds it.
 public struct P2PExplanationReport: Sendable {
@@ -188,14 +189,36 @@ public struct P2PExplanationReport: Sendable {
         if let dmaBuf {
             out += "\namdgpu dma-buf export of a 64 MiB VRAM buffer to \(clientID) (amdgpu_dma_buf_attach):\n"
             out +=
-                "  peer2peer: \(dmaBuf.peer2peer ? "yes" : "no")\(dmaBuf.xgmiAccessible ? " (same XGMI hive)" : ""), placement: \(dmaBuf.placement)\n"
+                "  peer2peer: \(dmaBuf.peer2peer ? "yes" : "no")\(dmaBuf.xgmiAccessible ? " (same XGMI hive)" : ""), placement: \(Self.describe(dmaBuf.placement))\n"
             out += "  reason: \(dmaBuf.reason)\n"
         }
-        let suggestions = decision.suggestions.map(\.text) + barSuggestions
+        let suggestions = suggestionTexts
         if !suggestions.isEmpty {
             out += "\nWhat would change it:\n" + suggestions.map { "  - " + $0 + "\n" }.joined()
         }
         return out
+    }
+
+    /// Where an exported buffer lands, in words (not the enum's Swift spelling).
+    static func describe(_ placement: DmaBufPlacement) -> String {
+        switch placement {
+        case .vramOverXGMI: return "VRAM, reached over XGMI (no BAR window involved)"
+        case .vramThroughBAR(let busAddress, let size):
+            return "VRAM through the BAR at bus address 0x\(String(busAddress, radix: 16)), \(ByteCount(size))"
+        case .vramThroughBARAfterMove(let size, let windowSize):
+            return
+                "VRAM through the BAR after a move into the \(ByteCount(windowSize)) CPU-visible window, \(ByteCount(size))"
+        case .systemMemory: return "system memory (GTT)"
+        }
+    }
+
+    /// The suggestions, each with the command-line flag that tries it where there is one.
+    private var suggestionTexts: [String] {
+        decision.suggestions.map { suggestion in
+            if case .clearACSRedirect = suggestion.action { return suggestion.text + " (try it: --acs-redirect off)" }
+            if case .enableResizableBAR = suggestion.action { return suggestion.text + " (try it: --resizable-bar)" }
+            return suggestion.text
+        } + barSuggestions
     }
 
     private var barSuggestions: [String] {
@@ -203,7 +226,7 @@ public struct P2PExplanationReport: Sendable {
             aperture.bar.size < aperture.memory.capacity
         else { return [] }
         return [
-            "enable resizable BAR on \(providerID) (or a large-BAR part) so that all of its memory is reachable peer-to-peer"
+            "enable resizable BAR on \(providerID) (or a large-BAR part) so that all of its memory is reachable peer-to-peer (try it: --resizable-bar)"
         ]
     }
 
@@ -248,7 +271,7 @@ public struct P2PExplanationReport: Sendable {
             commonUpstreamBridge: decision.commonUpstreamBridge.map { view.name(ofFunction: $0) },
             acsRedirectingBridges: decision.acsRedirectingBridges.map { view.name(ofFunction: $0) },
             kernelLog: decision.messages.map(\.line), reason: decision.reason, vendorLink: vendorLink,
-            barVisibility: barVisibility, suggestions: decision.suggestions.map(\.text) + barSuggestions,
+            barVisibility: barVisibility, suggestions: suggestionTexts,
             dmaBufPeer2Peer: dmaBuf?.peer2peer, dmaBufReason: dmaBuf?.reason,
             distanceManyClients: distanceMany?.clients, distanceMany: distanceMany?.result.distance)
         return try sortedJSON(document)

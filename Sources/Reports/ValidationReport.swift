@@ -32,6 +32,7 @@ public enum ValidationReport {
         out += IOMMUValidation.markdownReport() + "\n"
         out += try h100Section(topologies: topologies) + "\n"
         out += try dgx1Section(topologies: topologies) + "\n"
+        out += try LeaveOneMachineOut.markdown(topologies: topologies) + "\n"
         out += try CrossValidation.markdown(topologies: topologies, bytes: 64 << 20) + "\n"
         out += flowAnchorSection(sharedData: sharedData)
         return out
@@ -90,7 +91,7 @@ public enum ValidationReport {
         var out = "## 8x H100 SXM (topologies/hgx-h100.xml) against published figures\n\n"
         out += "`p2psim matrix topologies/hgx-h100.xml` in flow fidelity, \(ByteCount(report.sizeBytes)) per copy, "
         out +=
-            "default parameters (`ModelParameters`: NVLink efficiency \(formatDecimal(planner.parameters.nvlinkEfficiency, maxFractionDigits: 3)), "
+            "default parameters (`ModelParameters`: NVLink efficiency \(formatDecimal(planner.parameters.nvlinkEfficiency ?? MachineResources.nvlinkEfficiency(generation: 4), maxFractionDigits: 3)), "
         out +=
             "bounce chunk \(planner.parameters.bounceChunkSize) with \(planner.parameters.bounceChunkSynchronisation) synchronisation, "
         out += "software launch and completion from the topology's `<software>`). Published: \(source). "

@@ -84,8 +84,13 @@ public struct CheckReport: Sendable {
     /// Expectations that failed.
     public var failed: Int { results.reduce(0) { $0 + $1.failed } }
 
-    /// `N passed, M failed`.
-    public var totalsLine: String { "\(passed) passed, \(failed) failed" }
+    /// Expectations that missed as their `known` mark says (reported, not failing the check).
+    public var known: Int { results.reduce(0) { $0 + $1.known } }
+
+    /// `N passed, M failed`, then the known discrepancies when there are any.
+    public var totalsLine: String {
+        "\(passed) passed, \(failed) failed" + (known > 0 ? "; \(known) known discrepancies (expected failures)" : "")
+    }
 
     /// The summary table (scenario, expectation, expected, got, error, result), then the
     /// failures with their source and location, then the totals line.
@@ -95,17 +100,27 @@ public struct CheckReport: Sendable {
             for expectation in result.expectations {
                 rows.append([
                     result.scenario.name, expectation.expectation.label, expectation.expected, expectation.got,
-                    expectation.error, expectation.passed ? "pass" : "FAIL",
+                    expectation.error,
+                    expectation.verdict == .pass ? "pass" : expectation.verdict == .known ? "known" : "FAIL",
                 ])
             }
         }
         var out = TextTable(rows: rows, alignNumbersRight: false).render()
-        let failures = results.flatMap { result in result.expectations.filter { !$0.passed }.map { (result, $0) } }
+        let failures = results.flatMap { result in
+            result.expectations.filter { $0.verdict != .pass }.map { (result, $0) }
+        }
         if !failures.isEmpty {
             out += "\n"
             for (result, failure) in failures {
+                let word: String
+                switch failure.verdict {
+                case .known: word = "KNOWN"
+                case .unexpectedPass: word = "UNEXPECTED PASS (remove its known mark)"
+                default: word = "FAIL"
+                }
                 out +=
-                    "\(failure.expectation.location): FAIL \(result.scenario.name) \(failure.expectation.label): expected \(failure.expected), got \(failure.got)\(failure.error.isEmpty ? "" : " (\(failure.error))") [source: \(failure.expectation.source)]\n"
+                    "\(failure.expectation.location): \(word) \(result.scenario.name) \(failure.expectation.label): expected \(failure.expected), got \(failure.got)\(failure.error.isEmpty ? "" : " (\(failure.error))") [source: \(failure.expectation.source)]"
+                    + (failure.expectation.knownDiscrepancy.map { " [known: \($0)]" } ?? "") + "\n"
             }
         }
         out += "\n" + totalsLine + "\n"
@@ -118,17 +133,21 @@ public struct CheckReport: Sendable {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         let total = results.reduce(0.0) { $0 + $1.expectations.reduce(0.0) { $0 + $1.simulatedSeconds } }
         out +=
-            "<testsuites name=\"p2psim check\" tests=\"\(passed + failed)\" failures=\"\(failed)\" errors=\"0\" time=\"\(seconds(total))\">\n"
+            "<testsuites name=\"p2psim check\" tests=\"\(passed + failed + known)\" failures=\"\(failed)\" errors=\"0\" skipped=\"\(known)\" time=\"\(seconds(total))\">\n"
         for result in results {
             let time = result.expectations.reduce(0.0) { $0 + $1.simulatedSeconds }
             out +=
-                "  <testsuite name=\"\(escape(result.scenario.name))\" file=\"\(escape(result.scenario.file))\" tests=\"\(result.expectations.count)\" failures=\"\(result.failed)\" errors=\"0\" skipped=\"0\" time=\"\(seconds(time))\">\n"
+                "  <testsuite name=\"\(escape(result.scenario.name))\" file=\"\(escape(result.scenario.file))\" tests=\"\(result.expectations.count)\" failures=\"\(result.failed)\" errors=\"0\" skipped=\"\(result.known)\" time=\"\(seconds(time))\">\n"
             for expectation in result.expectations {
                 let location = expectation.expectation.location
                 let head =
                     "    <testcase classname=\"\(escape(result.scenario.name))\" name=\"\(escape(expectation.expectation.label))\" file=\"\(escape(location.file))\" line=\"\(location.line)\" time=\"\(seconds(expectation.simulatedSeconds))\""
-                if expectation.passed {
+                if expectation.verdict == .pass {
                     out += head + "/>\n"
+                } else if expectation.verdict == .known {
+                    let message =
+                        "known discrepancy: expected \(expectation.expected), got \(expectation.got); \(expectation.expectation.knownDiscrepancy ?? "")"
+                    out += head + ">\n      <skipped message=\"\(escape(message))\"/>\n    </testcase>\n"
                 } else {
                     let message =
                         "expected \(expectation.expected), got \(expectation.got)"

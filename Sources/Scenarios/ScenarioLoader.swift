@@ -284,6 +284,16 @@ private struct ScenarioBuilder {
     private mutating func buildExpectation(
         _ element: XMLElement, ids: Set<String>, planner: TransferPlanner
     ) -> Expectation? {
+        guard var expectation = buildExpectationCheck(element, ids: ids, planner: planner) else { return nil }
+        if let known = element.attribute("known"), !known.trimmingSpaces.isEmpty {
+            expectation.knownDiscrepancy = known.trimmingSpaces
+        }
+        return expectation
+    }
+
+    private mutating func buildExpectationCheck(
+        _ element: XMLElement, ids: Set<String>, planner: TransferPlanner
+    ) -> Expectation? {
         let source = element.attribute("source") ?? ""
         let transfer = element.attribute("transfer")
         let aggregate = element.attribute("aggregate")

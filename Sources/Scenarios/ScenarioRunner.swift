@@ -50,10 +50,32 @@ public struct ExpectationResult: Sendable, Hashable {
     public var got: String
     /// The relative error of a metric ("+3.2%"), empty otherwise.
     public var error: String
-    /// Whether it passed.
+    /// Whether the figure matched.
     public var passed: Bool
     /// Simulated seconds of the transfers it measures (0 for decisions): JUnit's `time`.
     public var simulatedSeconds: Double
+
+    /// What the check makes of it.
+    public enum Verdict: String, Sendable, Hashable {
+        /// Matched.
+        case pass
+        /// Missed.
+        case fail
+        /// Missed, and marked as a known discrepancy.
+        case known
+        /// Marked as a known discrepancy, yet matched: the mark must go.
+        case unexpectedPass = "unexpected pass"
+    }
+
+    /// The verdict, known discrepancies counted apart.
+    public var verdict: Verdict {
+        switch (passed, expectation.knownDiscrepancy != nil) {
+        case (true, false): return .pass
+        case (false, false): return .fail
+        case (false, true): return .known
+        case (true, true): return .unexpectedPass
+        }
+    }
 }
 
 /// What a scenario gave.
@@ -66,9 +88,11 @@ public struct ScenarioResult: Sendable {
     public var expectations: [ExpectationResult]
 
     /// How many expectations passed.
-    public var passed: Int { expectations.filter(\.passed).count }
-    /// How many failed.
-    public var failed: Int { expectations.count - passed }
+    public var passed: Int { expectations.filter { $0.verdict == .pass }.count }
+    /// How many failed (a known discrepancy that passes counts here: its mark must go).
+    public var failed: Int { expectations.filter { $0.verdict == .fail || $0.verdict == .unexpectedPass }.count }
+    /// How many missed as their `known` mark says.
+    public var known: Int { expectations.filter { $0.verdict == .known }.count }
     /// The result of transfer `id`.
     public func transfer(_ id: String) -> TransferResult? { transfers.first { $0.transfer.id == id } }
 }

@@ -102,6 +102,7 @@ public enum ScenarioSchema {
                     <xs:attribute name="distance" type="xs:integer"/>
                     <xs:attribute name="reasonContains" type="xs:string"/>
                     <xs:attribute name="source" type="source" use="required"/>
+                    <xs:attribute name="known" type="xs:string"/>
                   </xs:complexType>
                 </xs:element>
               </xs:sequence>

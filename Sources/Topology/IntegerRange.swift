@@ -55,9 +55,9 @@ extension IntegerRange {
     /// The range the schema's pattern for `attribute` of `element` encodes, when it encodes one.
     static func patterned(attribute: String, element: String) -> IntegerRange? {
         switch (element, attribute) {
-        case ("rootPort", "device"), ("downstreamPort", "device"), ("endpoint", "device"): return .pciDevice
+        case (_, "device"): return .pciDevice
         case (_, "function"): return .pciFunction
-        case ("rootComplex", "bus"): return .pciBus
+        case (_, "bus"): return .pciBus
         case ("rootComplex", "segment"): return .pciSegment
         case ("socket", "family"): return .cpuFamily
         case ("socket", "model"): return .cpuModel

@@ -215,7 +215,8 @@ struct TopologyBuilder {
             segment: integer(element, "segment", .pciSegment) ?? 0, bus: integer(element, "bus", .pciBus),
             p2p: RootComplexP2P(rawValue: element.attribute("p2p") ?? "") ?? .none,
             p2pBandwidth: rate(element, "p2pBandwidth"), p2pLatency: duration(element, "p2pLatency"),
-            memoryLatency: duration(element, "memoryLatency"), iommu: iommu, location: element.location)
+            memoryLatency: duration(element, "memoryLatency"), p2pMaxPayload: size(element, "p2pMaxPayload"),
+            iommu: iommu, location: element.location)
         topology.rootComplexes.append(complex)
         let rc = topology.rootComplexes.count - 1
         for child in element.children {
@@ -252,7 +253,9 @@ struct TopologyBuilder {
         return PCIeLinkSpec(generation: generation, width: width)
     }
 
-    private mutating func appendNode(_ node: PCINode, parent: Int?) -> Int {
+    private mutating func appendNode(_ node: PCINode, parent: Int?, element: XMLElement) -> Int {
+        var node = node
+        if let bus = integer(element, "bus", .pciBus) { node.bus = bus }
         topology.nodes.append(node)
         let index = topology.nodes.count - 1
         nodeIndex[node.id] = index
@@ -282,7 +285,7 @@ struct TopologyBuilder {
             function: integer(element, "function", .pciFunction) ?? 0, link: linkSpec(element, inherited: inherited),
             acsCapability: element.attribute("acsCap") == nil ? control : capability, acsControl: control,
             endpoint: nil, location: element.location)
-        let index = appendNode(node, parent: parent)
+        let index = appendNode(node, parent: parent, element: element)
         buildBelowPort(element, port: index, rootComplex: rootComplex)
         return index
     }
@@ -338,10 +341,11 @@ struct TopologyBuilder {
         let switchIndex = topology.switches.count
         let upstream = PCINode(
             id: id, kind: .switchUpstreamPort, parent: parentPort, rootComplex: rootComplex, switchIndex: switchIndex,
-            pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init), deviceNumber: 0, function: 0, link: link,
+            pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init),
+            deviceNumber: integer(element, "device", .pciDevice) ?? 0, function: 0, link: link,
             acsCapability: acs(element, "acsCap"), acsControl: acs(element, "acsCtrl"), endpoint: nil,
             location: element.location)
-        let upstreamIndex = appendNode(upstream, parent: parentPort)
+        let upstreamIndex = appendNode(upstream, parent: parentPort, element: element)
         topology.switches.append(
             PCISwitch(
                 id: id, label: element.attribute("label"), latency: latency, bandwidth: rate(element, "bandwidth"),
@@ -415,7 +419,8 @@ struct TopologyBuilder {
             let engines = integer(dmaElement, "engines", .dmaEngines),
             let engineRate = rate(dmaElement, "rate")
         {
-            dma = DMASpec(engines: engines, rate: engineRate)
+            dma = DMASpec(
+                engines: engines, rate: engineRate, outstandingReads: integer(dmaElement, "outstandingReads", .tags))
         }
         var sriov: SRIOVSpec?
         if let sriovElement = element.children.first(where: { $0.name == "sriov" }),
@@ -440,7 +445,7 @@ struct TopologyBuilder {
             function: integer(element, "function", .pciFunction) ?? 0, link: link, acsCapability: [], acsControl: [],
             endpoint: details,
             location: element.location)
-        return appendNode(node, parent: parent)
+        return appendNode(node, parent: parent, element: element)
     }
 
     private mutating func buildBAR(_ element: XMLElement, device: String) -> BARSpec? {
@@ -525,7 +530,7 @@ struct TopologyBuilder {
             SocketLink(
                 a: ends[0], b: ends[1], kind: SocketLink.Kind(rawValue: element.attribute("kind") ?? "") ?? .other,
                 links: integer(element, "links", .links) ?? 1, bandwidthPerLink: bandwidth, latency: latency,
-                location: element.location))
+                location: element.location, p2pBandwidth: rate(element, "p2pBandwidth")))
     }
 
     private mutating func buildVendorLink(_ element: XMLElement) {

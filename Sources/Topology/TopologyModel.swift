@@ -103,6 +103,10 @@ public struct SocketLink: Sendable {
     public var latency: Picoseconds
     /// Where it was declared.
     public var location: SourceLocation
+    /// The rate at which the link forwards peer-to-peer traffic between the sockets' root
+    /// complexes, per direction, when it is below the link's own (NCCL's topology model uses
+    /// 10 GB/s for Skylake-and-later UPI, 6 GB/s for QPI and 16 GB/s for AMD, in topo.h).
+    public var p2pBandwidth: DataRate? = nil
 }
 
 /// What a root complex does with a peer-to-peer request between two of its root ports.
@@ -136,6 +140,9 @@ public struct RootComplex: Sendable {
     public var p2pLatency: Picoseconds?
     /// Latency added by the root complex on the way to memory, when given.
     public var memoryLatency: Picoseconds?
+    /// The largest payload of the TLPs it forwards peer to peer, when it splits them (Intel root
+    /// complexes forward GPU peer writes as 64-byte TLPs, as NCCL's topology model says).
+    public var p2pMaxPayload: ByteCount? = nil
     /// The IOMMU in front of this root complex.
     public var iommu: IOMMUSpec?
     /// Root ports and integrated endpoints directly below it (node indices).
@@ -214,6 +221,9 @@ public struct PCINode: Sendable {
     public var deviceNumber: Int?
     /// The function number.
     public var function: Int
+    /// The bus number the node sits on, when fixed by the file (`bus`, as imports of a real
+    /// machine write it); otherwise enumeration assigns it.
+    public var bus: Int? = nil
     /// The link toward the parent as this node declares it (root ports: toward their child).
     public var link: PCIeLinkSpec?
     /// ACS capability bits.
@@ -324,6 +334,8 @@ public struct DMASpec: Sendable, Hashable {
     public var engines: Int
     /// The rate of one engine.
     public var rate: DataRate
+    /// Read requests the engines keep outstanding at most (nil: as many as the tags allow).
+    public var outstandingReads: Int? = nil
 }
 
 /// SR-IOV virtual functions.

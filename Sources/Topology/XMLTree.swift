@@ -164,6 +164,10 @@ private func quotedName(after prefix: String, in message: String) -> String? {
 /// The texts of the files read, for finding the columns libxml2 does not report.
 package final class SourceTexts {
     private var lines: [String: [Substring]] = [:]
+    /// The file looked up last and its lines: elements come file by file, so most lookups hit
+    /// it without hashing the path.
+    private var lastFile: String?
+    private var lastLines: [Substring] = []
 
     /// Creates an empty registry.
     package init() {}
@@ -171,46 +175,100 @@ package final class SourceTexts {
     /// Registers `text` as the content of `file`.
     package func register(_ text: String, for file: String) {
         lines[file] = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if file == lastFile { lastFile = nil }
     }
 
     /// The lines of `file`, reading it from disk if it was not registered (an included file).
     private func lines(of file: String) -> [Substring]? {
-        if let cached = lines[file] { return cached }
+        if file == lastFile { return lastLines }
+        if let cached = lines[file] {
+            lastFile = file
+            lastLines = cached
+            return cached
+        }
         guard let data = FileManager.default.contents(atPath: file) else { return nil }
         register(SourceDecoding.text(of: [UInt8](data)), for: file)
         return lines[file]
     }
 
     /// The column of `<name` on `line` of `file`.
+    ///
+    /// Every element of a loaded file asks for its column (a model keeps where each element was
+    /// declared for later messages), so this scans the line's UTF-8 bytes without building
+    /// strings; characters are counted only when the line has non-ASCII text before the match.
     package func column(ofElement name: String, on line: Int, in file: String) -> Int? {
         guard !name.isEmpty, let lines = lines(of: file), line >= 1, line <= lines.count else { return nil }
-        return column(of: "<" + name, in: lines[line - 1])
+        let text = lines[line - 1]
+        var name = name
+        return name.withUTF8 { needle -> Int? in
+            let bytes = text.utf8
+            var start = bytes.startIndex
+            var offset = 0
+            var ascii = true
+            while start != bytes.endIndex {
+                let byte = bytes[start]
+                if byte == UInt8(ascii: "<") {
+                    var candidate = bytes.index(after: start)
+                    var k = 0
+                    while k < needle.count && candidate != bytes.endIndex && bytes[candidate] == needle[k] {
+                        k += 1
+                        candidate = bytes.index(after: candidate)
+                    }
+                    if k == needle.count {
+                        return ascii ? offset + 1 : text.distance(from: text.startIndex, to: start) + 1
+                    }
+                }
+                if byte >= 0x80 { ascii = false }
+                offset += 1
+                start = bytes.index(after: start)
+            }
+            return nil
+        }
     }
 
     /// The line and column of `name=` at or after `line` of `file` (attributes may wrap).
+    ///
+    /// Scans UTF-8 bytes like `column(ofElement:on:in:)`: the builder asks for every id.
     package func column(ofAttribute name: String, from line: Int, in file: String) -> (line: Int, column: Int)? {
-        guard let lines = lines(of: file), line >= 1 else { return nil }
-        var current = line
-        while current <= min(lines.count, line + 30) {
-            let text = lines[current - 1]
-            var search = text.startIndex
-            while let range = text[search...].range(of: name) {
-                let before = range.lowerBound == text.startIndex ? " " : text[text.index(before: range.lowerBound)]
-                let after = text[range.upperBound...].drop { $0 == " " || $0 == "\t" }
-                if (before == " " || before == "\t") && after.first == "=" {
-                    return (current, text.distance(from: text.startIndex, to: range.lowerBound) + 1)
+        guard let lines = lines(of: file), line >= 1, !name.isEmpty else { return nil }
+        var name = name
+        return name.withUTF8 { needle -> (line: Int, column: Int)? in
+            var current = line
+            while current <= min(lines.count, line + 30) {
+                let text = lines[current - 1]
+                if let found = Self.attributeOffset(needle, in: text) {
+                    return (current, found)
                 }
-                search = range.upperBound
+                if current > line, text.utf8.contains(UInt8(ascii: ">")) { break }
+                current += 1
             }
-            if current > line, text.contains(">") { break }
-            current += 1
+            return nil
         }
-        return nil
     }
 
-    private func column(of needle: String, in text: Substring) -> Int? {
-        guard let range = text.range(of: needle) else { return nil }
-        return text.distance(from: text.startIndex, to: range.lowerBound) + 1
+    /// The one-based column of the first `needle` in `text` that follows a space or tab (or the
+    /// line's start) and is followed by `=` after optional spaces and tabs.
+    private static func attributeOffset(_ needle: UnsafeBufferPointer<UInt8>, in text: Substring) -> Int? {
+        let bytes = Array(text.utf8)
+        let space = UInt8(ascii: " ")
+        let tab = UInt8(ascii: "\t")
+        var start = 0
+        while start + needle.count <= bytes.count {
+            var k = 0
+            while k < needle.count && bytes[start + k] == needle[k] { k += 1 }
+            if k == needle.count {
+                let before = start == 0 ? space : bytes[start - 1]
+                var after = start + needle.count
+                while after < bytes.count && (bytes[after] == space || bytes[after] == tab) { after += 1 }
+                if (before == space || before == tab) && after < bytes.count && bytes[after] == UInt8(ascii: "=") {
+                    let prefix = bytes[..<start]
+                    if prefix.allSatisfy({ $0 < 0x80 }) { return start + 1 }
+                    return String(decoding: prefix, as: UTF8.self).count + 1
+                }
+            }
+            start += 1
+        }
+        return nil
     }
 }
 

@@ -65,6 +65,9 @@ struct BaselineCommand: ParsableCommand {
         @Option(help: "Tolerance for bandwidth (default: --tolerance).", transform: parsePercent)
         var toleranceBandwidth: Double?
 
+        @Option(help: "Output format: table or json.")
+        var format: OutputFormat = .table
+
         func validate() throws {
             guard arguments.count >= 2 else {
                 throw ValidationError("give the scenarios (files or a directory) and then the baseline file")
@@ -92,9 +95,18 @@ struct BaselineCommand: ParsableCommand {
                 old: old, new: new,
                 tolerances: BaselineTolerances(
                     time: toleranceTime ?? tolerance, bandwidth: toleranceBandwidth ?? tolerance))
-            for note in comparison.notes { print("note: \(note)") }
-            for change in comparison.changes { print(change) }
-            if comparison.changes.isEmpty { print("nothing moved") }
+            switch format {
+            case .table:
+                for note in comparison.notes { print("note: \(note)") }
+                for change in comparison.changes { print(change) }
+                if comparison.changes.isEmpty { print("nothing moved") }
+            case .json:
+                print(
+                    try sortedJSON(
+                        BaselineComparisonJSON(
+                            notes: comparison.notes, changes: comparison.changes,
+                            movedBeyondTolerance: comparison.movedBeyondTolerance)), terminator: "")
+            }
             if comparison.movedBeyondTolerance { throw ExitCode(1) }
         }
     }

@@ -27,7 +27,16 @@ struct CheckCommand: ParsableCommand {
         help: "Override a model parameter in every scenario, after the scenario's own (NAME=VALUE; repeatable).")
     var overrides: [String] = []
 
+    @Option(help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
     func run() throws {
+        for path in paths where rootElementName(ofFile: path) == "topology" {
+            StandardError.write(
+                "\(path): error: this is a topology file, not a scenario; a scenario names its topology and its expectations (docs/scenarios.md). To check a topology file, run: p2psim validate \(path)"
+            )
+            throw ExitCode(2)
+        }
         let parameters = try parseOverrides(overrides)
         let report: CheckReport
         do {
@@ -36,7 +45,10 @@ struct CheckCommand: ParsableCommand {
             StandardError.write(error.description)
             throw ExitCode(2)
         }
-        print(report.text(), terminator: "")
+        switch format {
+        case .table: print(report.text(), terminator: "")
+        case .json: print(try sortedJSON(CheckJSON(report)), terminator: "")
+        }
         if let junit {
             do {
                 try Data(report.junit().utf8).write(to: URL(fileURLWithPath: junit))

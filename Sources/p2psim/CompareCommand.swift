@@ -15,14 +15,10 @@ struct CompareCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "A topology file (default: the built-in default topology).")
+    @Argument(help: "A topology file or bundled name (default: the built-in default topology).")
     var file: String?
 
-    @Option(help: "The source device.")
-    var from: String = "gpu0"
-
-    @Option(help: "The destination device.")
-    var to: String = "gpu1"
+    @OptionGroup var pair: PairOptions
 
     @Option(parsing: .unconditional, help: "Bytes to move, with a unit (256 MiB, 1 GB...).", transform: parseSize)
     var size: ByteCount = .mib(256)
@@ -37,9 +33,6 @@ struct CompareCommand: ParsableCommand {
         help: "Where the data lies in the provider's device memory; P2P reaches only what its BAR exposes.",
         transform: parseSize)
     var bufferOffset: ByteCount?
-
-    @Flag(help: "Size the provider's BAR to the largest size its Resizable BAR capability supports.")
-    var resizableBar = false
 
     @Option(help: "Socket whose memory holds the staging buffer (default: the source's).")
     var stagingSocket: String?
@@ -58,9 +51,14 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Write per-resource statistics of both runs as JSON.")
     var stats: String?
 
+    @OptionGroup var load: LoadOptions
+
+    @OptionGroup var model: ModelOptions
+
     func run() throws {
-        let machine = try enumerate(try loadTopology(file))
-        let planner = TransferPlanner(machine: machine)
+        let (from, to) = try pair.ends(command: "compare")
+        let machine = try load.machine(file, hint: deviceOptionHint("compare"))
+        let planner = try model.planner(machine)
         var staging: Int?
         if let stagingSocket {
             guard let index = machine.topology.sockets.firstIndex(where: { $0.id == stagingSocket }) else {
@@ -74,7 +72,7 @@ struct CompareCommand: ParsableCommand {
             made = try ComparisonReport.makeWithRuns(
                 planner: planner, from: from, to: to, bytes: size.bytes, direction: pull ? .pull : .push,
                 stagingSocket: staging, fidelity: fidelity, bufferOffset: bufferOffset?.bytes,
-                resizableBAR: resizableBar)
+                resizableBAR: load.resizableBar)
         } catch {
             StandardError.write("error: \(error)")
             throw ExitCode(2)

@@ -27,17 +27,40 @@ struct ExplainCommand: ParsableCommand {
         help: "A further client of the same provider (repeatable): adds pci_p2pdma_distance_many() over all clients.")
     var moreClients: [String] = []
 
+    @OptionGroup var load: LoadOptions
+
     func validate() throws {
         guard arguments.count == 2 || arguments.count == 3 else {
             throw ValidationError("expected [TOPOLOGY] A B, got \(arguments.count) argument(s)")
         }
     }
 
+    /// The topology and the two devices, or a usage error (exit status 2) that says what is
+    /// where when a topology is given after the devices or in place of one.
+    func split() throws -> (file: String?, client: String, provider: String) {
+        let topologies = arguments.indices.filter { looksLikeTopology(arguments[$0]) }
+        if arguments.count == 3, let misplaced = topologies.first, misplaced != 0, !looksLikeTopology(arguments[0]) {
+            let devices = arguments.indices.filter { $0 != misplaced }.map { arguments[$0] }
+            StandardError.write(
+                "error: the topology goes first: p2psim explain \(arguments[misplaced]) \(devices.joined(separator: " "))"
+            )
+            throw ExitCode(2)
+        }
+        if arguments.count == 2, let topology = topologies.first {
+            let other = arguments[1 - topology]
+            StandardError.write(
+                "error: explain needs two devices after the topology '\(arguments[topology])', got only '\(other)' (p2psim explain \(arguments[topology]) CLIENT PROVIDER)"
+            )
+            throw ExitCode(2)
+        }
+        return (
+            arguments.count == 3 ? arguments[0] : nil, arguments[arguments.count - 2], arguments[arguments.count - 1]
+        )
+    }
+
     func run() throws {
-        let file = arguments.count == 3 ? arguments[0] : nil
-        let clientID = arguments[arguments.count - 2]
-        let providerID = arguments[arguments.count - 1]
-        let machine = try enumerate(try loadTopology(file))
+        let (file, clientID, providerID) = try split()
+        let machine = try load.machine(file, hint: "hint: p2psim explain [TOPOLOGY] CLIENT PROVIDER")
         let topology = machine.topology
         let view = KernelView(machine: machine)
         for id in [clientID, providerID] + moreClients where view.device(named: id) == nil {

@@ -20,6 +20,7 @@ struct P2PSimCommand: ParsableCommand {
             CompareCommand.self, MatrixCommand.self, TransferCommand.self, SweepCommand.self, MergeCommand.self,
             ExplainCommand.self, ShowCommand.self, ValidateCommand.self, CheckCommand.self, BaselineCommand.self,
             ImportCommand.self, SchemaCommand.self, ValidationReportCommand.self,
+            ReportCommand.self, ListCommand.self, NVBandwidthCommand.self,
         ]
     )
 
@@ -50,11 +51,22 @@ enum StandardError {
     }
 }
 
-/// Loads a topology for a command, printing its diagnostics; bad input exits with status 2.
-func loadTopology(_ path: String?) throws -> Topology {
+/// Loads a topology for a command, printing its warnings unless `quiet`; bad input (a file
+/// that does not load, an argument that names neither a file nor a bundled topology) exits
+/// with status 2.
+///
+/// `hint`, when given, is added to the message for an argument that names nothing (say, a
+/// device id given where the topology goes).
+func loadTopology(_ path: String?, quiet: Bool = false, hint: String? = nil) throws -> Topology {
+    if case .missing(let argument) = BundledTopology.resolve(path) {
+        StandardError.write("error: " + BundledTopology.missingMessage(argument) + (hint.map { "\n" + $0 } ?? ""))
+        throw ExitCode(2)
+    }
     do {
         let topology = try BundledTopology.load(path)
-        for warning in topology.warnings { StandardError.write(warning.description) }
+        if !quiet {
+            for warning in topology.warnings { StandardError.write(warning.description) }
+        }
         return topology
     } catch {
         StandardError.write(error.description)

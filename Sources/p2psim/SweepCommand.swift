@@ -36,14 +36,10 @@ struct SweepCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "A topology file (default: the built-in default topology).")
+    @Argument(help: "A topology file or bundled name (default: the built-in default topology).")
     var file: String?
 
-    @Option(help: "The source device.")
-    var from: String = "gpu0"
-
-    @Option(help: "The destination device.")
-    var to: String = "gpu1"
+    @OptionGroup var pair: PairOptions
 
     @Option(help: "Output format: table, csv, json or svg.")
     var format: SweepFormat = .table
@@ -54,18 +50,24 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Simulation fidelity: 'flow' (the default for sweeps) or 'packet' (PCIe paths only).")
     var fidelity: Fidelity = .flow
 
+    @OptionGroup var load: LoadOptions
+
+    @OptionGroup var model: ModelOptions
+
     enum SweepFormat: String, ExpressibleByArgument, CaseIterable {
         case table, csv, json, svg
     }
 
     func run() throws {
-        let machine = try enumerate(try loadTopology(file))
+        let (from, to) = try pair.ends(command: "sweep")
+        let machine = try load.machine(file, hint: deviceOptionHint("sweep"))
+        let planner = try model.planner(machine)
         let report: SweepReport
         let meter = terminalProgressMeter("sweep")
         defer { clearProgress(meter) }
         do {
             report = try SweepReport.make(
-                planner: TransferPlanner(machine: machine), from: from, to: to, shardIndex: shard.index,
+                planner: planner, from: from, to: to, shardIndex: shard.index,
                 shardCount: shard.count, fidelity: fidelity, meter: meter)
         } catch {
             StandardError.write("error: \(error)")

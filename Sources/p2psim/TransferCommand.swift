@@ -14,14 +14,10 @@ struct TransferCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "A topology file (default: the built-in default topology).")
+    @Argument(help: "A topology file or bundled name (default: the built-in default topology).")
     var file: String?
 
-    @Option(help: "The source device (or a socket id for its memory).")
-    var from: String = "gpu0"
-
-    @Option(help: "The destination device (or a socket id for its memory).")
-    var to: String = "gpu1"
+    @OptionGroup var pair: PairOptions
 
     @Option(parsing: .unconditional, help: "Bytes to move, with a unit.", transform: parseSize)
     var size: ByteCount = .mib(256)
@@ -47,6 +43,10 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "Write per-resource statistics as JSON.")
     var stats: String?
 
+    @OptionGroup var load: LoadOptions
+
+    @OptionGroup var model: ModelOptions
+
     enum DMAOperationFlag: String, EnumerableFlag {
         case write, read
     }
@@ -56,17 +56,12 @@ struct TransferCommand: ParsableCommand {
     }
 
     func run() throws {
-        let machine = try enumerate(try loadTopology(file))
-        let planner = TransferPlanner(machine: machine)
-        let direction: DMADirection = operation == .read ? .pull : .push
+        let (from, to) = try pair.ends(command: "transfer")
         var requests = [(from, to, size.bytes)]
-        for spec in concurrent {
-            let parts = spec.split(separator: ":").map(String.init)
-            guard parts.count == 2 || parts.count == 3 else {
-                throw ValidationError("--concurrent takes SRC:DST or SRC:DST:SIZE, not '\(spec)'")
-            }
-            requests.append((parts[0], parts[1], parts.count == 3 ? try parseSize(parts[2]).bytes : size.bytes))
-        }
+        for spec in concurrent { requests.append(try Self.concurrentRequest(spec, defaultSize: size)) }
+        let machine = try load.machine(file, hint: deviceOptionHint("transfer"))
+        let planner = try model.planner(machine)
+        let direction: DMADirection = operation == .read ? .pull : .push
         let scheduled: [ScheduledTransfer]
         switch Self.plan(requests, planner: planner, choice: path, direction: direction) {
         case .success(let transfers): scheduled = transfers
@@ -107,6 +102,37 @@ struct TransferCommand: ParsableCommand {
 }
 
 extension TransferCommand {
+    /// Parses a `--concurrent` value, SRC:DST or SRC:DST:SIZE; anything else is a usage error
+    /// that says what was expected (exit status 2).
+    static func concurrentRequest(_ spec: String, defaultSize: ByteCount) throws -> (String, String, UInt64) {
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2 || parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
+            var message =
+                "error: --concurrent takes SRC:DST or SRC:DST:SIZE, such as gpu1:gpu0 or gpu1:gpu0:64MiB, not '\(spec)'"
+            if parts.count == 1, spec.contains("-") || spec.contains(">") || spec.contains(",") {
+                message += " (separate the devices with a colon)"
+            }
+            StandardError.write(message)
+            throw ExitCode(2)
+        }
+        guard parts[0] != parts[1] else {
+            StandardError.write("error: --concurrent \(spec): both ends are '\(parts[0])'")
+            throw ExitCode(2)
+        }
+        let bytes: UInt64
+        if parts.count == 3 {
+            do {
+                bytes = try ByteCount.parse(parts[2]).bytes
+            } catch {
+                StandardError.write("error: --concurrent \(spec): size: \(error)")
+                throw ExitCode(2)
+            }
+        } else {
+            bytes = defaultSize.bytes
+        }
+        return (parts[0], parts[1], bytes)
+    }
+
     /// Plans every requested transfer, or says why one cannot be planned.
     static func plan(
         _ requests: [(String, String, UInt64)], planner: TransferPlanner, choice: PathChoice, direction: DMADirection

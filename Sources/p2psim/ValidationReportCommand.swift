@@ -17,6 +17,9 @@ struct ValidationReportCommand: ParsableCommand {
     @Option(help: "The reference data folder (sections that need it are skipped when it is absent).")
     var sharedData = "../shared/data"
 
+    @Flag(help: "Print only the leave-one-machine-out section (fast, for iterating on a model).")
+    var leaveOneOutOnly = false
+
     func run() throws {
         let topologiesURL = URL(fileURLWithPath: topologies)
         guard FileManager.default.fileExists(atPath: topologiesURL.appendingPathComponent("hgx-h100.xml").path) else {
@@ -28,6 +31,10 @@ struct ValidationReportCommand: ParsableCommand {
         let shared =
             FileManager.default.fileExists(atPath: sharedData, isDirectory: &isDirectory) && isDirectory.boolValue
             ? URL(fileURLWithPath: sharedData) : nil
+        if leaveOneOutOnly {
+            print(try LeaveOneMachineOut.markdown(topologies: topologiesURL), terminator: "")
+            return
+        }
         print(try ValidationReport.markdown(topologies: topologiesURL, sharedData: shared), terminator: "")
     }
 }

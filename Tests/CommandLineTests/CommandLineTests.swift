@@ -43,7 +43,7 @@ struct CommandLineTests {
     @Test func compareRunsOnTheBuiltInTopology() throws {
         let result = try P2PSimProcess.run(["compare"])
         #expect(result.status == 0)
-        #expect(result.stdout.contains("P2P via BAR"))
+        #expect(result.stdout.contains("PCIe P2P (below a switch)"))
         #expect(result.stdout.contains("bounce through system memory"))
     }
 

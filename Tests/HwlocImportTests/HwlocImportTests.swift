@@ -106,13 +106,13 @@ struct HwlocFixtureTests {
 
     @Test("link speeds: exact matches, ambiguous speeds resolved by the device's generation")
     func linkSpeeds() {
-        #expect(HwlocKnowledge.linkCandidates(speed: 15.753846).contains(PCIeLinkSpec(generation: 3, width: 16)))
-        #expect(HwlocKnowledge.linkCandidates(speed: 31.507692).contains(PCIeLinkSpec(generation: 4, width: 16)))
-        #expect(HwlocKnowledge.linkCandidates(speed: 63.015385).contains(PCIeLinkSpec(generation: 5, width: 16)))
-        let ambiguous = HwlocKnowledge.linkCandidates(speed: 7.876923)
+        #expect(DeviceKnowledge.linkCandidates(speed: 15.753846).contains(PCIeLinkSpec(generation: 3, width: 16)))
+        #expect(DeviceKnowledge.linkCandidates(speed: 31.507692).contains(PCIeLinkSpec(generation: 4, width: 16)))
+        #expect(DeviceKnowledge.linkCandidates(speed: 63.015385).contains(PCIeLinkSpec(generation: 5, width: 16)))
+        let ambiguous = DeviceKnowledge.linkCandidates(speed: 7.876923)
         #expect(ambiguous.contains(PCIeLinkSpec(generation: 3, width: 8)))
         #expect(ambiguous.contains(PCIeLinkSpec(generation: 4, width: 4)))
-        #expect(HwlocKnowledge.nearestLink(speed: 0.2) == PCIeLinkSpec(generation: 1, width: 1))
+        #expect(DeviceKnowledge.nearestLink(speed: 0.2) == PCIeLinkSpec(generation: 1, width: 1))
     }
 
     @Test("an A100 at 31.5 GB/s is Gen4 x16 and gets its BAR1")
@@ -181,7 +181,7 @@ struct HwlocFixtureTests {
 
 /// The shared data folder: $P2PSIM_SHARED_DATA, else a sibling `shared/data` of a folder above
 /// this file.
-private let sharedHwlocFolder: String? = {
+let sharedHwlocFolder: String? = {
     if let path = ProcessInfo.processInfo.environment["P2PSIM_SHARED_DATA"] {
         let folder = path + "/hwloc"
         return FileManager.default.fileExists(atPath: folder) ? folder : nil

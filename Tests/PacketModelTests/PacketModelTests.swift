@@ -6,19 +6,16 @@ import Units
 
 /// A requester on one link, its completer's memory on the other end.
 func singleLink(_ configuration: PCIeLinkConfiguration, memoryLatency: Picoseconds = .ns(20)) -> PacketFabric {
-    var fabric = PacketFabric()
-    fabric.addLink(
-        downstream: "dn", upstream: "up", configuration: configuration, latency: .ns(5),
-        downstreamCredits: .endpoint, upstreamCredits: .endpoint)
-    fabric.add(PacketStage(id: "mem", kind: .memory(latency: memoryLatency, bandwidth: nil)))
-    return fabric
+    PacketScenarios.singleLink(configuration, memoryLatency: memoryLatency)
 }
 
 /// The analytical payload bandwidth of PCIeProtocol for the same transfer.
 func analytical(_ configuration: PCIeLinkConfiguration, _ operation: DMAOperation, bytes: Int) -> Double {
-    configuration.effectiveBandwidth(
-        for: TransferPattern(operation: operation, length: bytes, startAddress: 0), placement: .reverseDirection)
+    PacketModelFigures.analytical(configuration, operation, bytes: bytes)
 }
+
+/// GB/s with four decimals, as docs/packet-model.md prints them.
+func gigabytes(_ bytesPerSecond: Double) -> String { formatDecimal(bytesPerSecond / 1e9, maxFractionDigits: 4) }
 
 /// Relative difference of `a` from `b`.
 func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / b }
@@ -26,6 +23,9 @@ func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / b }
 @Suite("Packet model: single link against PCIeProtocol's accounting")
 struct SingleLinkTests {
     static let links: [(PCIeGeneration, LinkWidth)] = [(.gen3, .x8), (.gen4, .x16), (.gen5, .x16)]
+    /// The simulated figures (GB/s), as docs/packet-model.md shows them.
+    static let simulatedWrites: [PCIeGeneration: String] = [.gen3: "7.1824", .gen4: "28.7265", .gen5: "57.4451"]
+    static let simulatedReads: [PCIeGeneration: String] = [.gen3: "7.2222", .gen4: "28.9703", .gen5: "57.8927"]
 
     @Test("1 MiB writes at MPS 256 match effectiveBandwidth within 1%", arguments: links)
     func writes(generation: PCIeGeneration, width: LinkWidth) throws {
@@ -36,9 +36,8 @@ struct SingleLinkTests {
             transfers: [PacketTransfer(kind: .write, bytes: UInt64(bytes), requestRoute: ["dn", "mem"], tag: "w")])
         let transfer = try #require(result.transfer("w"))
         let expected = analytical(configuration, .write, bytes: bytes)
-        print(
-            "write \(generation) \(width): simulated \(transfer.achievedBandwidth), analytical \(expected / 1e9) GB/s")
         #expect(relative(transfer.achievedBandwidth.bytesPerSecond, expected) < 0.01)
+        #expect(gigabytes(transfer.achievedBandwidth.bytesPerSecond) == Self.simulatedWrites[generation])
         #expect(transfer.tlps.memoryWrites == bytes / 256)
         #expect(transfer.status == .success)
         #expect(result.bottleneck.cause == .stage("dn"))
@@ -56,8 +55,8 @@ struct SingleLinkTests {
             ])
         let transfer = try #require(result.transfer("r"))
         let expected = analytical(configuration, .read, bytes: bytes)
-        print("read \(generation) \(width): simulated \(transfer.achievedBandwidth), analytical \(expected / 1e9) GB/s")
         #expect(relative(transfer.achievedBandwidth.bytesPerSecond, expected) < 0.01)
+        #expect(gigabytes(transfer.achievedBandwidth.bytesPerSecond) == Self.simulatedReads[generation])
         #expect(transfer.tlps.memoryReads == bytes / 512)
         #expect(transfer.tlps.completionsWithData == bytes / 256)
         #expect(result.bottleneck.cause == .stage("dn"))
@@ -68,20 +67,8 @@ struct SingleLinkTests {
 struct BehaviourTests {
     /// Two Gen4 x16 sources into a switch whose uplink is Gen3 x8.
     static func sharedUplink() -> (PacketFabric, [PacketTransfer]) {
-        var fabric = PacketFabric()
-        let fast = PCIeLinkConfiguration(generation: .gen4, width: .x16)
-        let slow = PCIeLinkConfiguration(generation: .gen3, width: .x8)
-        fabric.addLink(downstream: "a.in", upstream: "a.back", configuration: fast, latency: .ns(5))
-        fabric.addLink(downstream: "b.in", upstream: "b.back", configuration: fast, latency: .ns(5))
-        fabric.add(PacketStage(id: "sw", kind: .switchCrossing(latency: SwitchLatency.gen4, bandwidth: nil)))
-        fabric.addLink(downstream: "uplink", upstream: "uplink.back", configuration: slow, latency: .ns(5))
-        fabric.add(PacketStage(id: "dram", kind: .memory(latency: .ns(80), bandwidth: .gigabytesPerSecond(100))))
-        let transfers = ["A", "B"].map { name in
-            PacketTransfer(
-                kind: .write, bytes: 4 << 20, startAddress: name == "A" ? 0 : 1 << 32,
-                requestRoute: [StageID("\(name.lowercased()).in"), "sw", "uplink", "dram"], tag: name)
-        }
-        return (fabric, transfers)
+        let scenario = PacketScenarios.sharedUplink()
+        return (scenario.fabric, scenario.transfers)
     }
 
     @Test("Two writers into one slow uplink: half each, stall on the fast inputs")
@@ -92,45 +79,38 @@ struct BehaviourTests {
         let share = analytical(slow, .write, bytes: 8 << 20) / 2
         for name in ["A", "B"] {
             let transfer = try #require(result.transfer(name))
-            print("\(name): \(transfer.achievedBandwidth) (half the uplink: \(share / 1e9) GB/s)")
             #expect(relative(transfer.achievedBandwidth.bytesPerSecond, share) < 0.05)
             #expect(transfer.bottleneck.cause == .stage("uplink"))
         }
         for input in ["a.in", "b.in"] {
             let stage = try #require(result.stage(StageID(input)))
-            print("\(input): stall \(stage.flowControlStallTime), busy \(stage.busyFraction)")
             #expect(stage.flowControlStallTime > .us(100))
         }
         let uplink = try #require(result.stage("uplink"))
         #expect(uplink.busyFraction > 0.95)
         #expect(uplink.flowControlStallTime == .zero)
+        let figures = try PacketModelFigures.sharedUplink()
+        #expect(figures.bandwidths.map(gigabytes) == ["3.5911", "3.5909"])
+        #expect(figures.stalls.map { $0.rawValue / 1_000_000 } == [1018, 1018])
     }
 
     /// A Gen4 x16 link to a memory whose latency makes the round trip about 2 us.
     static func longPath(tags: Int, bytes: UInt64) throws -> PacketTransferResult {
-        let configuration = PCIeLinkConfiguration(generation: .gen4, width: .x16)
-        var fabric = PacketFabric()
-        fabric.addLink(
-            downstream: "dn", upstream: "up", configuration: configuration, latency: .zero,
-            downstreamCredits: .endpoint, upstreamCredits: .endpoint)
-        fabric.add(PacketStage(id: "mem", kind: .memory(latency: .ns(1_980), bandwidth: nil)))
-        let transfer = PacketTransfer(
-            kind: .read, bytes: bytes, requester: RequesterParameters(outstandingReadTags: tags),
-            requestRoute: ["up", "mem"], completionRoute: ["dn"], tag: "r")
-        let result = try PacketSimulation.run(fabric: fabric, transfers: [transfer])
+        let scenario = PacketScenarios.longRoundTripRead(tags: tags, bytes: bytes)
+        let result = try PacketSimulation.run(fabric: scenario.fabric, transfers: scenario.transfers)
         return try #require(result.transfer("r"))
     }
 
     @Test("32 tags × 512 B over a 2 us round trip give about 8.2 GB/s; 256 tags reach the link")
     func tagLimit() throws {
         let limited = try Self.longPath(tags: 32, bytes: 16 << 20)
-        print("32 tags: \(limited.achievedBandwidth), bottleneck \(limited.bottleneck.cause)")
         #expect(relative(limited.achievedBandwidth.bytesPerSecond, 32 * 512 / 2e-6) < 0.03)
+        #expect(gigabytes(limited.achievedBandwidth.bytesPerSecond) == "8.1966")
         #expect(limited.bottleneck.cause == .tags)
         let open = try Self.longPath(tags: 256, bytes: 16 << 20)
         let link = analytical(PCIeLinkConfiguration(generation: .gen4, width: .x16), .read, bytes: 16 << 20)
-        print("256 tags: \(open.achievedBandwidth), link \(link / 1e9) GB/s, bottleneck \(open.bottleneck.cause)")
         #expect(relative(open.achievedBandwidth.bytesPerSecond, link) < 0.02)
+        #expect(gigabytes(open.achievedBandwidth.bytesPerSecond) == "28.8754")
         #expect(open.bottleneck.cause == .stage("dn"))
     }
 
@@ -243,8 +223,8 @@ struct SwitchTreeTests {
         let result = try PacketSimulation.run(fabric: scenario.fabric, transfers: scenario.transfers)
         let transfer = try #require(result.transfers.first)
         let link = analytical(PCIeLinkConfiguration(generation: .gen4, width: .x16), .write, bytes: 16 << 20)
-        print("tree: \(transfer.achievedBandwidth), link \(link / 1e9) GB/s, bottleneck \(transfer.bottleneck.cause)")
         #expect(relative(transfer.achievedBandwidth.bytesPerSecond, link) < 0.01)
+        #expect(gigabytes(transfer.achievedBandwidth.bytesPerSecond) == "28.7139")
         #expect(transfer.tlps.memoryWrites == (16 << 20) / 256)
         for id in ["ep0.up", "leaf0.up", "leaf1.dn", "ep1.dn"] {
             #expect(result.stage(StageID(id))?.tlpCount == (16 << 20) / 256)
@@ -256,12 +236,11 @@ struct SwitchTreeTests {
         func peakPool(_ bytes: UInt64) throws -> (Int, Int) {
             let scenario = PacketScenarios.twoLevelSwitchTreeWrite(bytes: bytes)
             var simulation = try PacketSimulation(fabric: scenario.fabric, transfers: scenario.transfers)
-            _ = simulation.run()
+            _ = try simulation.run()
             return (simulation.simulation.model.pool.count, simulation.simulation.model.batches.count)
         }
         let small = try peakPool(4 << 20)
         let large = try peakPool(64 << 20)
-        print("TLP pool / credit batches: 4 MiB \(small), 64 MiB \(large)")
         #expect(small == large)
         #expect(large.0 < 1_000)
     }

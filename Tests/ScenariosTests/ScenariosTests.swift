@@ -33,14 +33,45 @@ func loadDiagnostics(_ text: String) -> [Diagnostic] {
     @Test func checkScenariosPasses() throws {
         let report = try ScenarioSuite.check([scenariosDirectory])
         let failures = report.results.flatMap { result in
-            result.expectations.filter { !$0.passed }.map {
+            result.expectations.filter { $0.verdict == .fail || $0.verdict == .unexpectedPass }.map {
                 "\(result.scenario.name) \($0.expectation.label): expected \($0.expected), got \($0.got)"
             }
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
         #expect(report.failed == 0)
         #expect(report.passed >= 30)
-        #expect(report.text().hasSuffix("\n\(report.passed) passed, 0 failed\n"))
+        // Known discrepancies run and are reported, each with the mechanism p2psim lacks.
+        #expect(report.known > 0)
+        for result in report.results {
+            for expectation in result.expectations where expectation.verdict == .known {
+                #expect(!(expectation.expectation.knownDiscrepancy ?? "").isEmpty)
+            }
+        }
+        #expect(
+            report.text().hasSuffix(
+                "\n\(report.passed) passed, 0 failed; \(report.known) known discrepancies (expected failures)\n"))
+    }
+
+    @Test func knownDiscrepanciesAreReportedAndAFixedOneFails() throws {
+        let text = dgx1Scenario(
+            """
+            <transfer id="nv2" from="gpu0" to="gpu3" size="256 MiB"/>
+            <!-- a figure the model misses -->
+            <expect transfer="nv2" metric="bandwidth" value="90 GB/s" tolerance="1%" known="no such mechanism"/>
+            <!-- a figure the model meets, still marked known -->
+            <expect transfer="nv2" mechanism="nvlink" known="stale mark"/>
+            """)
+        let report = CheckReport(results: [ScenarioRunner.run(try loadScenario(text))])
+        #expect(report.known == 1)
+        #expect(report.failed == 1)
+        #expect(report.results[0].expectations.map(\.verdict) == [.known, .unexpectedPass])
+        let out = report.text()
+        #expect(out.contains("KNOWN test nv2 bandwidth"))
+        #expect(out.contains("[known: no such mechanism]"))
+        #expect(out.contains("UNEXPECTED PASS (remove its known mark) test nv2 mechanism"))
+        let junit = report.junit()
+        #expect(junit.contains("<skipped message=\"known discrepancy: expected 90 GB/s ± 1%"))
+        #expect(junit.contains("failures=\"1\""))
     }
 
     @Test func everyBundledTopologyHasAScenario() throws {
@@ -52,21 +83,24 @@ func loadDiagnostics(_ text: String) -> [Diagnostic] {
     }
 
     @Test func changingNVLinkEfficiencyFailsWithAReadableDiff() throws {
-        let report = try ScenarioSuite.check(
-            [scenariosDirectory + "/dgx1-v100.xml"],
-            overriding: [ParameterOverride(name: "nvlinkEfficiency", value: "0.5")])
+        let file = scenariosDirectory + "/hgx-h100.xml"
+        let report = try ScenarioSuite.check([file], overriding: [ParameterOverride(name: "nvlinkEfficiency", value: "0.5")])
         #expect(report.failed > 0)
         let failure = try #require(
-            report.results[0].expectations.first { $0.expectation.label == "nv1 bandwidth" })
-        #expect(!failure.passed)
-        #expect(failure.expected == "21.75 GB/s ± 2%")
-        #expect(failure.got == "12.5 GB/s")
+            report.results[0].expectations.first { $0.expectation.label == "p2p bandwidth" })
+        #expect(failure.verdict == .fail)
+        #expect(failure.expected == "379 GB/s ± 14 GB/s")
+        // 18 NVLink4 links x 25 GB/s x 0.5 = 225 GB/s, less the latency and the software cost.
+        let got = try #require(Double(failure.got.replacingOccurrences(of: " GB/s", with: "")))
+        #expect(got > 215 && got < 225)
         let text = report.text()
-        #expect(text.contains("FAIL dgx1-v100 nv1 bandwidth: expected 21.75 GB/s ± 2%, got 12.5 GB/s (-42.5%)"))
-        #expect(text.contains("dgx1-v100.xml:22:3"))
-        #expect(text.hasSuffix("\(report.passed) passed, \(report.failed) failed\n"))
-        // The mechanisms and the kernel's decisions do not depend on the efficiency.
-        #expect(report.results[0].expectations.first { $0.expectation.label == "nv1 mechanism" }?.passed == true)
+        #expect(text.contains("FAIL hgx-h100 p2p bandwidth: expected 379 GB/s ± 14 GB/s, got \(failure.got) ("))
+        let line = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .firstIndex { $0.contains(#"<expect transfer="p2p" metric="bandwidth""#) }.map { $0 + 1 }
+        #expect(text.contains("hgx-h100.xml:\(try #require(line)):3"))
+        #expect(text.contains("\(report.passed) passed, \(report.failed) failed"))
+        // The mechanisms do not depend on the efficiency.
+        #expect(report.results[0].expectations.first { $0.expectation.label == "p2p mechanism" }?.passed == true)
     }
 
     @Test func unknownOverrideIsBadInput() {
@@ -80,7 +114,7 @@ func loadDiagnostics(_ text: String) -> [Diagnostic] {
 @Suite struct JUnitTests {
     @Test func junitHasTheExpectedStructure() throws {
         let report = try ScenarioSuite.check(
-            [scenariosDirectory + "/default.xml", scenariosDirectory + "/dgx1-v100.xml"],
+            [scenariosDirectory + "/default.xml", scenariosDirectory + "/hgx-h100.xml"],
             overriding: [ParameterOverride(name: "nvlinkEfficiency", value: "0.5")])
         let text = report.junit()
         let sources = SourceTexts()
@@ -103,7 +137,9 @@ func loadDiagnostics(_ text: String) -> [Diagnostic] {
                 let time = try #require(Double(testcase.attribute("time") ?? ""))
                 #expect(time >= 0)
                 let failure = testcase.children.first { $0.name == "failure" }
-                #expect((failure == nil) == expectation.passed)
+                let skipped = testcase.children.first { $0.name == "skipped" }
+                #expect((failure != nil) == (expectation.verdict == .fail || expectation.verdict == .unexpectedPass))
+                #expect((skipped != nil) == (expectation.verdict == .known))
                 if let failure {
                     failures += 1
                     let message = failure.attribute("message") ?? ""

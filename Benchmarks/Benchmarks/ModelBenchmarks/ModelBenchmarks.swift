@@ -3,36 +3,8 @@ import Foundation
 import P2PSim
 
 /// A generated fabric of 1,024 endpoints: 2 sockets x 4 root complexes (a PCI segment each) x
-/// 4 root ports, each with a 32-port switch of 32 GPUs, written with nested `<repeat>`s.
-let fabric1024 = """
-    <?xml version="1.0"?>
-    <topology name="fabric-1024" version="1">
-      <repeat count="2" var="s">
-        <socket id="cpu{s}" vendor="amd" family="0x19">
-          <memory capacity="512 GiB" bandwidth="460 GB/s" latency="110 ns"/>
-          <repeat count="4" var="r">
-            <rootComplex id="rc{s}.{r}" hostBridge="1022:14a4" p2p="readwrite" segment="{4*s+r}">
-              <repeat count="4" var="p">
-                <rootPort id="rc{s}.{r}.rp{p}" device="{p+1}" gen="5" width="16">
-                  <switch id="sw{s}.{r}.{p}" gen="5" width="16" latency="115 ns">
-                    <repeat count="32" var="i">
-                      <downstreamPort id="sw{s}.{r}.{p}.dp{i}">
-                        <endpoint id="gpu{512*s+128*r+32*p+i}" kind="gpu" pciId="10de:2330" gen="5" width="16">
-                          <bar index="1" size="128 GiB" bits="64" prefetchable="true" exposes="memory"/>
-                          <memory capacity="80 GiB" bandwidth="3350 GB/s" latency="500 ns"/>
-                        </endpoint>
-                      </downstreamPort>
-                    </repeat>
-                  </switch>
-                </rootPort>
-              </repeat>
-            </rootComplex>
-          </repeat>
-        </socket>
-      </repeat>
-      <socketLink a="cpu0" b="cpu1" kind="infinity-fabric" links="4" bandwidth="64 GB/s" latency="120 ns"/>
-    </topology>
-    """
+/// 4 root ports, each with a 32-port switch of 32 GPUs.
+let fabric1024 = generatedFabric(complexesPerSocket: 4, gpusPerPort: 32, barSize: "128 GiB")
 
 /// The bundled topologies folder, relative to this package.
 let topologies = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -76,6 +48,55 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(try MatrixReport.make(planner: planner, devices: (0..<8).map { "gpu\($0)" }))
+        }
+    }
+
+    // Issue 14: `show`'s device matrix on a generated 2,048-endpoint machine (the 16,384-endpoint
+    // figure is a whole-process measurement, see docs/benchmarks.md).
+    Benchmark(
+        "show matrix, generated 2,048 endpoints",
+        configuration: .init(
+            metrics: [.wallClock, .peakMemoryResident], timeUnits: .milliseconds, maxDuration: .seconds(30),
+            maxIterations: 5)
+    ) { benchmark in
+        let topology = try TopologyLoader.load(text: generatedFabric(gpusPerPort: 4), file: "fabric-2048.xml")
+        let report = TopologyReport(machine: try EnumeratedMachine(topology))
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(report.matrixText().utf8.count)
+        }
+    }
+
+    // Issue 14: load and enumerate a generated 16,384-endpoint topology (target < 300 ms).
+    Benchmark(
+        "Load and enumerate a generated 16,384-endpoint topology",
+        configuration: .init(
+            metrics: [.wallClock, .peakMemoryResident], timeUnits: .milliseconds, maxDuration: .seconds(30),
+            maxIterations: 5)
+    ) { benchmark in
+        let text = generatedFabric(gpusPerPort: 32)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            let topology = try TopologyLoader.load(text: text, file: "fabric-16384.xml")
+            precondition(topology.endpointIndices.count == 16_384)
+            blackHole(try EnumeratedMachine(topology))
+        }
+    }
+
+    // Issue 14: 400,000 flows of 256 MiB on the flow-anchor platform at 16,384 endpoints (target
+    // < 1 s in process).
+    Benchmark(
+        "Flow replay: 400,000 flows on 16,384 endpoints (flow model)",
+        configuration: .init(
+            metrics: [.wallClock, .peakMemoryResident], timeUnits: .milliseconds, maxDuration: .seconds(30),
+            maxIterations: 3)
+    ) { benchmark in
+        let flows = FlowAnchorPlatform(endpointCount: 16_384).randomFlows(count: 400_000)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            var simulation = FlowAnchorPlatform(endpointCount: 16_384).makeSimulation(flows: flows)
+            simulation.run()
+            blackHole(simulation.finishTimeSeconds(of: FlowID(0)))
         }
     }
 }

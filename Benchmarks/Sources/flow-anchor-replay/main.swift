@@ -2,16 +2,24 @@
 // prints the completion times in the reference's column order, then the simulation time on
 // stderr. For whole-process measurements against SimGrid:
 //   /usr/bin/time -v .build/release/flow-anchor-replay ../../shared/data/flow-anchor/flows_c.csv 1024 > /dev/null
+// `random:COUNT` in place of the file replays `FlowAnchorPlatform.randomFlows(count:)` (issue 14:
+// random:400000 on 16384 endpoints).
 import FlowModel
 import Foundation
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let endpoints = Int(arguments[2]), endpoints >= 4 else {
-    FileHandle.standardError.write(Data("usage: flow-anchor-replay FLOWS.csv ENDPOINTS\n".utf8))
+    FileHandle.standardError.write(Data("usage: flow-anchor-replay FLOWS.csv|random:COUNT ENDPOINTS\n".utf8))
     exit(2)
 }
-guard let text = try? String(contentsOfFile: arguments[1], encoding: .utf8), let flows = FlowAnchorCSV.parseFlows(text)
-else {
+let flows: [FlowAnchorRecord]
+if arguments[1].hasPrefix("random:"), let count = Int(arguments[1].dropFirst(7)), count > 0 {
+    flows = FlowAnchorPlatform(endpointCount: endpoints).randomFlows(count: count)
+} else if let text = try? String(contentsOfFile: arguments[1], encoding: .utf8),
+    let parsed = FlowAnchorCSV.parseFlows(text)
+{
+    flows = parsed
+} else {
     FileHandle.standardError.write(Data("\(arguments[1]): error: not a flow-anchor flows file\n".utf8))
     exit(2)
 }

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzDriver
-import P2PSim
+import HwlocImport
 
 /// libFuzzer entry: the input is an hwloc XML file; probing and importing it must end in a
 /// topology or in diagnostics, never in a trap or a hang.

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzDriver
-import P2PSim
+import Scenarios
 
 /// The folder that scenario inputs are read from, so that their `<topology href="...">`
 /// resolves to the bundled topologies: `P2PSIM_FUZZ_SCENARIOS`, set by scripts/fuzz.sh.

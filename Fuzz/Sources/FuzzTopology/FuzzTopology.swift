@@ -1,6 +1,7 @@
+import Fabric
 import Foundation
 import FuzzDriver
-import P2PSim
+import Topology
 
 /// libFuzzer entry: the input is a topology file; loading it must end in a topology or in
 /// diagnostics, never in a trap, a hang or unbounded memory.

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzDriver
-import P2PSim
+import Units
 
 /// libFuzzer entry: the input is a quantity; every parser must return a value or a
 /// `UnitParseError`, and the arithmetic on accepted values must not trap.

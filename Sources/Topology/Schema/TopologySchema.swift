@@ -168,6 +168,7 @@ public enum TopologySchema {
             <xs:attribute name="p2pBandwidth" type="rate"/>
             <xs:attribute name="p2pLatency" type="duration"/>
             <xs:attribute name="memoryLatency" type="duration"/>
+            <xs:attribute name="p2pMaxPayload" type="size"/>
           </xs:complexType>
 
           <xs:complexType name="iommu">
@@ -199,6 +200,8 @@ public enum TopologySchema {
             </xs:sequence>
             <xs:attribute name="id" type="id" use="required"/>
             <xs:attribute name="pciId" type="pciId"/>
+            <xs:attribute name="bus" type="pciBus"/>
+            <xs:attribute name="device" type="pciDevice"/>
             <xs:attributeGroup ref="pcieLink"/>
             <xs:attribute name="latency" type="duration" use="required"/>
             <xs:attribute name="bandwidth" type="rate"/>
@@ -212,7 +215,9 @@ public enum TopologySchema {
               <xs:element name="endpoint" type="endpoint"/>
             </xs:choice>
             <xs:attribute name="id" type="id" use="required"/>
+            <xs:attribute name="bus" type="pciBus"/>
             <xs:attribute name="device" type="pciDevice"/>
+            <xs:attribute name="function" type="pciFunction"/>
             <xs:attribute name="gen" type="generation"/>
             <xs:attribute name="width" type="width"/>
             <xs:attributeGroup ref="acs"/>
@@ -230,6 +235,7 @@ public enum TopologySchema {
             <xs:attribute name="pciId" type="pciId" use="required"/>
             <xs:attribute name="function" type="pciFunction"/>
             <xs:attribute name="device" type="pciDevice"/>
+            <xs:attribute name="bus" type="pciBus"/>
             <xs:attributeGroup ref="pcieLink"/>
             <xs:attribute name="mps" type="size"/>
             <xs:attribute name="mrrs" type="size"/>
@@ -261,6 +267,9 @@ public enum TopologySchema {
               <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="256"/></xs:restriction></xs:simpleType>
             </xs:attribute>
             <xs:attribute name="rate" type="rate" use="required"/>
+            <xs:attribute name="outstandingReads">
+              <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="16384"/></xs:restriction></xs:simpleType>
+            </xs:attribute>
           </xs:complexType>
 
           <xs:complexType name="sriov">
@@ -281,6 +290,7 @@ public enum TopologySchema {
             <xs:attribute name="links" type="linkCount" use="required"/>
             <xs:attribute name="bandwidth" type="rate" use="required"/>
             <xs:attribute name="latency" type="duration" use="required"/>
+            <xs:attribute name="p2pBandwidth" type="rate"/>
           </xs:complexType>
 
           <xs:complexType name="nvswitch">

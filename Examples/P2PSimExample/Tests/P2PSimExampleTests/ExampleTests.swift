@@ -26,3 +26,18 @@ let repositoryRoot: String = {
     #expect(result.failed == 0)
     #expect(result.transfer("p2p")?.mechanism == "pcie-p2p-bus-addr")
 }
+
+@Test func bundledMachineComparedAndMeasured() throws {
+    // Bundled topologies load by name; compare, matrix and sweep are one call each.
+    let machine = try EnumeratedMachine(try BundledTopology.load("hgx-h100"))
+    let planner = TransferPlanner(machine: machine)
+    let comparison = try ComparisonReport.make(
+        planner: planner, from: "gpu0", to: "gpu1", bytes: 256 << 20, direction: .push, stagingSocket: nil)
+    #expect(comparison.p2p?.mechanism == TransferMechanism.nvswitch.rawValue)
+    #expect((comparison.speedup ?? 0) > 5)
+    let matrix = try MatrixRun.run(planner: planner, devices: ["gpu0", "gpu1"])
+    #expect(matrix.unidirectional.p2pEnabled[0][1] > matrix.unidirectional.p2pDisabled[0][1])
+    let survey = try MachineSurveyRun.run(planner: planner)
+    let page = HTMLReport(machine: machine, survey: survey, generator: "example").html()
+    #expect(page.contains("<svg id=\"topology\""))
+}
