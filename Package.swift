@@ -26,7 +26,7 @@ let package = Package(
         // Vendor-link arithmetic: NVLink, NVSwitch, XGMI and socket-link flit accounting.
         .target(name: "LinkProtocols"),
         // The flow-level (fluid) model: max-min fair sharing with selective updates.
-        .target(name: "FlowModel"),
+        .target(name: "FlowModel", dependencies: ["SimKernel", "Units"]),
         // The IOMMU: modes, I/O page tables, IOVA allocation, IOTLB, ATS, address kinds for P2P.
         .target(name: "IOMMU", dependencies: ["SimKernel", "Units"]),
         // The packet-level PCIe model: TLPs, credits, DLLPs, tags over a small fabric description.
@@ -62,7 +62,9 @@ let package = Package(
         // Scenarios: scenario files with expectations, check reports, JUnit, golden baselines.
         .target(
             name: "Scenarios",
-            dependencies: ["CLibXML2", "Engine", "Fabric", "Policy", "Reports", "Routing", "Topology", "Units"]),
+            dependencies: [
+                "CLibXML2", "Engine", "Fabric", "Policy", "Reports", "Routing", "SimKernel", "Topology", "Units",
+            ]),
         // The umbrella library for users' own test suites.
         .target(
             name: "P2PSim",
@@ -88,7 +90,8 @@ let package = Package(
         .executableTarget(
             name: "p2psim",
             dependencies: [
-                "P2PSim", "Engine", "Fabric", "HwlocImport", "MachineImport", "Policy", "Reports", "Routing", "Scenarios", "Topology",
+                "P2PSim", "Engine", "Fabric", "HwlocImport", "MachineImport", "Policy", "Reports", "Routing",
+                "Scenarios", "Topology",
                 "Units",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -100,7 +103,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
         .testTarget(name: "FabricTests", dependencies: ["Fabric", "Topology"]),
         .testTarget(name: "RoutingTests", dependencies: ["Fabric", "Policy", "Routing", "Topology"]),
-        .testTarget(name: "FlowModelTests", dependencies: ["FlowModel"]),
+        .testTarget(name: "FlowModelTests", dependencies: ["FlowModel", "SimKernel"]),
         .testTarget(
             name: "EngineTests",
             dependencies: ["Engine", "Fabric", "LinkProtocols", "PacketModel", "Reports", "Topology", "Units"]),

@@ -106,3 +106,36 @@ public struct OperationSchedule: Sendable {
         }
     }
 }
+
+extension OperationSchedule {
+    /// The copy operations `transfers` make (one per leg, a bounce's chunks on both legs).
+    public static func operationCount(of transfers: [ScheduledTransfer], parameters: ModelParameters) -> UInt64 {
+        let chunk = max(1, parameters.bounceChunkSize.bytes)
+        return transfers.reduce(UInt64(0)) { total, transfer in
+            let operations: UInt64
+            if transfer.plan.mechanism == .bounce, transfer.plan.legs.count == 2 {
+                let (quotient, remainder) = transfer.bytes.quotientAndRemainder(dividingBy: chunk)
+                operations = 2 * max(1, quotient + (remainder > 0 ? 1 : 0))
+            } else {
+                operations = UInt64(transfer.plan.legs.count)
+            }
+            return total.addingReportingOverflow(operations).overflow ? .max : total + operations
+        }
+    }
+
+    /// Refuses transfers whose copy operations would pass the limit: every operation is held
+    /// in memory and costs a few events, so a bounce of a petabyte in 512 KiB chunks is refused
+    /// with a message instead of exhausting memory. The limit is a twentieth of the event limit
+    /// (`EventLimit`, raised with `P2PSIM_MAX_EVENTS`).
+    public static func checkSize(
+        of transfers: [ScheduledTransfer], parameters: ModelParameters
+    ) throws(TransferPlanningError) {
+        let limit = max(1, EventLimit.current / 20)
+        let count = operationCount(of: transfers, parameters: parameters)
+        guard count > limit else { return }
+        throw TransferPlanningError(
+            description:
+                "these transfers make \(count) copy operations (a bounce moves in \(parameters.bounceChunkSize) chunks), beyond the limit of \(limit) (a twentieth of the event limit: raise it by setting the environment variable \(EventLimit.variable)=N, or use a smaller size)"
+        )
+    }
+}

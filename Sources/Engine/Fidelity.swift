@@ -14,6 +14,7 @@ extension TransferPlanner {
     public func simulate(_ transfers: [ScheduledTransfer], fidelity: Fidelity) throws(TransferPlanningError)
         -> [TransferOutcome]
     {
+        try OperationSchedule.checkSize(of: transfers, parameters: parameters)
         switch fidelity {
         case .flow: return FlowEngine(planner: self).run(transfers).outcomes
         case .packet: return try PacketEngine(planner: self).run(transfers).outcomes

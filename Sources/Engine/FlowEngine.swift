@@ -83,6 +83,10 @@ public struct FlowRun: Sendable {
     public var operations: [CopyOperation]
     /// When each operation was issued, started moving data and finished.
     public var timings: [CopyOperationTiming]
+    /// The fingerprint of the flow model's event sequence (for `--fingerprint` and baselines).
+    public var fingerprint = EventFingerprint()
+    /// The invariant that stopped the flow model, if one did: the figures are then not valid.
+    public var violation: InvariantViolation?
 
     /// Creates a run record.
     public init(
@@ -279,7 +283,7 @@ public struct FlowEngine: Sendable {
                 let flow = change.flow.index
                 let delta = change.rate - flowRate[flow]
                 flowRate[flow] = change.rate
-                let time = Picoseconds(UInt64((change.time * 1e12).rounded()))
+                let time = Picoseconds(saturatingSeconds: change.time)
                 for (position, resource) in routes[flow].resources.enumerated() {
                     let weight = routes[flow].weights.isEmpty ? 1 : routes[flow].weights[position]
                     resourceLoad[resource] = max(0, resourceLoad[resource] + weight * delta)
@@ -287,9 +291,12 @@ public struct FlowEngine: Sendable {
                 }
             }
         }
-        return FlowRun(
+        var run = FlowRun(
             outcomes: outcomes, usage: usage, loads: loads, events: simulation.eventCount, operations: operations,
             timings: timings)
+        run.fingerprint = simulation.fingerprint
+        run.violation = simulation.violation
+        return run
     }
 
     /// The resource or mechanism that limited a transfer, and why.

@@ -161,13 +161,15 @@ public struct ModelParameters: Sendable, Hashable {
             }
             return value
         }
+        // Latencies and overheads within 0 ps to 1 s, sizes within 1 B to 1 PiB (a zero chunk
+        // made the bounce path report 536,870 GB/s): see `QuantityRange`.
         func time() throws(OverrideError) -> Picoseconds {
-            do { return try Picoseconds.parse(text) } catch {
+            do { return try Picoseconds.parse(text, within: .latency) } catch {
                 throw OverrideError(description: "parameter '\(name)': \(error)")
             }
         }
         func size() throws(OverrideError) -> ByteCount {
-            do { return try ByteCount.parse(text) } catch {
+            do { return try ByteCount.parse(text, within: .positiveSize) } catch {
                 throw OverrideError(description: "parameter '\(name)': \(error)")
             }
         }

@@ -87,7 +87,7 @@ public struct PacketEngine: Sendable {
                 let share = min(1, 256 / Double(charge.page.bytes))
                 translation = (
                     DataRate(bytesPerSecond: 1 / charge.weight * Double(planner.parameters.iommuConcurrentWalks)),
-                    Picoseconds(UInt64((charge.walk.seconds * share * 1e12).rounded()))
+                    Picoseconds(saturatingSeconds: charge.walk.seconds * share)
                 )
             }
             if p2pForwarding {
@@ -120,7 +120,9 @@ public struct PacketEngine: Sendable {
             // Both directions at once: a read crosses the link one way and its completions the other.
             let link = topology.socketLinks.first { ($0.a == from && $0.b == to) || ($0.a == to && $0.b == from) }
             var bandwidth = link.map { DataRate(bytesPerSecond: Double($0.links) * $0.bandwidthPerLink.bytesPerSecond) }
-            if p2pForwarding, let forwarding = link?.p2pBandwidth, forwarding.bytesPerSecond < bandwidth?.bytesPerSecond ?? .infinity {
+            if p2pForwarding, let forwarding = link?.p2pBandwidth,
+                forwarding.bytesPerSecond < bandwidth?.bytesPerSecond ?? .infinity
+            {
                 bandwidth = forwarding
             }
             for direction in [id, stageID(element, p2pForwarding: p2pForwarding, flipped: true)]
@@ -264,11 +266,14 @@ public struct PacketEngine: Sendable {
             let address = Self.bufferAddress + UInt64(operation.chunk) * planner.parameters.bounceChunkSize.bytes
             if leg.elements.isEmpty {
                 // NVLink, NVSwitch, XGMI: flit-level links (PacketVendorLinks).
-                guard var packet = vendorLinkTransfer(
-                    transfer, start: operation.earliestStart, tag: tag, fabric: &fabric, added: &added)
+                guard
+                    var packet = vendorLinkTransfer(
+                        transfer, start: operation.earliestStart, tag: tag, fabric: &fabric, added: &added)
                 else {
                     throw TransferPlanningError(
-                        description: "\(transfer.label): the packet model has no stages for its \(transfer.plan.mechanism.rawValue) path")
+                        description:
+                            "\(transfer.label): the packet model has no stages for its \(transfer.plan.mechanism.rawValue) path"
+                    )
                 }
                 packet.bytes = operation.bytes
                 // The initiator's DMA engines bound it here as on PCIe.
@@ -295,6 +300,17 @@ public struct PacketEngine: Sendable {
         }
         let control = IssueControl(
             jobs: schedule.jobs, poolCapacities: schedule.poolCapacities, serverCount: OperationSchedule.serverCount)
+        // Refuse upfront a run that would pass the event limit: at least one event per TLP per
+        // stage crossed, with TLPs of at most 4096 B (the largest Max_Payload_Size).
+        let estimated = packetTransfers.reduce(0.0) { total, transfer in
+            total + Double(transfer.bytes) / 4096 * Double(transfer.requestRoute.count + transfer.completionRoute.count)
+        }
+        if estimated > Double(EventLimit.current) {
+            throw TransferPlanningError(
+                description:
+                    "the packet model would handle at least \(formatDecimal(estimated, maxFractionDigits: 0)) events, beyond the limit of \(EventLimit.current) (raise it by setting the environment variable \(EventLimit.variable)=N, or use --fidelity flow or a smaller size)"
+            )
+        }
         let result: PacketResult
         do {
             result = try PacketSimulation.run(fabric: fabric, transfers: packetTransfers, issueControl: control)

@@ -64,6 +64,7 @@ extension TransferPlanner {
     {
         let outcomes: [TransferOutcome]
         let events: UInt64
+        try OperationSchedule.checkSize(of: transfers, parameters: parameters)
         switch fidelity {
         case .flow:
             let run = FlowEngine(planner: self).run(transfers, recordingLoads: false)

@@ -1,3 +1,6 @@
+import SimKernel
+import Units
+
 /// The description of one flow for ``FlowSimulation``.
 public struct FlowSpec: Sendable, Equatable {
     /// The resources crossed, each at most once.
@@ -84,6 +87,19 @@ public struct FlowSimulation: Sendable {
     var resourceBusy: [Double] = []
     var resourceBusySince: [Double] = []
     var resourceDraining: [Int] = []
+    /// The sum of weight × rate of the flows draining through each resource, kept up to date
+    /// as rates change, for the capacity invariant.
+    var resourceLoad: [Double] = []
+    /// The capacity the invariant checks each resource against (the solver's; tests lower it
+    /// through `lowerCheckedCapacityForTesting` to see the invariant stop a run).
+    var checkedCapacity: [Double] = []
+    /// Resources whose load rose in the current event, checked once it is handled.
+    var touchedResources: [Int] = []
+    /// The invariant that stopped the run, if one did (see ``run()``).
+    public private(set) var violation: InvariantViolation?
+    /// The fingerprint of the event sequence so far: each event's time in picoseconds, then the
+    /// ids of the flows it activated and completed, in order (`EventFingerprint`).
+    public private(set) var fingerprint = EventFingerprint()
     /// The current simulated time in seconds.
     public private(set) var now: Double = 0
     /// The number of (batched) events processed so far.
@@ -107,6 +123,8 @@ public struct FlowSimulation: Sendable {
         resourceBusy.append(0)
         resourceBusySince.append(0)
         resourceDraining.append(0)
+        resourceLoad.append(0)
+        checkedCapacity.append(capacity)
         return solver.addResource(capacity: capacity)
     }
 
@@ -180,6 +198,7 @@ public struct FlowSimulation: Sendable {
         guard state[f] == .draining else { return }
         solver.update(activating: [flow], deactivating: [flow])
         for id in solver.changedFlows { reschedule(id.index, at: now) }
+        checkCapacities(at: now)
         if recordsRates {
             for id in solver.changedFlows where state[id.index] == .draining {
                 rateLog.append((now, id, solver.rates[id.index]))
@@ -198,7 +217,7 @@ public struct FlowSimulation: Sendable {
 
     @discardableResult
     private mutating func run(untilSeconds end: Double, stopAtCompletion: Bool) -> Bool {
-        while let head = events.top {
+        while violation == nil, let head = events.top {
             let t = events.time[head]
             if t > end { break }
             let limit = t + max(t * relativeBatchWindow, SimulationTime.seconds(fromPicoseconds: absoluteBatchWindow))
@@ -214,8 +233,12 @@ public struct FlowSimulation: Sendable {
             }
             now = t
             eventCount += 1
+            fingerprint.mix(SimulationTime.picoseconds(fromSeconds: t))
+            for id in activatedBatch { fingerprint.mix(1 << 62 | UInt64(id.index)) }
+            for id in completedBatch { fingerprint.mix(2 << 62 | UInt64(id.index)) }
             solver.update(activating: activatedBatch, deactivating: completedBatch)
             for id in solver.changedFlows { reschedule(id.index, at: t) }
+            checkCapacities(at: t)
             if recordsRates {
                 for id in completedBatch { rateLog.append((t, id, 0)) }
                 for id in solver.changedFlows where state[id.index] == .draining {
@@ -224,7 +247,7 @@ public struct FlowSimulation: Sendable {
             }
             if stopAtCompletion && !completedBatch.isEmpty { return true }
         }
-        if end.isFinite && end > now { now = end }
+        if end.isFinite && end > now && violation == nil { now = end }
         return false
     }
 
@@ -249,6 +272,7 @@ public struct FlowSimulation: Sendable {
     }
 
     private mutating func complete(_ f: Int, at t: Double) {
+        if state[f] == .draining { changeLoad(of: f, to: 0) }
         state[f] = .done
         finish[f] = t
         remaining[f] = 0
@@ -267,12 +291,59 @@ public struct FlowSimulation: Sendable {
         remaining[f] = left
         lastUpdate[f] = t
         let r = solver.rates[f]
+        if state[f] == .draining {
+            changeLoad(of: f, to: r)
+            if r > solver.rateCap[f] * (1 + Self.invariantTolerance) {
+                violation = InvariantViolation(
+                    component: "FlowSimulation flow \(f)", time: Picoseconds(saturatingSeconds: t),
+                    invariant: "every flow's rate within its cap",
+                    detail: "rate \(r) B/s above the flow's cap of \(solver.rateCap[f]) B/s")
+            }
+        }
         drainRate[f] = r
         if r > 0 {
             events.schedule(f, at: t + left / r)
         } else {
             events.remove(f)
         }
+    }
+
+    /// The relative slack of the capacity invariant: far above floating-point drift in the
+    /// incrementally kept loads (10^-16 per update), far below any real overload.
+    static let invariantTolerance = 1e-6
+
+    /// Moves flow `f`'s contribution to its resources' loads from its current drain rate to `rate`.
+    private mutating func changeLoad(of f: Int, to rate: Double) {
+        let delta = rate - drainRate[f]
+        guard delta != 0 else { return }
+        for s in solver.routeStart[f]..<solver.routeStart[f + 1] {
+            let r = solver.routeResource[s]
+            resourceLoad[r] += solver.routeWeight[s] * delta
+            if delta > 0 { touchedResources.append(r) }
+        }
+        if rate == 0 { drainRate[f] = 0 }
+    }
+
+    /// Checks that no resource whose load rose in this event carries more than its capacity.
+    private mutating func checkCapacities(at t: Double) {
+        defer { touchedResources.removeAll(keepingCapacity: true) }
+        guard violation == nil else { return }
+        for r in touchedResources {
+            let capacity = checkedCapacity[r]
+            if resourceLoad[r] > capacity * (1 + Self.invariantTolerance) + 1e-3 {
+                violation = InvariantViolation(
+                    component: "FlowSimulation resource \(r)", time: Picoseconds(saturatingSeconds: t),
+                    invariant: "every flow's rate within its resources' capacities",
+                    detail: "the flows through it carry \(resourceLoad[r]) B/s, above its capacity of \(capacity) B/s")
+                return
+            }
+        }
+    }
+
+    /// Test-only hook: makes the capacity invariant check resource `resource` against
+    /// `capacity` instead of the capacity the solver shares, so that a test can see a run stop.
+    mutating func lowerCheckedCapacityForTesting(of resource: ResourceID, to capacity: Double) {
+        checkedCapacity[resource.index] = capacity
     }
 
     /// The completion time of a flow in picoseconds (rounded to nearest), or nil if unfinished.

@@ -94,7 +94,8 @@ public enum BundledTopology {
             if HwlocImporter.isHwloc(text: text, file: path) {
                 return try HwlocImporter.load(text: text, file: path)
             }
-            return try TopologyLoader.load(text: text, file: path)
+            // The bytes go to libxml2, which honours the declared encoding.
+            return try TopologyLoader.load(bytes: [UInt8](data), file: path)
         }
     }
 }

@@ -84,7 +84,7 @@ public struct ComparisonReport: Codable, Sendable, Equatable {
         func cells(_ summary: PathSummary?) -> [String] {
             guard let summary else { return ["not permitted", "-", "-", "-", "-", "-"] }
             return [
-                summary.mechanism, Picoseconds(UInt64(summary.seconds * 1e12)).description,
+                summary.mechanism, Picoseconds(saturatingSeconds: summary.seconds).description,
                 formatDecimal(summary.bandwidthGBps, maxFractionDigits: 2) + " GB/s",
                 formatDecimal(summary.latencyMicroseconds, maxFractionDigits: 2) + " us",
                 summary.path.joined(separator: " > "), summary.bottleneck,

@@ -36,10 +36,12 @@ public struct MatrixReport: Codable, Sendable, Equatable {
     /// True when the P2P copies were reads by the destination (`matrix --read`, as
     /// p2pBandwidthLatencyTest's `--p2p_read`); absent for writes.
     public var p2pReads: Bool? = nil
+    /// Which part of a sharded matrix this is (1 of 1 for a whole matrix), with the inputs' hash.
+    public var shard: ShardInfo?
 
     private enum CodingKeys: String, CodingKey {
         case kind, topology, fidelity, rowsComputed, devices, sizeBytes, connectivity, unidirectional, bidirectional
-        case latencyMicroseconds, hostToDevice, deviceToHost, p2pReads
+        case latencyMicroseconds, hostToDevice, deviceToHost, p2pReads, shard
     }
 
     /// Fills the matrices (see `MatrixRun.run`).
@@ -47,15 +49,26 @@ public struct MatrixReport: Codable, Sendable, Equatable {
         planner: TransferPlanner, devices ids: [String], shardIndex: Int = 0, shardCount: Int = 1,
         fidelity: Fidelity = .flow, direction: DMADirection = .push, meter: ProgressMeter? = nil
     ) throws(TransferPlanningError) -> MatrixReport {
-        MatrixReport(
+        var report = MatrixReport(
             run: try MatrixRun.run(
                 planner: planner, devices: ids, shardIndex: shardIndex, shardCount: shardCount, fidelity: fidelity,
                 direction: direction, meter: meter))
+        report.shard = ShardInfo(
+            index: shardIndex + 1, count: shardCount,
+            inputsHash: ShardInfo.inputsHash(
+                planner: planner,
+                extra: "matrix \(ids) \(planner.parameters.matrixTransferSize.bytes) \(fidelity.rawValue) \(direction)")
+        )
+        return report
     }
 
     /// Joins shards of one matrix: each row comes from the shard that computed it; the result
     /// equals a single run's.
+    ///
+    /// - Throws: `TransferPlanningError` when a part is missing, given twice, or from another
+    ///   matrix (see `ShardInfo`).
     public static func merge(_ parts: [MatrixReport]) throws(TransferPlanningError) -> MatrixReport {
+        try ShardInfo.checkComplete(parts.map(\.shard), what: "matrix")
         guard var merged = parts.first else { throw TransferPlanningError(description: "nothing to merge") }
         for part in parts.dropFirst() {
             guard part.topology == merged.topology, part.devices == merged.devices, part.sizeBytes == merged.sizeBytes,
@@ -80,6 +93,8 @@ public struct MatrixReport: Codable, Sendable, Equatable {
             }
         }
         merged.rowsComputed.sort()
+        merged.shard?.index = 1
+        merged.shard?.count = 1
         return merged
     }
 

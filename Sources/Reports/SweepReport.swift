@@ -19,6 +19,8 @@ public struct SweepReport: Codable, Sendable, Equatable {
     public var p2pMechanism: String?
     /// The points, by increasing size.
     public var points: [Point]
+    /// Which part of a sharded sweep this is (1 of 1 for a whole sweep), with the inputs' hash.
+    public var shard: ShardInfo?
 
     /// The sizes of a full sweep: 4 KiB to 1 GiB in powers of two.
     public static var standardSizes: [UInt64] { SweepRun.standardSizes }
@@ -29,14 +31,23 @@ public struct SweepReport: Codable, Sendable, Equatable {
         planner: TransferPlanner, from source: String, to destination: String, sizes: [UInt64] = standardSizes,
         shardIndex: Int = 0, shardCount: Int = 1, fidelity: Fidelity = .flow, meter: ProgressMeter? = nil
     ) throws(TransferPlanningError) -> SweepReport {
-        SweepReport(
+        var report = SweepReport(
             run: try SweepRun.run(
                 planner: planner, from: source, to: destination, sizes: sizes, shardIndex: shardIndex,
                 shardCount: shardCount, fidelity: fidelity, meter: meter))
+        report.shard = ShardInfo(
+            index: shardIndex + 1, count: shardCount,
+            inputsHash: ShardInfo.inputsHash(
+                planner: planner, extra: "sweep \(source) \(destination) \(sizes) \(fidelity.rawValue)"))
+        return report
     }
 
     /// Joins shards of one sweep; the result equals a single run's.
+    ///
+    /// - Throws: `TransferPlanningError` when a part is missing, given twice, or from another
+    ///   sweep (see `ShardInfo`).
     public static func merge(_ parts: [SweepReport]) throws(TransferPlanningError) -> SweepReport {
+        try ShardInfo.checkComplete(parts.map(\.shard), what: "sweep")
         guard var merged = parts.first else { throw TransferPlanningError(description: "nothing to merge") }
         for part in parts.dropFirst() {
             guard part.topology == merged.topology, part.from == merged.from, part.to == merged.to,
@@ -47,6 +58,8 @@ public struct SweepReport: Codable, Sendable, Equatable {
             merged.points += part.points
         }
         merged.points.sort { $0.sizeBytes < $1.sizeBytes }
+        merged.shard?.index = 1
+        merged.shard?.count = 1
         return merged
     }
 

@@ -132,7 +132,7 @@ public struct TransferReport: Encodable, Sendable {
         var rows = [["transfer", "size", "time", "GB/s", "mechanism", "bottleneck"]]
         for entry in transfers {
             rows.append([
-                entry.label, ByteCount(entry.bytes).description, Picoseconds(UInt64(entry.seconds * 1e12)).description,
+                entry.label, ByteCount(entry.bytes).description, Picoseconds(saturatingSeconds: entry.seconds).description,
                 formatDecimal(entry.bandwidthGBps, maxFractionDigits: 2), entry.mechanism, entry.bottleneck,
             ])
         }

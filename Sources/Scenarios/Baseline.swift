@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import SimKernel
 import Units
 
 /// FNV-1a, 64 bits, over the UTF-8 bytes of `text`, as 16 hexadecimal digits.
@@ -35,6 +36,9 @@ public struct Baseline: Codable, Sendable, Equatable {
         public var parametersHash: String
         /// By transfer id.
         public var transfers: [String: TransferBaseline]
+        /// The flow model's event fingerprint for the scenario (`Baseline.fingerprint(of:)`);
+        /// nil in baselines recorded before fingerprints.
+        public var fingerprint: String?
     }
 
     /// One transfer's recorded figures (absent metrics: the transfer was refused).
@@ -67,9 +71,21 @@ public struct Baseline: Codable, Sendable, Equatable {
             scenarios[scenario.name] = ScenarioBaseline(
                 file: String(scenario.file.split(separator: "/").last ?? Substring(scenario.file)),
                 parametersHash: fnv1a64(scenario.parameters.canonicalText + scenario.topologyText),
-                transfers: transfers)
+                transfers: transfers, fingerprint: Self.fingerprint(of: result).description)
         }
         self.scenarios = scenarios
+    }
+
+    /// The fingerprint of a scenario's run: the flow model's event sequence (each event's time
+    /// and the flows it starts and ends, `EventFingerprint`) when every repetition of every
+    /// transfer is replayed at the start the run gave it, in file order.
+    ///
+    /// Two runs with the same figures but different event sequences (a rate change at another
+    /// time, a flow ending in another order) have different fingerprints, as in OMNeT++.
+    public static func fingerprint(of result: ScenarioResult) -> EventFingerprint {
+        let planner = TransferPlanner(machine: result.scenario.machine, parameters: result.scenario.parameters)
+        let transfers = result.transfers.flatMap { $0.repetitions.map(\.transfer) }
+        return FlowEngine(planner: planner).run(transfers, recordingLoads: false).fingerprint
     }
 
     /// The baseline as JSON with sorted keys, pretty-printed, ending with a newline.
@@ -128,6 +144,11 @@ public struct BaselineComparison: Sendable {
                 movedBeyondTolerance = true
                 continue
             }
+            let changesBefore = changes.count
+            defer {
+                compareFingerprints(
+                    name, before.fingerprint, after.fingerprint, figuresMoved: changes.count > changesBefore)
+            }
             if before.parametersHash != after.parametersHash {
                 notes.append(
                     "\(name): parameter hash differs: \(before.parametersHash) -> \(after.parametersHash) (its parameters or topology changed)"
@@ -160,6 +181,21 @@ public struct BaselineComparison: Sendable {
         }
     }
 
+    /// A fingerprint that changed while every figure of the scenario stayed identical is a
+    /// behaviour change the figures hide: it fails the comparison. When figures moved too, the
+    /// changed fingerprint is only noted (the figures' tolerances decide).
+    private mutating func compareFingerprints(_ name: String, _ old: String?, _ new: String?, figuresMoved: Bool) {
+        guard let old, let new, old != new else { return }
+        if figuresMoved {
+            notes.append("\(name): event fingerprint differs: \(old) -> \(new)")
+        } else {
+            changes.append(
+                "\(name) event fingerprint: \(old) -> \(new) (the event sequence changed although every figure is identical)"
+            )
+            movedBeyondTolerance = true
+        }
+    }
+
     private mutating func compare(_ key: String, _ metric: Metric, _ old: Double?, _ new: Double?, _ tolerance: Double)
     {
         switch (old, new) {
@@ -185,6 +221,6 @@ public struct BaselineComparison: Sendable {
 private func precise(_ metric: Metric, _ value: Double) -> String {
     switch metric {
     case .bandwidth: return DataRate(bytesPerSecond: value).description
-    case .time, .latency: return Picoseconds(UInt64(max(0, value).rounded())).description
+    case .time, .latency: return Picoseconds(saturatingPicoseconds: value.rounded()).description
     }
 }

@@ -158,6 +158,6 @@ public struct ScenarioLoadError: Error, Sendable, CustomStringConvertible {
 public func formatMetric(_ metric: Metric, _ value: Double) -> String {
     switch metric {
     case .bandwidth: return formatDecimal(value / 1e9, maxFractionDigits: 2) + " GB/s"
-    case .time, .latency: return Picoseconds(UInt64(max(0, value).rounded())).description
+    case .time, .latency: return Picoseconds(saturatingPicoseconds: value.rounded()).description
     }
 }

@@ -220,9 +220,9 @@ public enum ScenarioRunner {
             var bandwidth: Double?
             var latency: Picoseconds?
             if let plan, !repetitions.isEmpty {
-                let total = repetitions.reduce(UInt64(0)) { $0 + $1.duration.rawValue }
-                time = Picoseconds(
-                    UInt64((Double(total) / Double(repetitions.count)).rounded()))
+                // Saturating sums: a run beyond 213 days shows as such instead of trapping.
+                let total = repetitions.reduce(Picoseconds.zero) { $0 + $1.duration }.rawValue
+                time = Picoseconds(saturatingPicoseconds: (Double(total) / Double(repetitions.count)).rounded())
                 let seconds = Double(total) / 1e12
                 bandwidth = seconds > 0 ? Double(transfer.size.bytes) * Double(repetitions.count) / seconds : 0
                 let probe = engine.run([

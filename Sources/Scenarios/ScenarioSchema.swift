@@ -82,7 +82,9 @@ public enum ScenarioSchema {
                     <xs:attribute name="direction" type="direction" default="push"/>
                     <xs:attribute name="start" type="quantity"/>
                     <xs:attribute name="after" type="idList"/>
-                    <xs:attribute name="repeat" type="xs:positiveInteger" default="1"/>
+                    <xs:attribute name="repeat" default="1">
+                      <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="100"/></xs:restriction></xs:simpleType>
+                    </xs:attribute>
                     <xs:attribute name="stagingSocket" type="id"/>
                   </xs:complexType>
                 </xs:element>

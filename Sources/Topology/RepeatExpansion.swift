@@ -7,15 +7,14 @@ import CLibXML2
 /// variables (`+ - * / %` and parentheses), so `id="gpu{4*s+i}"` numbers devices across nested
 /// repeats. Copies keep the line numbers of the original elements, so diagnostics still point
 /// into the file.
+///
+/// Every copied element, nested ones included, is charged to the load's element budget
+/// (`LoadLimits.maxElements`, shared with XInclude) before it is made, so a repeat of a large
+/// subtree or nested repeats stop at the limit instead of exhausting memory.
 struct RepeatExpander {
-    /// The most elements all repeats together may create: enough for a 100,000-endpoint fabric with its ports,
-    /// small enough that a typo (count="1000000000") fails at once instead of exhausting memory.
-    static let maximumCopies = 1_000_000
-
     let files: NodeFiles
     let sources: SourceTexts
     var diagnostics: [Diagnostic] = []
-    private var copies = 0
 
     init(files: NodeFiles, sources: SourceTexts) {
         self.files = files
@@ -103,11 +102,22 @@ struct RepeatExpander {
             return
         }
         let body = Self.elementChildren(of: repeatNode)
-        guard copies + count * max(body.count, 1) <= Self.maximumCopies else {
+        let budget = files.budget
+        let perCopy = body.reduce(0) { $0 + ElementBudget.elements(in: $1, cap: budget.limit) }
+        let (total, overflow) = count.multipliedReportingOverflow(by: perCopy)
+        guard !overflow, budget.charge(total) else {
             diagnostics.append(
                 Diagnostic(
                     .error, at: location(of: repeatNode, attribute: "count"),
-                    "<repeat> would create more than \(Self.maximumCopies) elements"))
+                    "<repeat> of \(count) copies of \(perCopy) element(s) would make the document hold more than \(budget.limit) elements (\(budget.used) already); raise the limit by setting the environment variable \(LoadLimits.maxElementsVariable)=N"
+                ))
+            return
+        }
+        if count > 0, start.addingReportingOverflow(count - 1).overflow {
+            diagnostics.append(
+                Diagnostic(
+                    .error, at: location(of: repeatNode, attribute: "start"),
+                    "<repeat> start \(start) plus count \(count) overflows a 64-bit integer"))
             return
         }
         for k in 0..<count {
@@ -115,7 +125,6 @@ struct RepeatExpander {
             inner[variable] = start + k
             for original in body {
                 guard let copy = xmlDocCopyNode(original, repeatNode.pointee.doc, 1) else { continue }
-                copies += 1
                 xmlAddPrevSibling(repeatNode, copy)
                 let name = copy.pointee.name.map { String(cString: $0) } ?? ""
                 if name == "repeat" {
@@ -183,115 +192,130 @@ struct ExpressionError: Error, CustomStringConvertible {
 }
 
 /// Integer arithmetic over named variables: `+ - * / %`, unary minus and parentheses.
+///
+/// The evaluator uses explicit stacks (shunting-yard), not recursion, so no expression can
+/// overflow the call stack (20,000 unary minuses used to); every operation is checked, and
+/// overflow, division by zero and `MIN / -1` or `MIN % -1` are reported, never trapped.
 enum IntegerExpression {
-    /// Evaluates `text` with `bindings` for its variables.
-    static func evaluate(_ text: String, bindings: [String: Int]) throws(ExpressionError) -> Int {
-        var parser = Parser(chars: Array(text.unicodeScalars), bindings: bindings, text: text)
-        let value = try parser.expression()
-        parser.skipSpace()
-        guard parser.position == parser.chars.count else {
-            throw ExpressionError(description: "unexpected '\(String(parser.chars[parser.position]))' in '{\(text)}'")
+    /// The longest expression read, in characters; far beyond any `{4*s+i}`.
+    static let maximumLength = 10_000
+
+    private enum Operator: Equatable {
+        case add, subtract, multiply, divide, remainder, negate, open
+
+        var precedence: Int {
+            switch self {
+            case .add, .subtract: return 1
+            case .multiply, .divide, .remainder: return 2
+            case .negate: return 3
+            case .open: return 0
+            }
         }
-        return value
     }
 
-    private struct Parser {
-        let chars: [Unicode.Scalar]
-        let bindings: [String: Int]
-        let text: String
+    /// Evaluates `text` with `bindings` for its variables.
+    static func evaluate(_ text: String, bindings: [String: Int]) throws(ExpressionError) -> Int {
+        let chars = Array(text.unicodeScalars)
+        guard chars.count <= maximumLength else {
+            throw ExpressionError(description: "expression longer than \(maximumLength) characters")
+        }
+        func fail(_ what: String) -> ExpressionError { ExpressionError(description: "\(what) in '{\(text)}'") }
+        var values: [Int] = []
+        var operators: [Operator] = []
+        var expectOperand = true
         var position = 0
 
-        init(chars: [Unicode.Scalar], bindings: [String: Int], text: String) {
-            self.chars = chars
-            self.bindings = bindings
-            self.text = text
+        func apply(_ op: Operator) throws(ExpressionError) {
+            if op == .negate {
+                guard let x = values.popLast() else { throw fail("incomplete expression") }
+                let (result, overflow) = 0.subtractingReportingOverflow(x)
+                if overflow { throw fail("overflow") }
+                values.append(result)
+                return
+            }
+            guard let rhs = values.popLast(), let lhs = values.popLast() else { throw fail("incomplete expression") }
+            let result: (partialValue: Int, overflow: Bool)
+            switch op {
+            case .add: result = lhs.addingReportingOverflow(rhs)
+            case .subtract: result = lhs.subtractingReportingOverflow(rhs)
+            case .multiply: result = lhs.multipliedReportingOverflow(by: rhs)
+            case .divide, .remainder:
+                guard rhs != 0 else { throw fail("division by zero") }
+                result =
+                    op == .divide
+                    ? lhs.dividedReportingOverflow(by: rhs) : lhs.remainderReportingOverflow(dividingBy: rhs)
+            case .negate, .open: throw fail("incomplete expression")
+            }
+            if result.overflow { throw fail("overflow") }
+            values.append(result.partialValue)
         }
 
-        mutating func skipSpace() {
+        while true {
             while position < chars.count, chars[position] == " " { position += 1 }
-        }
-
-        mutating func expression() throws(ExpressionError) -> Int {
-            var value = try term()
-            while true {
-                skipSpace()
-                guard position < chars.count, chars[position] == "+" || chars[position] == "-" else { return value }
-                let op = chars[position]
-                position += 1
-                let rhs = try term()
-                let (result, overflow) =
-                    op == "+" ? value.addingReportingOverflow(rhs) : value.subtractingReportingOverflow(rhs)
-                if overflow { throw ExpressionError(description: "overflow in '{\(text)}'") }
-                value = result
-            }
-        }
-
-        mutating func term() throws(ExpressionError) -> Int {
-            var value = try factor()
-            while true {
-                skipSpace()
-                guard position < chars.count, chars[position] == "*" || chars[position] == "/" || chars[position] == "%"
-                else { return value }
-                let op = chars[position]
-                position += 1
-                let rhs = try factor()
-                if op == "*" {
-                    let (result, overflow) = value.multipliedReportingOverflow(by: rhs)
-                    if overflow { throw ExpressionError(description: "overflow in '{\(text)}'") }
-                    value = result
-                } else {
-                    guard rhs != 0 else { throw ExpressionError(description: "division by zero in '{\(text)}'") }
-                    value = op == "/" ? value / rhs : value % rhs
-                }
-            }
-        }
-
-        mutating func factor() throws(ExpressionError) -> Int {
-            skipSpace()
-            guard position < chars.count else {
-                throw ExpressionError(description: "incomplete expression '{\(text)}'")
-            }
+            guard position < chars.count else { break }
             let c = chars[position]
-            if c == "(" {
-                position += 1
-                let value = try expression()
-                skipSpace()
-                guard position < chars.count, chars[position] == ")" else {
-                    throw ExpressionError(description: "missing ')' in '{\(text)}'")
-                }
-                position += 1
-                return value
-            }
-            if c == "-" {
-                position += 1
-                return -(try factor())
-            }
-            if c.properties.numericType != nil, c.isASCII {
-                var value = 0
-                while position < chars.count, chars[position].isASCII, let digit = Int(String(chars[position])) {
-                    let (times, o1) = value.multipliedReportingOverflow(by: 10)
-                    let (sum, o2) = times.addingReportingOverflow(digit)
-                    if o1 || o2 { throw ExpressionError(description: "number too large in '{\(text)}'") }
-                    value = sum
+            if expectOperand {
+                if c == "-" {
+                    operators.append(.negate)
                     position += 1
-                }
-                return value
-            }
-            if c.properties.isAlphabetic || c == "_" {
-                var name = ""
-                while position < chars.count,
-                    chars[position].properties.isAlphabetic || chars[position] == "_"
-                        || (chars[position].isASCII && chars[position].properties.numericType != nil)
-                {
-                    name.unicodeScalars.append(chars[position])
+                } else if c == "(" {
+                    operators.append(.open)
                     position += 1
+                } else if c.isASCII, c.properties.numericType != nil {
+                    var value = 0
+                    while position < chars.count, chars[position].isASCII, let digit = Int(String(chars[position])) {
+                        let (times, o1) = value.multipliedReportingOverflow(by: 10)
+                        let (sum, o2) = times.addingReportingOverflow(digit)
+                        if o1 || o2 { throw fail("number too large") }
+                        value = sum
+                        position += 1
+                    }
+                    values.append(value)
+                    expectOperand = false
+                } else if c.properties.isAlphabetic || c == "_" {
+                    var name = ""
+                    while position < chars.count,
+                        chars[position].properties.isAlphabetic || chars[position] == "_"
+                            || (chars[position].isASCII && chars[position].properties.numericType != nil)
+                    {
+                        name.unicodeScalars.append(chars[position])
+                        position += 1
+                    }
+                    guard let value = bindings[name] else { throw fail("unknown repeat variable '\(name)'") }
+                    values.append(value)
+                    expectOperand = false
+                } else {
+                    throw fail("unexpected '\(String(c))'")
                 }
-                guard let value = bindings[name] else {
-                    throw ExpressionError(description: "unknown repeat variable '\(name)' in '{\(text)}'")
-                }
-                return value
+                continue
             }
-            throw ExpressionError(description: "unexpected '\(String(c))' in '{\(text)}'")
+            let op: Operator
+            switch c {
+            case "+": op = .add
+            case "-": op = .subtract
+            case "*": op = .multiply
+            case "/": op = .divide
+            case "%": op = .remainder
+            case ")":
+                while let top = operators.last, top != .open { try apply(operators.removeLast()) }
+                guard operators.popLast() == .open else { throw fail("unexpected ')'") }
+                position += 1
+                continue
+            default: throw fail("unexpected '\(String(c))'")
+            }
+            while let top = operators.last, top != .open, top.precedence >= op.precedence {
+                try apply(operators.removeLast())
+            }
+            operators.append(op)
+            expectOperand = true
+            position += 1
         }
+        if expectOperand { throw fail("incomplete expression") }
+        while let op = operators.popLast() {
+            if op == .open { throw fail("missing ')'") }
+            try apply(op)
+        }
+        guard values.count == 1, let value = values.first else { throw fail("incomplete expression") }
+        return value
     }
 }

@@ -64,25 +64,39 @@ struct TopologyBuilder {
         }
     }
 
+    /// Reads a size within `QuantityRange.size` (0 B to 1 PiB).
     private mutating func size(_ element: XMLElement, _ name: String) -> ByteCount? {
-        quantity(element, name) { text throws(UnitParseError) in try ByteCount.parse(text) }
+        quantity(element, name) { text throws(UnitParseError) in try ByteCount.parse(text, within: .size) }
     }
 
+    /// Reads the rate of a link, memory, switch or engine, within `QuantityRange.bandwidth`
+    /// (1 MB/s to 1 PB/s).
     private mutating func rate(_ element: XMLElement, _ name: String) -> DataRate? {
-        quantity(element, name) { text throws(UnitParseError) in try DataRate.parse(text) }
+        quantity(element, name) { text throws(UnitParseError) in try DataRate.parse(text, within: .bandwidth) }
     }
 
+    /// Reads a hardware latency or overhead, within `QuantityRange.latency` (0 ps to 1 s).
     private mutating func duration(_ element: XMLElement, _ name: String) -> Picoseconds? {
-        quantity(element, name) { text throws(UnitParseError) in try Picoseconds.parse(text) }
+        quantity(element, name) { text throws(UnitParseError) in try Picoseconds.parse(text, within: .latency) }
     }
 
-    private mutating func integer(_ element: XMLElement, _ name: String) -> Int? {
+    /// Reads an integer attribute (decimal or 0x-prefixed hexadecimal) that must lie in `range`.
+    private mutating func integer(_ element: XMLElement, _ name: String, _ range: IntegerRange) -> Int? {
         guard let text = element.attribute(name) else { return nil }
         let trimmed = text.trimmingSpaces
         let value: Int? =
             trimmed.lowercased().hasPrefix("0x") ? Int(trimmed.dropFirst(2), radix: 16) : Int(trimmed)
-        if value == nil {
-            error(element, attribute: name, "<\(element.name)> attribute '\(name)': '\(text)' is not an integer")
+        guard let value else {
+            error(
+                element, attribute: name,
+                "<\(element.name)> attribute '\(name)': '\(text)' is not an integer (expected \(range))")
+            return nil
+        }
+        guard range.values.contains(value) else {
+            error(
+                element, attribute: name,
+                "<\(element.name)> attribute '\(name)': \(value) is out of range: expected \(range)")
+            return nil
         }
         return value
     }
@@ -148,9 +162,6 @@ struct TopologyBuilder {
         let bandwidth = rate(element, "bandwidth")
         let latency = duration(element, "latency")
         guard let capacity, let bandwidth, let latency else { return nil }
-        if bandwidth.bytesPerSecond <= 0 {
-            error(element, attribute: "bandwidth", "<memory> bandwidth must be positive")
-        }
         return MemorySpec(capacity: capacity, bandwidth: bandwidth, latency: latency, kind: element.attribute("kind"))
     }
 
@@ -159,7 +170,8 @@ struct TopologyBuilder {
         define(id, element)
         let vendor = CPUVendor(rawValue: element.attribute("vendor") ?? "") ?? .other
         let socket = Socket(
-            id: id, vendor: vendor, family: integer(element, "family") ?? 0, model: integer(element, "model"),
+            id: id, vendor: vendor, family: integer(element, "family", .cpuFamily) ?? 0,
+            model: integer(element, "model", .cpuModel),
             label: element.attribute("label"),
             memory: element.children.first { $0.name == "memory" }.flatMap { memory($0) },
             location: element.location)
@@ -189,7 +201,7 @@ struct TopologyBuilder {
             let mode = IOMMUSpec.Mode(rawValue: iommuElement.attribute("mode") ?? "") ?? .off
             iommu = IOMMUSpec(
                 mode: mode, pageSize: size(iommuElement, "pageSize"),
-                iotlbEntries: integer(iommuElement, "iotlbEntries"),
+                iotlbEntries: integer(iommuElement, "iotlbEntries", .iotlbEntries),
                 walkLatency: duration(iommuElement, "walkLatency"), ats: bool(iommuElement, "ats") ?? false)
             if let page = iommu?.pageSize, ![4_096, 2_097_152, 1_073_741_824].contains(page.bytes) {
                 error(
@@ -200,14 +212,11 @@ struct TopologyBuilder {
         let complex = RootComplex(
             id: id, socket: socket,
             hostBridge: PCIIdentity(element.attribute("hostBridge") ?? "") ?? PCIIdentity(vendor: 0, device: 0),
-            segment: integer(element, "segment") ?? 0, bus: integer(element, "bus"),
+            segment: integer(element, "segment", .pciSegment) ?? 0, bus: integer(element, "bus", .pciBus),
             p2p: RootComplexP2P(rawValue: element.attribute("p2p") ?? "") ?? .none,
             p2pBandwidth: rate(element, "p2pBandwidth"), p2pLatency: duration(element, "p2pLatency"),
             memoryLatency: duration(element, "memoryLatency"), p2pMaxPayload: size(element, "p2pMaxPayload"),
             iommu: iommu, location: element.location)
-        if let bus = complex.bus, bus > 255 {
-            error(element, attribute: "bus", "<rootComplex> bus \(bus) is beyond 255")
-        }
         topology.rootComplexes.append(complex)
         let rc = topology.rootComplexes.count - 1
         for child in element.children {
@@ -238,21 +247,15 @@ struct TopologyBuilder {
     }
 
     private mutating func linkSpec(_ element: XMLElement, inherited: PCIeLinkSpec?) -> PCIeLinkSpec? {
-        let generation = integer(element, "gen") ?? inherited?.generation
-        let width = integer(element, "width") ?? inherited?.width
+        let generation = integer(element, "gen", .pcieGeneration) ?? inherited?.generation
+        let width = integer(element, "width", .linkWidth) ?? inherited?.width
         guard let generation, let width else { return nil }
         return PCIeLinkSpec(generation: generation, width: width)
     }
 
     private mutating func appendNode(_ node: PCINode, parent: Int?, element: XMLElement) -> Int {
         var node = node
-        if let bus = integer(element, "bus") {
-            if (0...255).contains(bus) {
-                node.bus = bus
-            } else {
-                error(element, attribute: "bus", "<\(element.name)> bus \(bus) is not a bus number (0 to 255)")
-            }
-        }
+        if let bus = integer(element, "bus", .pciBus) { node.bus = bus }
         topology.nodes.append(node)
         let index = topology.nodes.count - 1
         nodeIndex[node.id] = index
@@ -277,8 +280,9 @@ struct TopologyBuilder {
         }
         let node = PCINode(
             id: id, kind: kind, parent: parent, rootComplex: rootComplex, switchIndex: switchIndex,
-            pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init), deviceNumber: integer(element, "device"),
-            function: integer(element, "function") ?? 0, link: linkSpec(element, inherited: inherited),
+            pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init),
+            deviceNumber: integer(element, "device", .pciDevice),
+            function: integer(element, "function", .pciFunction) ?? 0, link: linkSpec(element, inherited: inherited),
             acsCapability: element.attribute("acsCap") == nil ? control : capability, acsControl: control,
             endpoint: nil, location: element.location)
         let index = appendNode(node, parent: parent, element: element)
@@ -303,7 +307,7 @@ struct TopologyBuilder {
             case "switch":
                 buildSwitch(child, parentPort: port, rootComplex: rootComplex)
             case "endpoint":
-                let function = integer(child, "function") ?? 0
+                let function = integer(child, "function", .pciFunction) ?? 0
                 if let other = functions[function] {
                     error(
                         child, attribute: "function",
@@ -338,7 +342,7 @@ struct TopologyBuilder {
         let upstream = PCINode(
             id: id, kind: .switchUpstreamPort, parent: parentPort, rootComplex: rootComplex, switchIndex: switchIndex,
             pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init),
-            deviceNumber: integer(element, "device") ?? 0, function: 0, link: link,
+            deviceNumber: integer(element, "device", .pciDevice) ?? 0, function: 0, link: link,
             acsCapability: acs(element, "acsCap"), acsControl: acs(element, "acsCtrl"), endpoint: nil,
             location: element.location)
         let upstreamIndex = appendNode(upstream, parent: parentPort, element: element)
@@ -399,7 +403,8 @@ struct TopologyBuilder {
             if bar.is64Bit && bar.index == 5 {
                 error(barElement, attribute: "index", "BAR 5 cannot be 64-bit: a 64-bit BAR uses two BAR registers")
             }
-            if bar.exposesMemory && deviceMemory == nil {
+            // A <memory> whose attributes were refused is reported there, not again here.
+            if bar.exposesMemory && memoryElement == nil {
                 error(
                     barElement, attribute: "exposes",
                     "BAR \(bar.index) of '\(id)' exposes memory, but '\(id)' has no <memory>")
@@ -411,15 +416,16 @@ struct TopologyBuilder {
         }
         var dma: DMASpec?
         if let dmaElement = element.children.first(where: { $0.name == "dma" }),
-            let engines = integer(dmaElement, "engines"),
+            let engines = integer(dmaElement, "engines", .dmaEngines),
             let engineRate = rate(dmaElement, "rate")
         {
-            dma = DMASpec(engines: engines, rate: engineRate, outstandingReads: integer(dmaElement, "outstandingReads"))
+            dma = DMASpec(
+                engines: engines, rate: engineRate, outstandingReads: integer(dmaElement, "outstandingReads", .tags))
         }
         var sriov: SRIOVSpec?
         if let sriovElement = element.children.first(where: { $0.name == "sriov" }),
-            let total = integer(sriovElement, "totalVFs"),
-            let enabled = integer(sriovElement, "numVFs")
+            let total = integer(sriovElement, "totalVFs", .virtualFunctions),
+            let enabled = integer(sriovElement, "numVFs", .virtualFunctions)
         {
             if enabled > total {
                 error(sriovElement, attribute: "numVFs", "<sriov> numVFs \(enabled) exceeds totalVFs \(total)")
@@ -428,21 +434,22 @@ struct TopologyBuilder {
         }
         let details = EndpointDetails(
             kind: kind, label: element.attribute("label"), maxPayload: mps, maxReadRequest: mrrs,
-            readCompletionBoundary: rcb, tags: integer(element, "tags") ?? EndpointDefaults.tags,
+            readCompletionBoundary: rcb, tags: integer(element, "tags", .tags) ?? EndpointDefaults.tags,
             ats: bool(element, "ats") ?? false, bars: bars, memory: deviceMemory, dma: dma, sriov: sriov,
             driver: element.attribute("driver")?.trimmingSpaces,
             driverP2P: element.attribute("driverP2P").flatMap { DriverP2PPolicy(rawValue: $0.trimmingSpaces) })
         let node = PCINode(
             id: id, kind: .endpoint, parent: parent, rootComplex: rootComplex, switchIndex: nil,
-            pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init), deviceNumber: integer(element, "device"),
-            function: integer(element, "function") ?? 0, link: link, acsCapability: [], acsControl: [],
+            pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init),
+            deviceNumber: integer(element, "device", .pciDevice),
+            function: integer(element, "function", .pciFunction) ?? 0, link: link, acsCapability: [], acsControl: [],
             endpoint: details,
             location: element.location)
         return appendNode(node, parent: parent, element: element)
     }
 
     private mutating func buildBAR(_ element: XMLElement, device: String) -> BARSpec? {
-        guard let index = integer(element, "index"), let barSize = size(element, "size") else { return nil }
+        guard let index = integer(element, "index", .barIndex), let barSize = size(element, "size") else { return nil }
         let is64 = element.attribute("bits")?.trimmingSpaces == "64"
         if index > 5 { error(element, attribute: "index", "BAR index \(index) is beyond 5") }
         let bytes = barSize.bytes
@@ -498,7 +505,8 @@ struct TopologyBuilder {
         define(id, element)
         topology.nvswitches.append(
             NVSwitchChip(
-                id: id, generation: integer(element, "generation") ?? 1, label: element.attribute("label"),
+                id: id, generation: integer(element, "generation", .nvswitchGeneration) ?? 1,
+                label: element.attribute("label"),
                 location: element.location))
         nvswitchIndex[id] = topology.nvswitches.count - 1
     }
@@ -521,7 +529,7 @@ struct TopologyBuilder {
         topology.socketLinks.append(
             SocketLink(
                 a: ends[0], b: ends[1], kind: SocketLink.Kind(rawValue: element.attribute("kind") ?? "") ?? .other,
-                links: integer(element, "links") ?? 1, bandwidthPerLink: bandwidth, latency: latency,
+                links: integer(element, "links", .links) ?? 1, bandwidthPerLink: bandwidth, latency: latency,
                 location: element.location, p2pBandwidth: rate(element, "p2pBandwidth")))
     }
 
@@ -557,10 +565,10 @@ struct TopologyBuilder {
         if case .nvswitch = ends[0], case .nvswitch = ends[1] {
             error(element, "<nvlink> joins two NVSwitches; p2psim models one NVSwitch plane between devices")
         }
-        let links = integer(element, "links") ?? 1
+        let links = integer(element, "links", .links) ?? 1
         let kind: VendorLink.Kind
         if element.name == "xgmi" {
-            let lanes = integer(element, "lanes") ?? 16
+            let lanes = integer(element, "lanes", .xgmiLanes) ?? 16
             if ![1, 2, 4, 8, 16].contains(lanes) {
                 error(element, attribute: "lanes", "<xgmi> lanes must be 1, 2, 4, 8 or 16")
             }
@@ -571,7 +579,7 @@ struct TopologyBuilder {
             else { return }
             kind = .xgmi(lanes: lanes, linkRate: linkRate)
         } else {
-            kind = .nvlink(generation: integer(element, "generation") ?? 1)
+            kind = .nvlink(generation: integer(element, "generation", .nvlinkGeneration) ?? 1)
         }
         topology.vendorLinks.append(
             VendorLink(kind: kind, a: ends[0], b: ends[1], links: links, location: element.location))

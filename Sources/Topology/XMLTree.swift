@@ -28,10 +28,10 @@ private final class ErrorCollector {
     let sources: SourceTexts
     let nodeFiles: NodeFiles
 
-    init(defaultFile: String, sources: SourceTexts) {
+    init(defaultFile: String, sources: SourceTexts, budget: ElementBudget) {
         self.defaultFile = defaultFile
         self.sources = sources
-        self.nodeFiles = NodeFiles(mainFile: defaultFile)
+        self.nodeFiles = NodeFiles(mainFile: defaultFile, budget: budget)
     }
 
     func add(_ error: UnsafePointer<xmlError>) {
@@ -41,12 +41,16 @@ private final class ErrorCollector {
         var file = e.file.map { String(cString: $0) } ?? defaultFile
         var line = Int(e.line)
         var column = Int(e.int2)
+        if message.contains("Please substitute entities") || message.contains("substitute entities") {
+            message = "an entity reference (&name;) in element content is not supported: write the text itself"
+        }
         if let node = e.node?.assumingMemoryBound(to: xmlNode.self) {
             // Validity errors point at a node: take its own line and file.
             line = Int(xmlGetLineNo(node))
             file = nodeFiles.file(of: node)
             let elementName = node.pointee.name.map { String(cString: $0) } ?? ""
             if let attribute = quotedName(after: "attribute '", in: message) {
+                message = IntegerRange.explainPattern(message, attribute: attribute, element: elementName)
                 column = sources.column(ofAttribute: attribute, from: line, in: file)?.column ?? 0
                 if let found = sources.column(ofAttribute: attribute, from: line, in: file) {
                     line = found.line
@@ -61,13 +65,23 @@ private final class ErrorCollector {
     }
 }
 
-/// The files that elements came from, recorded after XInclude from the `xml:base` attributes it
-/// adds (which are then removed, so that the schema need not allow them).
+/// What one load shares between its stages: the files that elements came from (recorded by
+/// XInclude) and the element budget that XInclude and `<repeat>` draw on together.
 package final class NodeFiles {
     private var files: [UnsafeMutableRawPointer: String] = [:]
     let mainFile: String
+    /// The elements the expanded document may still gain (see `LoadLimits.maxElements`).
+    let budget: ElementBudget
 
-    init(mainFile: String) { self.mainFile = mainFile }
+    init(mainFile: String, budget: ElementBudget = ElementBudget(limit: LoadLimits().maxElements)) {
+        self.mainFile = mainFile
+        self.budget = budget
+    }
+
+    /// Records that `node` and its descendants come from `file`.
+    func record(_ node: UnsafeMutablePointer<xmlNode>, file: String) {
+        files[UnsafeMutableRawPointer(node)] = file
+    }
 
     /// Records the file of every element that XInclude brought in, from the XINCLUDE_START
     /// markers it leaves around included content (their `href`, resolved against the including
@@ -173,7 +187,7 @@ package final class SourceTexts {
             return cached
         }
         guard let data = FileManager.default.contents(atPath: file) else { return nil }
-        register(String(decoding: data, as: UTF8.self), for: file)
+        register(SourceDecoding.text(of: [UInt8](data)), for: file)
         return lines[file]
     }
 
@@ -286,20 +300,59 @@ package enum XMLReader {
         package var diagnostics: [Diagnostic]
     }
 
-    /// Parses `text` (the content of `file`), processes XInclude, lets `transform` rewrite the
-    /// libxml2 tree (repeat expansion), validates against `schema` and copies the tree out.
+    /// Parses `text` (the content of `file`, already decoded), processes XInclude, lets
+    /// `transform` rewrite the libxml2 tree (repeat expansion), validates against `schema` and
+    /// copies the tree out.
+    ///
+    /// The text is handed to libxml2 as UTF-8 whatever its XML declaration says, since it is
+    /// already decoded; to honour a declared encoding, pass the file's bytes to
+    /// `read(bytes:file:schema:sources:limits:transform:)`.
     package static func read(
-        text: String, file: String, schema: String?, sources: SourceTexts,
+        text: String, file: String, schema: String?, sources: SourceTexts, limits: LoadLimits = .current,
         transform: (UnsafeMutablePointer<xmlNode>, NodeFiles, inout [Diagnostic]) -> Void = { _, _, _ in }
     ) -> Result {
         sources.register(text, for: file)
-        let collector = ErrorCollector(defaultFile: file, sources: sources)
+        return read(
+            bytes: Array(text.utf8), encoding: "UTF-8", file: file, schema: schema, sources: sources, limits: limits,
+            transform: transform)
+    }
+
+    /// Parses the bytes of `file` as libxml2 decodes them (a byte-order mark or the declared
+    /// encoding: UTF-8, UTF-16, ISO-8859-1...), then as `read(text:...)`.
+    package static func read(
+        bytes: [UInt8], file: String, schema: String?, sources: SourceTexts, limits: LoadLimits = .current,
+        transform: (UnsafeMutablePointer<xmlNode>, NodeFiles, inout [Diagnostic]) -> Void = { _, _, _ in }
+    ) -> Result {
+        sources.register(SourceDecoding.text(of: bytes), for: file)
+        return read(
+            bytes: bytes, encoding: nil, file: file, schema: schema, sources: sources, limits: limits,
+            transform: transform)
+    }
+
+    private static func read(
+        bytes: [UInt8], encoding: String?, file: String, schema: String?, sources: SourceTexts, limits: LoadLimits,
+        transform: (UnsafeMutablePointer<xmlNode>, NodeFiles, inout [Diagnostic]) -> Void
+    ) -> Result {
+        let budget = ElementBudget(limit: limits.maxElements)
+        let collector = ErrorCollector(defaultFile: file, sources: sources, budget: budget)
+        if bytes.count > limits.maxFileBytes {
+            return Result(
+                root: nil,
+                diagnostics: [
+                    Diagnostic(
+                        .error, at: SourceLocation(file: file, line: 1),
+                        "the file is larger than \(limits.maxFileBytes) bytes, the limit on one file")
+                ])
+        }
+        if let problem = EntityGuard.problem(in: bytes, file: file) {
+            return Result(root: nil, diagnostics: [problem])
+        }
         return capturingErrors(collector) {
-            // A C copy of the text that outlives the parse (libxml2 keeps pointers into its
+            // A C copy of the bytes that outlives the parse (libxml2 keeps pointers into its
             // input buffer while parsing).
-            let buffer = CBuffer(text)
+            let buffer = CBuffer(bytes: bytes)
             let doc = withExtendedLifetime(buffer) {
-                xmlReadMemory(buffer.pointer, buffer.count, file, nil, parseOptions)
+                xmlReadMemory(buffer.pointer, buffer.count, file, encoding, parseOptions)
             }
             guard let doc else {
                 if collector.diagnostics.isEmpty {
@@ -309,15 +362,27 @@ package enum XMLReader {
                 return Result(root: nil, diagnostics: collector.diagnostics)
             }
             defer { xmlFreeDoc(doc) }
-            // XInclude: included files are read with the same safe options.
-            if xmlXIncludeProcessFlags(doc, parseOptions) < 0
-                || collector.diagnostics.contains(where: { $0.severity == .error })
-            {
-                return Result(root: nil, diagnostics: collector.diagnostics)
-            }
             guard let rootNode = xmlDocGetRootElement(doc) else {
                 collector.diagnostics.append(
                     Diagnostic(.error, at: SourceLocation(file: file, line: 1), "no root element"))
+                return Result(root: nil, diagnostics: collector.diagnostics)
+            }
+            if collector.diagnostics.contains(where: { $0.severity == .error }) {
+                return Result(root: nil, diagnostics: collector.diagnostics)
+            }
+            guard budget.charge(ElementBudget.elements(in: rootNode, cap: budget.limit)) else {
+                collector.diagnostics.append(
+                    Diagnostic(
+                        .error, at: SourceLocation(file: file, line: 1),
+                        "the file has too many elements: \(limits.raiseElementsHint)"))
+                return Result(root: nil, diagnostics: collector.diagnostics)
+            }
+            // XInclude, bounded and restricted to regular files below the file's folder.
+            var includes = IncludeProcessor(
+                limits: limits, budget: budget, files: collector.nodeFiles, sources: sources, mainFile: file)
+            includes.process(rootNode, doc: doc)
+            collector.diagnostics += includes.diagnostics
+            if collector.diagnostics.contains(where: { $0.severity == .error }) {
                 return Result(root: nil, diagnostics: collector.diagnostics)
             }
             collector.nodeFiles.recordIncludedFiles(rootNode)
@@ -340,22 +405,13 @@ package enum XMLReader {
 
     /// Validates `doc` against the schema text; diagnostics go to `collector`.
     private static func validate(_ doc: xmlDocPtr, against schema: String, collector: ErrorCollector) -> Bool {
-        // xmlSchemaNewMemParserCtxt keeps the pointer and reads it in xmlSchemaParse: the
-        // buffer must live until then.
-        let schemaBuffer = CBuffer(schema)
-        defer { withExtendedLifetime(schemaBuffer) {} }
-        guard let parserContext = xmlSchemaNewMemParserCtxt(schemaBuffer.pointer, schemaBuffer.count) else {
-            return false
-        }
-        defer { xmlSchemaFreeParserCtxt(parserContext) }
-        guard let parsedSchema = xmlSchemaParse(parserContext) else {
+        guard let parsedSchema = ParsedSchemas.shared.schema(schema) else {
             collector.diagnostics.append(
                 Diagnostic(
                     .error, at: SourceLocation(file: "<embedded schema>", line: 0), "the embedded schema does not parse"
                 ))
             return false
         }
-        defer { xmlSchemaFree(parsedSchema) }
         guard let validContext = xmlSchemaNewValidCtxt(parsedSchema) else { return false }
         defer { xmlSchemaFreeValidCtxt(validContext) }
         let context = Unmanaged.passUnretained(collector).toOpaque()
@@ -402,6 +458,30 @@ package enum XMLReader {
     }
 }
 
+/// The embedded schemas, parsed once per process and kept: parsing the topology schema was most
+/// of the time of loading a small file (and of every fuzzing input). A parsed schema is only
+/// read while validating (libxml2 allows one per validation context across threads).
+private final class ParsedSchemas: @unchecked Sendable {
+    static let shared = ParsedSchemas()
+    private let lock = NSLock()
+    private var parsed: [String: xmlSchemaPtr] = [:]
+
+    /// The parsed form of `text`, or nil when it does not parse.
+    func schema(_ text: String) -> xmlSchemaPtr? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = parsed[text] { return known }
+        // xmlSchemaNewMemParserCtxt keeps the pointer and reads it in xmlSchemaParse: the
+        // buffer must live until then.
+        let buffer = CBuffer(text)
+        guard let context = xmlSchemaNewMemParserCtxt(buffer.pointer, buffer.count) else { return nil }
+        defer { xmlSchemaFreeParserCtxt(context) }
+        guard let schema = withExtendedLifetime(buffer, { xmlSchemaParse(context) }) else { return nil }
+        parsed[text] = schema
+        return schema
+    }
+}
+
 /// A NUL-terminated C copy of a string, freed when the value is released.
 ///
 /// libxml2's memory parsers keep pointers into their input; Swift's temporary pointers from
@@ -412,8 +492,9 @@ final class CBuffer {
     /// The number of bytes, without the terminating NUL.
     let count: Int32
 
-    init(_ text: String) {
-        let utf8 = Array(text.utf8)
+    convenience init(_ text: String) { self.init(bytes: Array(text.utf8)) }
+
+    init(bytes utf8: [UInt8]) {
         pointer = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count + 1)
         for (index, byte) in utf8.enumerated() { pointer[index] = CChar(bitPattern: byte) }
         pointer[utf8.count] = 0

@@ -34,10 +34,18 @@ public struct DataRate: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// lane, before line encoding (8 GT/s on 16 lanes is 16 × 10^9 bytes of symbols per second;
     /// the link model applies 8b/10b or 128b/130b on top).
     ///
-    /// - Throws: `UnitParseError` for a missing or unknown unit, a negative rate, or GT/s without
-    ///   lanes.
+    /// The rate must lie in `QuantityRange.rate` (0 to 1 PB/s); a bare "0" needs no unit.
+    ///
+    /// - Throws: `UnitParseError` for a missing or unknown unit, a negative rate, GT/s without
+    ///   lanes, or a rate beyond 1 PB/s.
     public static func parse(_ text: String, lanes: Int? = nil) throws(UnitParseError) -> DataRate {
+        try parse(text, lanes: lanes, within: .rate)
+    }
+
+    /// Reads a rate without a range check (only finiteness bounds the value).
+    static func parseUnbounded(_ text: String, lanes: Int? = nil) throws(UnitParseError) -> DataRate {
         let quantity = try QuantityText.parse(text)
+        if quantity.unit.isEmpty, quantity.significand == 0 { return DataRate(bytesPerSecond: 0) }
         let accepted = units.map(\.symbol) + transferUnits.map(\.symbol)
         guard !quantity.unit.isEmpty else {
             throw UnitParseError(.missingUnit(expected: accepted), text: text, offset: quantity.unitOffset)

@@ -29,8 +29,8 @@ public struct Picoseconds: Hashable, Comparable, Sendable, AdditiveArithmetic, C
     public static func transmission(of bytes: UInt64, at rate: DataRate) -> Picoseconds {
         let exact = Double(bytes) * 1e12 / rate.bytesPerSecond
         let nearest = exact.rounded()
-        if abs(exact - nearest) <= nearest * 1e-14 { return Picoseconds(UInt64(nearest)) }
-        return Picoseconds(UInt64(exact.rounded(.up)))
+        if abs(exact - nearest) <= nearest * 1e-14 { return Picoseconds(saturatingPicoseconds: nearest) }
+        return Picoseconds(saturatingPicoseconds: exact.rounded(.up))
     }
 
     /// The time in seconds, as a floating-point value for reports.
@@ -42,13 +42,21 @@ public struct Picoseconds: Hashable, Comparable, Sendable, AdditiveArithmetic, C
         ("s", 1_000_000_000_000),
     ]
 
-    /// Reads a duration such as "150 ns", "1.5us", "2 ms" or "100 ps".
+    /// Reads a duration such as "150 ns", "1.5us", "2 ms", "100 ps" or "0", within
+    /// `QuantityRange.duration` (0 ps to 1 day).
     ///
     /// - Throws: `UnitParseError` for a missing or unknown unit, a negative value, a value that is
-    ///   not a whole number of picoseconds, or one that overflows.
+    ///   not a whole number of picoseconds, or one beyond a day.
     public static func parse(_ text: String) throws(UnitParseError) -> Picoseconds {
+        try parse(text, within: .duration)
+    }
+
+    /// Reads a duration without a range check (only `UInt64` bounds the value).
+    static func parseUnbounded(_ text: String) throws(UnitParseError) -> Picoseconds {
         let quantity = try QuantityText.parse(text)
         guard !quantity.unit.isEmpty else {
+            // Zero needs no unit; any other bare number does.
+            if quantity.significand == 0 { return .zero }
             throw UnitParseError(.missingUnit(expected: units.map(\.symbol)), text: text, offset: quantity.unitOffset)
         }
         guard let unit = units.first(where: { $0.symbol == quantity.unit }) else {
@@ -60,7 +68,11 @@ public struct Picoseconds: Hashable, Comparable, Sendable, AdditiveArithmetic, C
 
     /// The time in the largest unit not above it, with up to three decimals ("150 ns",
     /// "1.5 us", "16.777 ms").
+    ///
+    /// `Picoseconds.max`, where saturating arithmetic stops, prints as "over 18446744 s
+    /// (saturated)", so that a time beyond what simulated time holds is not read as a figure.
     public var description: String {
+        if rawValue == .max { return "over 18446744 s (saturated)" }
         let scales: [(String, UInt64)] = [
             ("s", 1_000_000_000_000), ("ms", 1_000_000_000), ("us", 1_000_000), ("ns", 1_000),
         ]
@@ -71,8 +83,11 @@ public struct Picoseconds: Hashable, Comparable, Sendable, AdditiveArithmetic, C
     }
 
     @inlinable public static func < (lhs: Picoseconds, rhs: Picoseconds) -> Bool { lhs.rawValue < rhs.rawValue }
+    /// The sum, saturating at `Picoseconds.max` (213 days) instead of trapping: inputs are
+    /// range-checked where they are read, so only a run far beyond any accepted input reaches it.
     @inlinable public static func + (lhs: Picoseconds, rhs: Picoseconds) -> Picoseconds {
-        Picoseconds(lhs.rawValue + rhs.rawValue)
+        let (sum, overflow) = lhs.rawValue.addingReportingOverflow(rhs.rawValue)
+        return Picoseconds(overflow ? .max : sum)
     }
     @inlinable public static func - (lhs: Picoseconds, rhs: Picoseconds) -> Picoseconds {
         Picoseconds(lhs.rawValue - rhs.rawValue)

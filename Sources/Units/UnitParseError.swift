@@ -21,6 +21,12 @@ public struct UnitParseError: Error, Equatable, Sendable, CustomStringConvertibl
         case notWhole(smallestUnit: String)
         /// A rate in transfers per second (GT/s) was given where the number of lanes is unknown.
         case transfersNeedLanes
+        /// The value lies outside the range this quantity may take here; the payload names the
+        /// quantity and the range ("a latency from 0 ps to 1 s").
+        case outOfRange(allowed: String)
+        /// The unit could mean two things ("G": 10^9 or 2^30 bytes); the payload suggests
+        /// unambiguous spellings.
+        case ambiguousUnit(String, suggestions: [String])
     }
 
     /// What was wrong.
@@ -48,13 +54,17 @@ public struct UnitParseError: Error, Equatable, Sendable, CustomStringConvertibl
         case .unknownUnit(let unit, let expected):
             return "unknown unit '\(unit)' in '\(text)' (expected one of \(expected.joined(separator: ", ")))"
         case .negative:
-            return "'\(text)' is negative"
+            return "'\(text)' must not be negative"
         case .overflow:
             return "'\(text)' is too large"
         case .notWhole(let smallest):
             return "'\(text)' is not a whole number of \(smallest)"
         case .transfersNeedLanes:
             return "'\(text)' is in transfers per second, which needs a lane count here"
+        case .outOfRange(let allowed):
+            return "'\(text)' is out of range: expected \(allowed)"
+        case .ambiguousUnit(let unit, let suggestions):
+            return "ambiguous unit '\(unit)' in '\(text)': write \(suggestions.joined(separator: " or "))"
         }
     }
 }

@@ -20,7 +20,7 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var pair: PairOptions
 
-    @Option(help: "Bytes to move, with a unit (256 MiB, 1 GB...).", transform: parseSize)
+    @Option(parsing: .unconditional, help: "Bytes to move, with a unit (256 MiB, 1 GB...).", transform: parseSize)
     var size: ByteCount = .mib(256)
 
     @Flag(
@@ -29,6 +29,7 @@ struct CompareCommand: ParsableCommand {
     var pull = false
 
     @Option(
+        parsing: .unconditional,
         help: "Where the data lies in the provider's device memory; P2P reaches only what its BAR exposes.",
         transform: parseSize)
     var bufferOffset: ByteCount?

@@ -19,7 +19,7 @@ struct TransferCommand: ParsableCommand {
 
     @OptionGroup var pair: PairOptions
 
-    @Option(help: "Bytes to move, with a unit.", transform: parseSize)
+    @Option(parsing: .unconditional, help: "Bytes to move, with a unit.", transform: parseSize)
     var size: ByteCount = .mib(256)
 
     @Flag(help: "Posted writes by the source (default) or non-posted reads by the destination.")
@@ -72,6 +72,10 @@ struct TransferCommand: ParsableCommand {
         let report: TransferReport
         var traceDocument = ChromeTrace()
         var statistics: String?
+        do { try OperationSchedule.checkSize(of: scheduled, parameters: planner.parameters) } catch {
+            StandardError.write("error: \(error)")
+            throw ExitCode(2)
+        }
         switch fidelity {
         case .flow:
             let run = FlowEngine(planner: planner).run(scheduled, recordingLoads: trace != nil)

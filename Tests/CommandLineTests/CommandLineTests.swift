@@ -50,9 +50,9 @@ struct CommandLineTests {
     @Test func usageErrorsExitWithTwo() throws {
         #expect(try P2PSimProcess.run(["explain", "gpu0"]).status == 2)
         #expect(try P2PSimProcess.run(["no-such-command"]).status == 2)
-        let size = try P2PSimProcess.run(["transfer", "--size", "4096"])
+        let size = try P2PSimProcess.run(["transfer", "--size", "4096 potatoes"])
         #expect(size.status == 2)
-        #expect(size.stderr.contains("has no unit"))
+        #expect(size.stderr.contains("unknown unit"))
     }
 
     @Test func badTopologyExitsWithTwoAndSaysWhere() throws {

@@ -176,9 +176,9 @@ func dgx1Scenario(_ body: String) -> String {
         let diagnostics = loadDiagnostics(
             dgx1Scenario(
                 """
-                  <transfer id="t1" from="gpu0" to="gpu1" size="256"/>
+                  <transfer id="t1" from="gpu0" to="gpu1" size="256 potatoes"/>
                 """))
-        let error = diagnostics.first { $0.message.contains("has no unit") }
+        let error = diagnostics.first { $0.message.contains("unknown unit") }
         #expect(error?.location.line == 4)
         #expect(error?.location.column == 43)
         #expect(error?.location.file.hasSuffix("scenarios/test.xml") == true)

@@ -39,6 +39,7 @@ public struct ComparisonRun: Sendable {
         let engine = FlowEngine(planner: planner)
         func simulate(_ plan: TransferPlan) throws(TransferPlanningError) -> Side {
             let transfer = ScheduledTransfer(label: "\(source)->\(destination)", plan: plan, bytes: bytes)
+            try OperationSchedule.checkSize(of: [transfer], parameters: planner.parameters)
             let probeTransfer = ScheduledTransfer(
                 label: "probe", plan: plan, bytes: planner.parameters.latencyProbeSize.bytes)
             switch fidelity {

@@ -19,19 +19,37 @@ public enum TopologySchema {
           <xs:simpleType name="id">
             <xs:restriction base="xs:token"><xs:pattern value="[A-Za-z_][A-Za-z0-9_.\-]*"/></xs:restriction>
           </xs:simpleType>
-          <xs:simpleType name="size"><xs:annotation><xs:documentation>A size with its unit: B, kB, MB, GB, KiB, MiB, GiB...</xs:documentation></xs:annotation>
+          <xs:simpleType name="size"><xs:annotation><xs:documentation>A size with its unit: B, kB, MB, GB, KiB, MiB, GiB... (or a bare number of bytes), from 0 B to 1 PiB.</xs:documentation></xs:annotation>
             <xs:restriction base="xs:token"/></xs:simpleType>
           <xs:simpleType name="sizeList"><xs:annotation><xs:documentation>Sizes separated by commas.</xs:documentation></xs:annotation>
             <xs:restriction base="xs:token"/></xs:simpleType>
-          <xs:simpleType name="rate"><xs:annotation><xs:documentation>A rate with its unit: GB/s, GiB/s, Gb/s, MB/s...</xs:documentation></xs:annotation>
+          <xs:simpleType name="rate"><xs:annotation><xs:documentation>A rate with its unit: GB/s, GiB/s, Gb/s, MB/s..., from 1 MB/s to 1 PB/s.</xs:documentation></xs:annotation>
             <xs:restriction base="xs:token"/></xs:simpleType>
-          <xs:simpleType name="duration"><xs:annotation><xs:documentation>A duration with its unit: ps, ns, us, ms, s.</xs:documentation></xs:annotation>
+          <xs:simpleType name="duration"><xs:annotation><xs:documentation>A duration with its unit: ps, ns, us, ms, s, from 0 ps to 1 s.</xs:documentation></xs:annotation>
             <xs:restriction base="xs:token"/></xs:simpleType>
           <xs:simpleType name="pciId"><xs:annotation><xs:documentation>PCI vendor:device in hexadecimal, such as 10de:1db1.</xs:documentation></xs:annotation>
             <xs:restriction base="xs:token"><xs:pattern value="[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}"/></xs:restriction>
           </xs:simpleType>
           <xs:simpleType name="integerText"><xs:annotation><xs:documentation>An integer, decimal or 0x-prefixed hexadecimal.</xs:documentation></xs:annotation>
             <xs:restriction base="xs:token"><xs:pattern value="(0[xX][0-9A-Fa-f]+)|([0-9]+)"/></xs:restriction>
+          </xs:simpleType>
+          <xs:simpleType name="pciDevice"><xs:annotation><xs:documentation>A PCI device number, 0 to 31, decimal or 0x-prefixed.</xs:documentation></xs:annotation>
+            <xs:restriction base="xs:token"><xs:pattern value="(0[xX]0*1?[0-9A-Fa-f])|(0*([0-9]|[12][0-9]|3[01]))"/></xs:restriction>
+          </xs:simpleType>
+          <xs:simpleType name="pciFunction"><xs:annotation><xs:documentation>A PCI function number, 0 to 7.</xs:documentation></xs:annotation>
+            <xs:restriction base="xs:token"><xs:pattern value="(0[xX]0*[0-7])|(0*[0-7])"/></xs:restriction>
+          </xs:simpleType>
+          <xs:simpleType name="pciBus"><xs:annotation><xs:documentation>A PCI bus number, 0 to 255.</xs:documentation></xs:annotation>
+            <xs:restriction base="xs:token"><xs:pattern value="(0[xX]0*[0-9A-Fa-f]{1,2})|(0*([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5]))"/></xs:restriction>
+          </xs:simpleType>
+          <xs:simpleType name="integer16"><xs:annotation><xs:documentation>An integer of at most 16 bits (segment, CPU family, CPU model); the loader checks 0 to 65535.</xs:documentation></xs:annotation>
+            <xs:restriction base="xs:token"><xs:pattern value="(0[xX]0*[0-9A-Fa-f]{1,4})|(0*[0-9]{1,5})"/></xs:restriction>
+          </xs:simpleType>
+          <xs:simpleType name="count16"><xs:annotation><xs:documentation>0 to 65535 (SR-IOV virtual functions).</xs:documentation></xs:annotation>
+            <xs:restriction base="xs:nonNegativeInteger"><xs:maxInclusive value="65535"/></xs:restriction>
+          </xs:simpleType>
+          <xs:simpleType name="linkCount"><xs:annotation><xs:documentation>Links in one bundle, 1 to 64.</xs:documentation></xs:annotation>
+            <xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="64"/></xs:restriction>
           </xs:simpleType>
           <xs:simpleType name="generation">
             <xs:restriction base="xs:integer"><xs:minInclusive value="1"/><xs:maxInclusive value="6"/></xs:restriction>
@@ -129,8 +147,8 @@ public enum TopologySchema {
             </xs:sequence>
             <xs:attribute name="id" type="id" use="required"/>
             <xs:attribute name="vendor" type="cpuVendor" use="required"/>
-            <xs:attribute name="family" type="integerText" use="required"/>
-            <xs:attribute name="model" type="integerText"/>
+            <xs:attribute name="family" type="integer16" use="required"/>
+            <xs:attribute name="model" type="integer16"/>
             <xs:attribute name="label" type="xs:string"/>
           </xs:complexType>
 
@@ -144,8 +162,8 @@ public enum TopologySchema {
             </xs:sequence>
             <xs:attribute name="id" type="id" use="required"/>
             <xs:attribute name="hostBridge" type="pciId" use="required"/>
-            <xs:attribute name="segment" type="integerText"/>
-            <xs:attribute name="bus" type="integerText"/>
+            <xs:attribute name="segment" type="integer16"/>
+            <xs:attribute name="bus" type="pciBus"/>
             <xs:attribute name="p2p" type="rootComplexP2P" use="required"/>
             <xs:attribute name="p2pBandwidth" type="rate"/>
             <xs:attribute name="p2pLatency" type="duration"/>
@@ -156,7 +174,9 @@ public enum TopologySchema {
           <xs:complexType name="iommu">
             <xs:attribute name="mode" type="iommuMode" use="required"/>
             <xs:attribute name="pageSize" type="size"/>
-            <xs:attribute name="iotlbEntries" type="xs:positiveInteger"/>
+            <xs:attribute name="iotlbEntries">
+              <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="1048576"/></xs:restriction></xs:simpleType>
+            </xs:attribute>
             <xs:attribute name="walkLatency" type="duration"/>
             <xs:attribute name="ats" type="xs:boolean"/>
           </xs:complexType>
@@ -167,8 +187,8 @@ public enum TopologySchema {
               <xs:element name="endpoint" type="endpoint"/>
             </xs:choice>
             <xs:attribute name="id" type="id" use="required"/>
-            <xs:attribute name="device" type="integerText" use="required"/>
-            <xs:attribute name="function" type="integerText"/>
+            <xs:attribute name="device" type="pciDevice" use="required"/>
+            <xs:attribute name="function" type="pciFunction"/>
             <xs:attribute name="pciId" type="pciId"/>
             <xs:attributeGroup ref="pcieLink"/>
             <xs:attributeGroup ref="acs"/>
@@ -180,8 +200,8 @@ public enum TopologySchema {
             </xs:sequence>
             <xs:attribute name="id" type="id" use="required"/>
             <xs:attribute name="pciId" type="pciId"/>
-            <xs:attribute name="bus" type="integerText"/>
-            <xs:attribute name="device" type="integerText"/>
+            <xs:attribute name="bus" type="pciBus"/>
+            <xs:attribute name="device" type="pciDevice"/>
             <xs:attributeGroup ref="pcieLink"/>
             <xs:attribute name="latency" type="duration" use="required"/>
             <xs:attribute name="bandwidth" type="rate"/>
@@ -195,9 +215,9 @@ public enum TopologySchema {
               <xs:element name="endpoint" type="endpoint"/>
             </xs:choice>
             <xs:attribute name="id" type="id" use="required"/>
-            <xs:attribute name="bus" type="integerText"/>
-            <xs:attribute name="device" type="integerText"/>
-            <xs:attribute name="function" type="integerText"/>
+            <xs:attribute name="bus" type="pciBus"/>
+            <xs:attribute name="device" type="pciDevice"/>
+            <xs:attribute name="function" type="pciFunction"/>
             <xs:attribute name="gen" type="generation"/>
             <xs:attribute name="width" type="width"/>
             <xs:attributeGroup ref="acs"/>
@@ -213,14 +233,16 @@ public enum TopologySchema {
             <xs:attribute name="id" type="id" use="required"/>
             <xs:attribute name="kind" type="endpointKind" use="required"/>
             <xs:attribute name="pciId" type="pciId" use="required"/>
-            <xs:attribute name="function" type="integerText"/>
-            <xs:attribute name="device" type="integerText"/>
-            <xs:attribute name="bus" type="integerText"/>
+            <xs:attribute name="function" type="pciFunction"/>
+            <xs:attribute name="device" type="pciDevice"/>
+            <xs:attribute name="bus" type="pciBus"/>
             <xs:attributeGroup ref="pcieLink"/>
             <xs:attribute name="mps" type="size"/>
             <xs:attribute name="mrrs" type="size"/>
             <xs:attribute name="rcb" type="size"/>
-            <xs:attribute name="tags" type="xs:positiveInteger"/>
+            <xs:attribute name="tags">
+              <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="16384"/></xs:restriction></xs:simpleType>
+            </xs:attribute>
             <xs:attribute name="ats" type="xs:boolean"/>
             <xs:attribute name="label" type="xs:string"/>
             <xs:attribute name="driver" type="driverName"/>
@@ -228,7 +250,9 @@ public enum TopologySchema {
           </xs:complexType>
 
           <xs:complexType name="bar">
-            <xs:attribute name="index" type="xs:nonNegativeInteger" use="required"/>
+            <xs:attribute name="index" use="required">
+              <xs:simpleType><xs:restriction base="xs:nonNegativeInteger"><xs:maxInclusive value="5"/></xs:restriction></xs:simpleType>
+            </xs:attribute>
             <xs:attribute name="size" type="size" use="required"/>
             <xs:attribute name="bits" use="required">
               <xs:simpleType><xs:restriction base="xs:integer"><xs:enumeration value="32"/><xs:enumeration value="64"/></xs:restriction></xs:simpleType>
@@ -239,14 +263,18 @@ public enum TopologySchema {
           </xs:complexType>
 
           <xs:complexType name="dma">
-            <xs:attribute name="engines" type="xs:positiveInteger" use="required"/>
+            <xs:attribute name="engines" use="required">
+              <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="256"/></xs:restriction></xs:simpleType>
+            </xs:attribute>
             <xs:attribute name="rate" type="rate" use="required"/>
-            <xs:attribute name="outstandingReads" type="xs:positiveInteger"/>
+            <xs:attribute name="outstandingReads">
+              <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="16384"/></xs:restriction></xs:simpleType>
+            </xs:attribute>
           </xs:complexType>
 
           <xs:complexType name="sriov">
-            <xs:attribute name="totalVFs" type="xs:positiveInteger" use="required"/>
-            <xs:attribute name="numVFs" type="xs:nonNegativeInteger" use="required"/>
+            <xs:attribute name="totalVFs" type="count16" use="required"/>
+            <xs:attribute name="numVFs" type="count16" use="required"/>
           </xs:complexType>
 
           <xs:complexType name="platformDevice">
@@ -259,7 +287,7 @@ public enum TopologySchema {
             <xs:attribute name="a" type="id" use="required"/>
             <xs:attribute name="b" type="id" use="required"/>
             <xs:attribute name="kind" type="socketLinkKind" use="required"/>
-            <xs:attribute name="links" type="xs:positiveInteger" use="required"/>
+            <xs:attribute name="links" type="linkCount" use="required"/>
             <xs:attribute name="bandwidth" type="rate" use="required"/>
             <xs:attribute name="latency" type="duration" use="required"/>
             <xs:attribute name="p2pBandwidth" type="rate"/>
@@ -267,7 +295,9 @@ public enum TopologySchema {
 
           <xs:complexType name="nvswitch">
             <xs:attribute name="id" type="id" use="required"/>
-            <xs:attribute name="generation" type="xs:positiveInteger" use="required"/>
+            <xs:attribute name="generation" use="required">
+              <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="5"/></xs:restriction></xs:simpleType>
+            </xs:attribute>
             <xs:attribute name="label" type="xs:string"/>
           </xs:complexType>
 
@@ -277,15 +307,17 @@ public enum TopologySchema {
             <xs:attribute name="generation" use="required">
               <xs:simpleType><xs:restriction base="xs:integer"><xs:minInclusive value="1"/><xs:maxInclusive value="5"/></xs:restriction></xs:simpleType>
             </xs:attribute>
-            <xs:attribute name="links" type="xs:positiveInteger" use="required"/>
+            <xs:attribute name="links" type="linkCount" use="required"/>
           </xs:complexType>
 
           <xs:complexType name="xgmi">
             <xs:attribute name="a" type="id" use="required"/>
             <xs:attribute name="b" type="id" use="required"/>
-            <xs:attribute name="lanes" type="xs:positiveInteger" use="required"/>
+            <xs:attribute name="lanes" use="required">
+              <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="16"/></xs:restriction></xs:simpleType>
+            </xs:attribute>
             <xs:attribute name="rate" type="rate" use="required"/>
-            <xs:attribute name="links" type="xs:positiveInteger" use="required"/>
+            <xs:attribute name="links" type="linkCount" use="required"/>
           </xs:complexType>
 
           <xs:complexType name="software">
