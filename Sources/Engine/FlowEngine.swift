@@ -321,7 +321,9 @@ public struct FlowEngine: Sendable {
             )
         }
         var best: (name: String, share: Double, capacity: Double)?
-        for (legIndex, leg) in transfer.plan.legs.enumerated() where busy[legIndex] > 0 {
+        // A staged copy goes at the pace of its busiest leg: look for the bottleneck there.
+        let slowest = busy.indices.max { busy[$0] < busy[$1] }
+        for (legIndex, leg) in transfer.plan.legs.enumerated() where busy[legIndex] > 0 && (legIndex == slowest || transfer.plan.mechanism != .bounce) {
             if let cap = leg.rateCap, Double(transfer.bytes) / busy[legIndex] >= Self.capBindingFraction * cap {
                 return ("\(leg.name) requester", "outstanding reads: \(formatGB(cap)) GB/s at most")
             }

@@ -500,6 +500,21 @@ public struct TransferPlanner: Sendable {
         // accessed (the destination for a push, the source for a pull).
         let provider = direction == .push ? b : a
         let client = direction == .push ? a : b
+        // A device that exposes no memory through a BAR (a NIC, an NVMe drive without a
+        // controller memory buffer) is no P2P target: there is nothing of it a peer can write or
+        // read; its own DMA moves data to and from memory elsewhere.
+        if topology.memoryAperture(of: provider) == nil {
+            let reason =
+                "\(topology.nodes[provider].id) exposes no memory through a BAR (no <bar exposes=\"memory\"> with a <memory>), so it cannot be a peer-to-peer target: its data goes through system memory"
+            if choice == .p2p || choice == .pcie {
+                throw TransferPlanningError(
+                    description:
+                        "peer-to-peer from \(topology.nodes[a].id) to \(topology.nodes[b].id) is impossible: \(reason)")
+            }
+            var plan = bouncePlan(from: a, to: b, stagingSocket: stagingSocket)
+            plan.notes.insert("P2P is impossible: \(reason)", at: 0)
+            return plan
+        }
         guard var decision = kernel.decide(provider: topology.nodes[provider].id, client: topology.nodes[client].id)
         else {
             return bouncePlan(from: a, to: b, stagingSocket: stagingSocket)

@@ -257,3 +257,17 @@ struct HostSideTests {
         #expect(abs(outcome.bandwidth - expected) / expected < 0.01)
     }
 }
+
+@Suite("Devices that expose no memory")
+struct NoMemoryTargetTests {
+    @Test("A device with no memory behind a BAR is no P2P target: the data goes through system memory, and says why")
+    func nvmeWithoutMemoryIsNoTarget() throws {
+        let planner = try planner("default")
+        let plan = try planner.plan("gpu0", "nvme0")
+        #expect(plan.mechanism == .bounce)
+        #expect(plan.notes.first?.contains("nvme0 exposes no memory through a BAR") == true)
+        #expect(throws: TransferPlanningError.self) { _ = try planner.plan("gpu0", "nvme0", choice: .p2p) }
+        // The other way, the GPU's memory is the target: the drive writes it peer-to-peer.
+        #expect(try planner.plan("nvme0", "gpu0").mechanism.isPeerToPeer)
+    }
+}
