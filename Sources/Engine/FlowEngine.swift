@@ -106,9 +106,10 @@ public struct FlowRun: Sendable {
 /// resources with max-min fair rates; latency is paid before data flows; software launch and
 /// completion costs frame each transfer.
 public struct FlowEngine: Sendable {
-    /// A reporting rule, not a model constant: a leg whose average rate came within 5% of its
-    /// rate cap (a bounce's chunked staging, a reader's tags) is reported as bound by that cap
-    /// rather than by the busiest resource it crosses; the 5% absorbs the latency before data.
+    /// A reporting rule, not a model constant: a bounce whose legs moved data less than 95% of the
+    /// transfer's time is reported as held by its staging (synchronisation, buffer reuse), and a
+    /// read leg that ran within 5% of its outstanding-request cap as bound by its requester,
+    /// rather than by the busiest resource crossed; the 5% absorbs the latency before data.
     public static let capBindingFraction = 0.95
 
     /// The planner whose machine is simulated.

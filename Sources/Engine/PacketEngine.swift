@@ -246,7 +246,7 @@ public struct PacketEngine: Sendable {
         // The same operations, waits, staging thread and copy engines as the flow engine.
         let schedule = OperationSchedule(
             transfers: moving, topology: topology, parameters: planner.parameters, launch: launch)
-        for (position, operation) in schedule.operations.enumerated() {
+        for operation in schedule.operations {
             let transfer = moving[operation.transfer]
             let leg = transfer.plan.legs[operation.leg]
             let p2p = transfer.plan.mechanism == .pcieP2PHostBridge || transfer.plan.mechanism == .pcieP2PBusAddress
@@ -296,7 +296,6 @@ public struct PacketEngine: Sendable {
                         requestRoute: leg.elements.map { stageID($0, p2pForwarding: p2p) }, tag: tag))
             }
             owners.append(movingIndex[operation.transfer])
-            _ = position
         }
         let control = IssueControl(
             jobs: schedule.jobs, poolCapacities: schedule.poolCapacities, serverCount: OperationSchedule.serverCount)

@@ -37,24 +37,10 @@ struct RepeatExpander {
         return SourceLocation(file: file, line: line, column: sources.column(ofElement: name, on: line, in: file) ?? 0)
     }
 
-    private static func elementChildren(of node: UnsafeMutablePointer<xmlNode>) -> [UnsafeMutablePointer<xmlNode>] {
-        var result: [UnsafeMutablePointer<xmlNode>] = []
-        var child = node.pointee.children
-        while let current = child {
-            if current.pointee.type == XML_ELEMENT_NODE { result.append(current) }
-            child = current.pointee.next
-        }
-        return result
-    }
 
-    private static func attribute(_ node: UnsafeMutablePointer<xmlNode>, _ name: String) -> String? {
-        guard let value = xmlGetNoNsProp(node, name) else { return nil }
-        defer { p2psim_xmlFree(value) }
-        return String(cString: value)
-    }
 
     private mutating func expandChildren(of node: UnsafeMutablePointer<xmlNode>, bindings: [String: Int]) {
-        for child in Self.elementChildren(of: node) {
+        for child in LibXMLNode.elementChildren(of: node) {
             let name = child.pointee.name.map { String(cString: $0) } ?? ""
             if name == "repeat" {
                 expandRepeat(child, bindings: bindings)
@@ -71,7 +57,7 @@ struct RepeatExpander {
             xmlUnlinkNode(repeatNode)
             xmlFreeNode(repeatNode)
         }
-        guard let countText = Self.attribute(repeatNode, "count"), let variable = Self.attribute(repeatNode, "var")
+        guard let countText = LibXMLNode.attribute(repeatNode, "count"), let variable = LibXMLNode.attribute(repeatNode, "var")
         else {
             diagnostics.append(
                 Diagnostic(.error, at: location(of: repeatNode), "<repeat> needs both 'count' and 'var' attributes"))
@@ -89,7 +75,7 @@ struct RepeatExpander {
         let start: Int
         do {
             count = try IntegerExpression.evaluate(countText, bindings: bindings)
-            start = try IntegerExpression.evaluate(Self.attribute(repeatNode, "start") ?? "0", bindings: bindings)
+            start = try IntegerExpression.evaluate(LibXMLNode.attribute(repeatNode, "start") ?? "0", bindings: bindings)
         } catch {
             diagnostics.append(
                 Diagnostic(.error, at: location(of: repeatNode, attribute: "count"), "<repeat>: \(error)"))
@@ -101,7 +87,7 @@ struct RepeatExpander {
                     .error, at: location(of: repeatNode, attribute: "count"), "<repeat> count \(count) is negative"))
             return
         }
-        let body = Self.elementChildren(of: repeatNode)
+        let body = LibXMLNode.elementChildren(of: repeatNode)
         let budget = files.budget
         let perCopy = body.reduce(0) { $0 + ElementBudget.elements(in: $1, cap: budget.limit) }
         let (total, overflow) = count.multipliedReportingOverflow(by: perCopy)
@@ -144,7 +130,7 @@ struct RepeatExpander {
         while let attribute = property {
             property = attribute.pointee.next
             guard let name = attribute.pointee.name.map({ String(cString: $0) }),
-                let value = Self.attribute(node, name), value.contains("{") || value.contains("}")
+                let value = LibXMLNode.attribute(node, name), value.contains("{") || value.contains("}")
             else { continue }
             var result = ""
             var rest = Substring(value)

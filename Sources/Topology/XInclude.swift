@@ -64,7 +64,7 @@ struct IncludeProcessor {
                     continue
                 }
                 let location = self.location(of: current, in: file)
-                let href = Self.attribute(current, "href") ?? ""
+                let href = LibXMLNode.attribute(current, "href") ?? ""
                 let replacement: [UnsafeMutablePointer<xmlNode>]
                 var replacementFile = file
                 var replacementChain = chain
@@ -81,7 +81,7 @@ struct IncludeProcessor {
                     replacementChain = chain + [path]
                 case .failure(.resource(let reason)):
                     guard
-                        let fallback = Self.children(of: current).first(where: {
+                        let fallback = LibXMLNode.elementChildren(of: current).first(where: {
                             Self.isXInclude($0, named: "fallback")
                         })
                     else {
@@ -131,10 +131,10 @@ struct IncludeProcessor {
                 "more than \(limits.maxIncludes) includes in one load (the limit on XInclude fan-out; split the file or include fewer copies)"
             )
         }
-        if let parse = Self.attribute(element, "parse"), parse != "xml" {
+        if let parse = LibXMLNode.attribute(element, "parse"), parse != "xml" {
             throw .fatal("parse='\(parse)' is not supported (only parse='xml')")
         }
-        if Self.attribute(element, "xpointer") != nil { throw .fatal("xpointer is not supported") }
+        if LibXMLNode.attribute(element, "xpointer") != nil { throw .fatal("xpointer is not supported") }
         guard !href.isEmpty else { throw .fatal("an empty href (the document itself) is not supported") }
         if let scheme = href.range(of: "://"), !href.hasPrefix("file://"),
             href[..<scheme.lowerBound].allSatisfy(\.isLetter)
@@ -203,19 +203,5 @@ struct IncludeProcessor {
         return String(cString: local) == name
     }
 
-    private static func children(of node: UnsafeMutablePointer<xmlNode>) -> [UnsafeMutablePointer<xmlNode>] {
-        var result: [UnsafeMutablePointer<xmlNode>] = []
-        var child = node.pointee.children
-        while let current = child {
-            if current.pointee.type == XML_ELEMENT_NODE { result.append(current) }
-            child = current.pointee.next
-        }
-        return result
-    }
 
-    private static func attribute(_ node: UnsafeMutablePointer<xmlNode>, _ name: String) -> String? {
-        guard let value = xmlGetNoNsProp(node, name) else { return nil }
-        defer { p2psim_xmlFree(value) }
-        return String(cString: value)
-    }
 }

@@ -8,7 +8,7 @@ import Units
 /// A machine written for these tests: two GPUs on their own root ports of one AMD socket.
 func twoGPUMachine(
     engines: Int = 2, iommu: String = #"<iommu mode="passthrough" pageSize="4 KiB"/>"#, gpuExtra: String = "",
-    dma: String = ""
+    dma: String = "", socket: String = #"vendor="amd" family="0x19" model="0x01""#, hostBridge: String = "1022:1480"
 ) throws -> TransferPlanner {
     func gpu(_ id: String) -> String {
         """
@@ -21,9 +21,9 @@ func twoGPUMachine(
     }
     let text = """
         <topology name="two-gpus" version="1">
-          <socket id="cpu0" vendor="amd" family="0x19" model="0x01">
+          <socket id="cpu0" \(socket)>
             <memory capacity="256 GiB" bandwidth="204.8 GB/s" latency="110 ns"/>
-            <rootComplex id="rc0" hostBridge="1022:1480" p2p="readwrite">
+            <rootComplex id="rc0" hostBridge="\(hostBridge)" p2p="readwrite">
               \(iommu)
               <rootPort id="rc0.rp1" device="1" gen="4" width="16">\(gpu("gpu0"))</rootPort>
               <rootPort id="rc0.rp2" device="2" gen="4" width="16">\(gpu("gpu1"))</rootPort>
@@ -218,7 +218,10 @@ struct HostSideTests {
 
     @Test("CUDA decides P2P itself: a host bridge off the kernel's allowlist does not stop it")
     func cudaIgnoresAllowlist() throws {
-        let planner = try twoGPUMachine()
+        // An Intel client host bridge (8086:4660) is not on p2pdma's allowlist: the kernel refuses.
+        let planner = try twoGPUMachine(socket: #"vendor="intel" family="6" model="0x97""#, hostBridge: "8086:4660")
+        let decision = try #require(planner.kernel.decide(provider: "gpu1", client: "gpu0"))
+        #expect(decision.mapType == .notSupported)
         #expect(try planner.plan("gpu0", "gpu1").mechanism == .pcieP2PHostBridge)
     }
 
