@@ -157,31 +157,68 @@ public struct FlowEngine: Sendable {
             repeating: CopyOperationTiming(issue: .zero, dataStart: .zero, finish: .zero), count: operations.count)
         var finished = 0
 
-        // Posted writes waiting, per link direction: a read request may not pass a posted write
-        // (PCIe ordering), so where its requests meet a standing queue of posted writes they wait
-        // for it to drain, and the read's round trip, which with its outstanding requests bounds
-        // its rate, grows by the time the link takes to drain a full queue of posted writes
-        // (`postedWriteQueue` bytes at the link's rate). A queue stands where writes arrive faster than the link
-        // drains them: at the writer's own transmitter (its DMA engine outruns its link), and on
-        // a link direction that two or more write streams share.
-        var writing = [Int](repeating: 0, count: resources.resources.count)
+        // Posted writes waiting: a read request may not pass a posted write (PCIe ordering), so
+        // where its requests meet a standing queue of posted writes they wait for it to drain, and
+        // the read's round trip, which with its outstanding requests bounds its rate, grows by the
+        // time the link takes to drain a full queue of posted writes (`postedWriteQueue` bytes at
+        // the link's rate). A queue stands where writes arrive at least as fast as the link drains
+        // them, and a request waits in it where it joins that traffic from another input:
+        // - at the writer's own transmitter, where its DMA engine outruns its link, for the
+        //   writer's own requests;
+        // - at a link direction further on (a switch's upstream port, a root port) that the write
+        //   streams arriving from other inputs fill: one stream at its own link's rate fills a
+        //   link no wider, two half-rate streams fill it too. A request that travels with every
+        //   one of those streams (it joined them earlier) waits only once, where it joined.
         var writerOwnLink = [Int](repeating: 0, count: resources.resources.count)
         let queueBytes = Double(planner.parameters.postedWriteQueue.bytes)
+        let capacities = resources.resources.map(\.capacity)
+        // Write streams moving or about to: their routes, and the rate at which each arrives at
+        // every resource of its route (the narrowest capacity before it).
+        var activeWrites: [(job: Int, route: [Int], arrival: [Double])] = []
 
         // Read flows moving or about to, with their legs: their caps follow the write queues.
         var reading: [(flow: FlowID, leg: TransferLeg)] = []
 
         func readCap(_ leg: TransferLeg) -> Double? {
             guard let reads = leg.outstandingReads else { return leg.rateCap }
-            let wait = leg.requestLinks.filter { writerOwnLink[$0] > 0 || writing[$0] > 1 }
-                .reduce(0.0) { $0 + queueBytes / resources.resources[$1].capacity }
+            var wait = 0.0
+            var joinedFrom: Int? = nil
+            // Requests travel against the data: the reader's own link first.
+            for link in leg.requestLinks.reversed() {
+                let capacity = capacities[link]
+                if let previous = joinedFrom {
+                    var inflow = 0.0
+                    var joins = false
+                    for write in activeWrites {
+                        guard let position = write.route.firstIndex(of: link) else { continue }
+                        inflow += write.arrival[position]
+                        if !write.route.contains(previous) { joins = true }
+                    }
+                    if joins, inflow >= capacity * 0.999 { wait += queueBytes / capacity }
+                } else if writerOwnLink[link] > 0 {
+                    wait += queueBytes / capacity
+                }
+                joinedFrom = link
+            }
             return reads.bytes / (reads.roundTrip.seconds + wait)
         }
 
-        func countWrites(_ operation: CopyOperation, _ delta: Int) {
+        func countWrites(_ job: Int, _ delta: Int) {
+            let operation = operations[job]
             let leg = transfers[operation.transfer].plan.legs[operation.leg]
             guard !leg.isRead, operation.bytes > 0 else { return }
-            for resource in leg.route { writing[resource] += delta }
+            if delta > 0 {
+                var narrowest = Double.infinity
+                var arrival: [Double] = []
+                arrival.reserveCapacity(leg.route.count)
+                for resource in leg.route {
+                    arrival.append(narrowest)
+                    narrowest = min(narrowest, capacities[resource])
+                }
+                activeWrites.append((job, leg.route, arrival))
+            } else {
+                activeWrites.removeAll { $0.job == job }
+            }
             if let device = leg.initiator, let own = resources.linkUp[device] { writerOwnLink[own] += delta }
             // Contention changes a read while it runs: its round trip follows the queues.
             for entry in reading where entry.leg.requestLinks.contains(where: { leg.route.contains($0) }) {
@@ -193,7 +230,7 @@ public struct FlowEngine: Sendable {
         var zeroFinishes: [(time: UInt64, job: Int)] = []
 
         func issue(_ issues: [IssueControl.Issue]) {
-            for next in issues { countWrites(operations[next.job], 1) }
+            for next in issues { countWrites(next.job, 1) }
             for next in issues {
                 let operation = operations[next.job]
                 var leg = transfers[operation.transfer].plan.legs[operation.leg]
@@ -228,7 +265,7 @@ public struct FlowEngine: Sendable {
             reading.removeAll { operationOfFlow[$0.flow.index] == job }
             timings[job].finish = Picoseconds(time)
             finished += 1
-            countWrites(operations[job], -1)
+            countWrites(job, -1)
             control.finish(job, at: time)
         }
 

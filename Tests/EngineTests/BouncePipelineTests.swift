@@ -196,6 +196,23 @@ struct HostSideTests {
         #expect(both[1].bandwidth > 0.95 * alone)
     }
 
+    @Test("A GPU's host reads slow down where their requests join another device's writes that fill a shared switch uplink, and only there")
+    func readsQueueBehindANeighboursWrites() throws {
+        // ABCI 2.0 node A: gpu0 and gpu1 below one Gen4 switch, gpu2 below another.
+        let planner = try planner("abci-a100x8")
+        let bytes: UInt64 = 64 << 20
+        let read = ScheduledTransfer(label: "h2d gpu1", plan: try planner.plan("cpu0", "gpu1"), bytes: bytes)
+        func withWriter(_ writer: String) throws -> Double {
+            let write = ScheduledTransfer(label: "d2h", plan: try planner.plan(writer, "cpu0"), bytes: bytes)
+            return FlowEngine(planner: planner).run([read, write]).outcomes[0].bandwidth
+        }
+        let alone = FlowEngine(planner: planner).run([read]).outcomes[0].bandwidth
+        // gpu0's writes fill the uplink that gpu1's requests join: they wait behind them.
+        #expect(try withWriter("gpu0") < 0.8 * alone)
+        // gpu2's writes fill only links gpu1's requests never use.
+        #expect(try withWriter("gpu2") > 0.97 * alone)
+    }
+
     @Test("Cross-socket PCIe P2P is slower than same-socket P2P")
     func crossSocket() throws {
         let planner = try planner("dual-xeon-a100pcie4")
