@@ -29,6 +29,9 @@ public enum CrossValidation {
         /// the packet model arbitrates per packet (see the explanation in the report): bandwidth
         /// agreement is then 5% from 4 MiB per transfer.
         public var bothWays = false
+        /// A difference between the fidelities that is known and explained, when the case shows
+        /// one beyond the targets: it stays in the suite, reported, until a mechanism fixes it.
+        public var knownDifference: String? = nil
     }
 
     /// The suite: single transfers on every bundled topology; 2 to 16 concurrent transfers
@@ -92,6 +95,10 @@ public enum CrossValidation {
             name: "a host read against writes on its request direction", topology: "default",
             transfers: [Transfer(from: "cpu0", to: "gpu0"), Transfer(from: "gpu0", to: "cpu0")], bothWays: true),
         Case(
+            name: "a host read joining a neighbour's writes on a shared switch uplink", topology: "abci-a100x8",
+            transfers: [Transfer(from: "cpu0", to: "gpu1"), Transfer(from: "gpu0", to: "cpu0")], bothWays: true,
+            knownDifference: Self.neighbourQueue),
+        Case(
             name: "a bounce contended by a host copy", topology: "hgx-h100",
             transfers: [Transfer(from: "gpu0", to: "gpu2", path: .bounce), Transfer(from: "cpu0", to: "gpu2")]),
         Case(
@@ -118,6 +125,10 @@ public enum CrossValidation {
                 + (0..<8).map { Transfer(from: "cpu\($0 / 4)", to: "gpu\($0)") }, bothWays: true),
     ]
 
+    /// Why the flow model slows a read that joins a neighbour's writes where the packet model does not.
+    static let neighbourQueue =
+        "the flow model queues a read's requests behind the posted writes that fill the switch uplink they join (PCIe ordering: a request may not pass a posted write), which predicts the same-switch staged copies of ABCI 2.0 and Lambda within 8%; the packet model serves each ingress port's queues round-robin at the switch egress, so the requests pass the neighbour's writes there"
+
     /// One transfer's figures in both fidelities.
     public struct Row: Sendable {
         /// The case.
@@ -135,6 +146,8 @@ public enum CrossValidation {
 
         /// Whether the case's links carry traffic both ways.
         public var bothWays: Bool
+        /// The case's known difference between the fidelities, if any.
+        public var knownDifference: String? = nil
 
         /// Relative difference of completion times, packet as reference.
         public var timeError: Double { (flowSeconds - packetSeconds) / packetSeconds }
@@ -167,7 +180,7 @@ public enum CrossValidation {
                                 ? " (read)" : ""),
                         mechanism: f.transfer.plan.mechanism.rawValue, flowSeconds: f.duration.seconds,
                         packetSeconds: p.duration.seconds, flowGBps: f.bandwidth / 1e9, packetGBps: p.bandwidth / 1e9,
-                        bothWays: testCase.bothWays))
+                        bothWays: testCase.bothWays, knownDifference: testCase.knownDifference))
             }
         }
         return rows
@@ -193,7 +206,18 @@ public enum CrossValidation {
             out +=
                 "\(formatDecimal(row.bandwidthError * 100, maxFractionDigits: 2))% | \(formatDecimal(row.timeError * 100, maxFractionDigits: 2))% |\n"
         }
-        out += "\nLargest difference: bandwidth \(formatDecimal(worstBandwidth * 100, maxFractionDigits: 2))%, "
+        let known = rows.filter { $0.knownDifference != nil }
+        let explained = Array(Set(known.map(\.caseName))).sorted()
+        let others = rows.filter { $0.knownDifference == nil }
+        worstBandwidth = others.map { abs($0.bandwidthError) }.max() ?? 0
+        worstTime = others.map { abs($0.timeError) }.max() ?? 0
+        if !explained.isEmpty {
+            out += "\nKnown differences, kept in the suite and reported until a mechanism removes them:\n"
+            for name in explained {
+                out += "- \(name): \(known.first { $0.caseName == name }?.knownDifference ?? "").\n"
+            }
+        }
+        out += "\nLargest difference outside those: bandwidth \(formatDecimal(worstBandwidth * 100, maxFractionDigits: 2))%, "
         out += "completion time \(formatDecimal(worstTime * 100, maxFractionDigits: 2))%.\n\n"
         out += """
             Where they differ and why:

@@ -25,8 +25,16 @@ struct CrossValidationTests {
         let cases = CrossValidation.cases.filter(\.bothWays)
         let rows = try CrossValidation.run(topologies: topologies, bytes: 4 << 20, cases: cases)
         #expect(!rows.isEmpty)
-        for row in rows {
+        for row in rows where row.knownDifference == nil {
             #expect(abs(row.bandwidthError) <= 0.05, "\(row.caseName) \(row.topology) \(row.transfer)")
+        }
+        // A known difference must still show, or its mark is stale.
+        let known = rows.filter { $0.knownDifference != nil }
+        #expect(!known.isEmpty)
+        withKnownIssue("the packet model lets requests pass a neighbour's posted writes at a switch egress") {
+            for row in known {
+                #expect(abs(row.bandwidthError) <= 0.05, "\(row.caseName) \(row.topology) \(row.transfer)")
+            }
         }
     }
 }
