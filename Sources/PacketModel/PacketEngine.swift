@@ -275,7 +275,9 @@ struct PacketEngine: SimulationModel {
     mutating func finished(_ t: Int, at time: UInt64, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
         transfers[t].finish = time
         guard issueControl != nil else { return }
-        scheduler.schedule(.completed(Int32(t)), to: packetComponent, after: Picoseconds(time - now))
+        // At `time` on the scheduler's clock: a TLP committed ahead of its arrival is handled
+        // with `now` at that arrival, later than the clock.
+        schedule(.completed(Int32(t)), at: time, scheduler: &scheduler)
     }
 
     /// Tells the control that a transfer completed, then issues what is due.
