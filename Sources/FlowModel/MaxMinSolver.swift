@@ -1,3 +1,5 @@
+import SimKernel
+
 /// An entry of the progressive-filling heap: a resource (id >= 0) or a flow's private rate cap
 /// (id = -1 - flow), keyed by (a lower bound of) the fair share it would grant next.
 struct FillEntry: Comparable, Sendable {

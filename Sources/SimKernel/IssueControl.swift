@@ -1,7 +1,8 @@
 /// Decides when jobs are issued: after the jobs they wait for (each wait with a delay), through
-/// an optional serial server (a resource that serves one job at a time for a fixed service
-/// time, such as a driver thread that synchronises each chunk of a staged copy), and holding a
-/// slot of each pool they need from issue to finish (such as a device's copy engines).
+/// serial servers (resources that serve one job at a time for a service time, such as a driver
+/// thread that synchronises each chunk of a staged copy, or a DMA engine's descriptor processing),
+/// and holding a slot of each pool they need from issue to finish (such as a device's copy
+/// engines).
 ///
 /// It knows nothing of what the jobs do. A simulation drives it in time order: it asks for the
 /// jobs due up to the current time (`issue(upTo:)`), advances no further than
@@ -20,19 +21,37 @@ public struct IssueControl: Sendable {
         public var waits: [Wait]
         /// Pools it holds a slot of from issue to finish.
         public var pools: [Int]
-        /// The serial server it passes through before issue, if any.
-        public var server: Int?
-        /// The server's service time for this job (picoseconds).
-        public var serviceTime: UInt64
+        /// The serial servers it passes through before issue, in order, each with its service
+        /// time for this job.
+        public var services: [Service]
 
         /// Creates a job.
-        public init(earliest: UInt64, waits: [Wait] = [], pools: [Int] = [], server: Int? = nil, serviceTime: UInt64 = 0)
-        {
+        public init(earliest: UInt64, waits: [Wait] = [], pools: [Int] = [], services: [Service] = []) {
             self.earliest = earliest
             self.waits = waits
             self.pools = pools
+            self.services = services
+        }
+
+        /// Creates a job that passes through at most one server.
+        public init(earliest: UInt64, waits: [Wait] = [], pools: [Int] = [], server: Int?, serviceTime: UInt64 = 0) {
+            self.init(
+                earliest: earliest, waits: waits, pools: pools,
+                services: server.map { [Service(server: $0, time: serviceTime)] } ?? [])
+        }
+    }
+
+    /// A pass through a serial server.
+    public struct Service: Sendable, Hashable {
+        /// The server.
+        public var server: Int
+        /// How long it serves the job (picoseconds).
+        public var time: UInt64
+
+        /// Creates a service.
+        public init(server: Int, time: UInt64) {
             self.server = server
-            self.serviceTime = serviceTime
+            self.time = time
         }
     }
 
@@ -63,6 +82,13 @@ public struct IssueControl: Sendable {
         public var time: UInt64
     }
 
+    /// A job whose waits are over, ordered by (ready time, index).
+    struct ReadyEntry: Comparable, Sendable {
+        var time: UInt64
+        var job: Int
+        static func < (lhs: ReadyEntry, rhs: ReadyEntry) -> Bool { (lhs.time, lhs.job) < (rhs.time, rhs.job) }
+    }
+
     private let jobs: [Job]
     private var waitsLeft: [Int]
     private var serverWaitsLeft: [Int]
@@ -72,8 +98,13 @@ public struct IssueControl: Sendable {
     private var finished: [Bool]
     private var poolFree: [Int]
     private var serverFree: [UInt64]
-    /// Jobs whose waits are over, not yet issued, by (ready time, index).
-    private var ready: [(time: UInt64, job: Int)] = []
+    /// Jobs whose waits are over, not yet issued nor found blocked.
+    private var ready = MinHeap<ReadyEntry>()
+    /// Jobs that were due but found a pool full, per pool they wait on, by index: they go, in
+    /// index order, when a job that held a slot finishes (`lastRelease`), not before.
+    private var blocked: [MinHeap<Int>]
+    /// When a job holding pool slots last finished.
+    private var lastRelease: UInt64 = 0
     /// When each job was issued, or nil while it is not.
     public private(set) var issueTime: [UInt64?]
 
@@ -93,6 +124,7 @@ public struct IssueControl: Sendable {
         }
         finished = Array(repeating: false, count: jobs.count)
         poolFree = poolCapacities.map { max(1, $0) }
+        blocked = Array(repeating: MinHeap<Int>(), count: poolCapacities.count)
         serverFree = Array(repeating: 0, count: serverCount)
         issueTime = Array(repeating: nil, count: jobs.count)
         for index in jobs.indices where serverWaitsLeft[index] == 0 { serve(index) }
@@ -103,25 +135,45 @@ public struct IssueControl: Sendable {
     /// there is none (jobs blocked on a pool wait for a finish): a simulation must not advance
     /// past it without calling `issue(upTo:)`.
     public var nextReadyTime: UInt64? {
-        ready.first { entry in jobs[entry.job].pools.allSatisfy { poolFree[$0] > 0 } }?.time
+        if let top = ready.top, hasSlots(top.job) { return top.time }
+        return ready.elements.filter { hasSlots($0.job) }.min()?.time
     }
+
+    /// Whether every pool of `job` has a free slot.
+    private func hasSlots(_ job: Int) -> Bool { jobs[job].pools.allSatisfy { poolFree[$0] > 0 } }
+
+    /// The first pool of `job` without a free slot.
+    private func fullPool(of job: Int) -> Int? { jobs[job].pools.first { poolFree[$0] == 0 } }
 
     /// Issues, in order of readiness, every ready job whose time is at most `time` and whose
     /// pools have a free slot; each is issued at its ready time (not before `time` for a job
     /// that waited for a slot, which the caller reports through `finish(_:at:)`).
     public mutating func issue(upTo time: UInt64) -> [Issue] {
         var out: [Issue] = []
-        var index = 0
-        while index < ready.count, ready[index].time <= time {
-            let job = ready[index].job
-            if jobs[job].pools.allSatisfy({ poolFree[$0] > 0 }) {
-                for pool in jobs[job].pools { poolFree[pool] -= 1 }
-                ready.remove(at: index)
-                issueTime[job] = readyTime[job]
-                out.append(Issue(job: job, time: readyTime[job]))
-            } else {
-                index += 1
+        while true {
+            // The next candidate in (time, index) order: a due ready job, or a blocked job whose
+            // pool has a slot again (due since the last release).
+            var best: ReadyEntry? = nil
+            var fromPool: Int? = nil
+            if let top = ready.top, top.time <= time { best = top }
+            for pool in blocked.indices where poolFree[pool] > 0 {
+                guard let job = blocked[pool].top else { continue }
+                let entry = ReadyEntry(time: max(readyTime[job], lastRelease), job: job)
+                if best.map({ entry < $0 }) ?? true {
+                    best = entry
+                    fromPool = pool
+                }
             }
+            guard let next = best else { break }
+            if let pool = fromPool { _ = blocked[pool].pop() } else { _ = ready.pop() }
+            if let full = fullPool(of: next.job) {
+                blocked[full].push(next.job)
+                continue
+            }
+            for pool in jobs[next.job].pools { poolFree[pool] -= 1 }
+            readyTime[next.job] = next.time
+            issueTime[next.job] = next.time
+            out.append(Issue(job: next.job, time: next.time))
         }
         return out
     }
@@ -135,11 +187,7 @@ public struct IssueControl: Sendable {
         if !jobs[job].pools.isEmpty {
             for pool in jobs[job].pools { poolFree[pool] += 1 }
             // Jobs blocked on a pool were ready earlier; they can go now, not before.
-            for position in ready.indices where ready[position].time < time {
-                ready[position].time = time
-                readyTime[ready[position].job] = time
-            }
-            ready.sort { ($0.time, $0.job) < ($1.time, $1.job) }
+            lastRelease = max(lastRelease, time)
         }
         for dependent in dependents[job] {
             let wait = jobs[dependent].waits.first { $0.job == job }
@@ -159,20 +207,18 @@ public struct IssueControl: Sendable {
     /// Whether every job has finished.
     public var isComplete: Bool { !finished.contains(false) }
 
-    /// The job's server (if any) serves it once every wait it observes is over: the job may not
-    /// be issued before the service ends.
+    /// The job's servers serve it in turn once every wait it observes is over: the job may not
+    /// be issued before the last service ends.
     private mutating func serve(_ job: Int) {
         var time = serverReadyTime[job]
-        if let server = jobs[job].server {
-            time = max(time, serverFree[server]) &+ jobs[job].serviceTime
-            serverFree[server] = time
+        for service in jobs[job].services {
+            time = max(time, serverFree[service.server]) &+ service.time
+            serverFree[service.server] = time
         }
         readyTime[job] = max(readyTime[job], time)
     }
 
     private mutating func makeReady(_ job: Int) {
-        let entry = (time: readyTime[job], job: job)
-        let position = ready.firstIndex { ($0.time, $0.job) > (entry.time, entry.job) } ?? ready.count
-        ready.insert(entry, at: position)
+        ready.push(ReadyEntry(time: readyTime[job], job: job))
     }
 }

@@ -1,23 +1,31 @@
 /// A binary min-heap over a value type, stored in one reusable array.
 ///
-/// Used by progressive filling with keys that are lower bounds: a stale entry reaching the top
-/// is re-keyed in place with ``replaceTop(_:)``.
-struct MinHeap<Element: Comparable & Sendable>: Sendable {
+/// Used by the flow model's progressive filling with keys that are lower bounds (a stale entry
+/// reaching the top is re-keyed in place with ``replaceTop(_:)``), and by `IssueControl` for the
+/// jobs waiting to be issued. Every method is inlinable, so each use is specialised for its
+/// element type.
+public struct MinHeap<Element: Comparable & Sendable>: Sendable {
     /// The heap-ordered storage; `storage[0]` is the minimum.
-    private(set) var storage: [Element] = []
+    @usableFromInline var storage: [Element] = []
+
+    /// An empty heap.
+    @inlinable public init() {}
 
     /// Whether the heap has no elements.
-    var isEmpty: Bool { storage.isEmpty }
+    @inlinable public var isEmpty: Bool { storage.isEmpty }
 
     /// The number of elements (including stale ones the caller has not discarded yet).
-    var count: Int { storage.count }
+    @inlinable public var count: Int { storage.count }
 
     /// The minimum element, if any.
-    var top: Element? { storage.first }
+    @inlinable public var top: Element? { storage.first }
+
+    /// The elements in heap order (the first is the minimum; the rest in no useful order).
+    @inlinable public var elements: [Element] { storage }
 
     /// Inserts an element.
     /// - Complexity: O(log n).
-    mutating func push(_ element: Element) {
+    @inlinable public mutating func push(_ element: Element) {
         storage.append(element)
         var child = storage.count - 1
         while child > 0 {
@@ -34,7 +42,7 @@ struct MinHeap<Element: Comparable & Sendable>: Sendable {
 
     /// Removes and returns the minimum element.
     /// - Complexity: O(log n).
-    mutating func pop() -> Element? {
+    @inlinable public mutating func pop() -> Element? {
         guard let last = storage.popLast() else { return nil }
         guard !storage.isEmpty else { return last }
         let result = storage[0]
@@ -46,12 +54,12 @@ struct MinHeap<Element: Comparable & Sendable>: Sendable {
     ///
     /// The heap must not be empty.
     /// - Complexity: O(log n).
-    mutating func replaceTop(_ element: Element) {
+    @inlinable public mutating func replaceTop(_ element: Element) {
         siftDown(element)
     }
 
     /// Places `element` at the root hole and sifts it down.
-    private mutating func siftDown(_ element: Element) {
+    @inlinable mutating func siftDown(_ element: Element) {
         let n = storage.count
         var hole = 0
         while true {
@@ -69,5 +77,5 @@ struct MinHeap<Element: Comparable & Sendable>: Sendable {
     }
 
     /// Removes all elements, keeping the allocated capacity.
-    mutating func removeAll() { storage.removeAll(keepingCapacity: true) }
+    @inlinable public mutating func removeAll() { storage.removeAll(keepingCapacity: true) }
 }
