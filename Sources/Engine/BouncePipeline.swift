@@ -16,6 +16,12 @@ import Units
 ///   synchronisation, a service time on a thread shared by every staged copy of the process);
 ///   it follows chunk k-1's on the destination's copy engine;
 /// - every operation holds one of its device's copy engines from issue to finish.
+///
+/// A direct copy given a DMA size (`ScheduledTransfer.dmaSize`) is a stream of DMAs of that size
+/// from one queue: at most `queueDepth` in flight, each holding a slot of the queue instead of a
+/// copy engine. Every operation of a device with an issue cost (`<dma issueCost>`) passes
+/// through that device's descriptor processing, a serial server shared by all its DMAs, before
+/// it is issued: many small DMAs are bound by it, large ones hardly notice it.
 public struct OperationSchedule: Sendable {
     /// The operations, transfer by transfer, leg by leg, chunk by chunk.
     public var operations: [CopyOperation]
@@ -25,13 +31,20 @@ public struct OperationSchedule: Sendable {
     public var poolCapacities: [Int]
     /// The pool of each device with copy engines.
     public var poolOfDevice: [Int: Int]
-    /// The number of serial servers (the driver's staging thread).
-    public static let serverCount = 1
+    /// The serial servers: the driver's staging thread (server 0), then one descriptor processor
+    /// per device with an issue cost.
+    public private(set) var serverCount = 1
+    /// The descriptor processor of each device with an issue cost.
+    public private(set) var serverOfDevice: [Int: Int] = [:]
+    /// The server of the driver's staging thread.
+    public static let stagingThread = 0
 
     /// Builds the operations of `transfers` on `topology`, with the staging rules of `parameters`
-    /// and `launch` before each transfer's first operation.
+    /// and `launch` before each transfer's first operation; `splitsDMAs` false keeps a queue of
+    /// DMAs as one operation per leg (the flow model's stream, `DMAQueue`).
     public init(
-        transfers: [ScheduledTransfer], topology: Topology, parameters: ModelParameters, launch: Picoseconds
+        transfers: [ScheduledTransfer], topology: Topology, parameters: ModelParameters, launch: Picoseconds,
+        splitsDMAs: Bool = true
     ) {
         operations = []
         jobs = []
@@ -42,6 +55,9 @@ public struct OperationSchedule: Sendable {
             if transfer.plan.mechanism == .bounce, transfer.plan.legs.count == 2 {
                 addBounce(transfer: index, bytes: transfer.bytes, start: start, plan: transfer.plan,
                     topology: topology, parameters: parameters)
+            } else if splitsDMAs, let size = transfer.dmaSize, size > 0, size < transfer.bytes {
+                addQueue(transfer: index, bytes: transfer.bytes, dmaSize: size, depth: transfer.queueDepth,
+                    start: start, plan: transfer.plan, topology: topology)
             } else {
                 for (legIndex, leg) in transfer.plan.legs.enumerated() {
                     add(
@@ -62,8 +78,29 @@ public struct OperationSchedule: Sendable {
         return [poolCapacities.count - 1]
     }
 
-    private mutating func add(_ operation: CopyOperation, topology: Topology, serviceTime: Picoseconds) {
+    /// The descriptor processor of `device`, when it has an issue cost.
+    private mutating func issueService(for device: Int?, topology: Topology) -> IssueControl.Service? {
+        guard let device, let cost = topology.nodes[device].endpoint?.dma?.issueCost, cost > .zero else { return nil }
+        let server: Int
+        if let existing = serverOfDevice[device] {
+            server = existing
+        } else {
+            server = serverCount
+            serverOfDevice[device] = server
+            serverCount += 1
+        }
+        return IssueControl.Service(server: server, time: cost.rawValue)
+    }
+
+    private mutating func add(
+        _ operation: CopyOperation, topology: Topology, serviceTime: Picoseconds, pools: [Int]? = nil
+    ) {
         operations.append(operation)
+        var services: [IssueControl.Service] = []
+        if operation.needsStagingThread {
+            services.append(IssueControl.Service(server: Self.stagingThread, time: serviceTime.rawValue))
+        }
+        if let issue = issueService(for: operation.engineDevice, topology: topology) { services.append(issue) }
         jobs.append(
             IssueControl.Job(
                 earliest: operation.earliestStart.rawValue,
@@ -71,8 +108,28 @@ public struct OperationSchedule: Sendable {
                     IssueControl.Wait(
                         job: $0.operation, delay: $0.delay.rawValue, observedByServer: $0.observedByStagingThread)
                 },
-                pools: pool(for: operation.engineDevice, topology: topology),
-                server: operation.needsStagingThread ? 0 : nil, serviceTime: serviceTime.rawValue))
+                pools: pools ?? pool(for: operation.engineDevice, topology: topology),
+                services: services))
+    }
+
+    /// A direct copy as a stream of DMAs of `dmaSize` from one queue of `depth` slots.
+    private mutating func addQueue(
+        transfer: Int, bytes: UInt64, dmaSize: UInt64, depth: Int, start: Picoseconds, plan: TransferPlan,
+        topology: Topology
+    ) {
+        poolCapacities.append(depth)
+        let queue = poolCapacities.count - 1
+        let count = (bytes + dmaSize - 1) / dmaSize
+        for (legIndex, leg) in plan.legs.enumerated() {
+            for k in 0..<count {
+                let size = k == count - 1 ? bytes - k * dmaSize : dmaSize
+                add(
+                    CopyOperation(
+                        transfer: transfer, leg: legIndex, chunk: Int(k), bytes: size, earliestStart: start,
+                        engineDevice: leg.initiator),
+                    topology: topology, serviceTime: .zero, pools: [queue])
+            }
+        }
     }
 
     private mutating func addBounce(
@@ -116,6 +173,9 @@ extension OperationSchedule {
             if transfer.plan.mechanism == .bounce, transfer.plan.legs.count == 2 {
                 let (quotient, remainder) = transfer.bytes.quotientAndRemainder(dividingBy: chunk)
                 operations = 2 * max(1, quotient + (remainder > 0 ? 1 : 0))
+            } else if let size = transfer.dmaSize, size > 0, size < transfer.bytes {
+                let (quotient, remainder) = transfer.bytes.quotientAndRemainder(dividingBy: size)
+                operations = UInt64(transfer.plan.legs.count) * (quotient + (remainder > 0 ? 1 : 0))
             } else {
                 operations = UInt64(transfer.plan.legs.count)
             }

@@ -13,13 +13,23 @@ public struct ScheduledTransfer: Sendable, Hashable {
     public var bytes: UInt64
     /// When the API call is made.
     public var start: Picoseconds
+    /// The size of each DMA when a direct copy is made of many (nil: one DMA per leg). Each DMA
+    /// pays its device's issue cost (`<dma issueCost>`) and its leg's latency.
+    public var dmaSize: UInt64?
+    /// How many of those DMAs may be in flight at once (a queue's depth).
+    public var queueDepth: Int
 
     /// Creates a scheduled transfer.
-    public init(label: String, plan: TransferPlan, bytes: UInt64, start: Picoseconds = .zero) {
+    public init(
+        label: String, plan: TransferPlan, bytes: UInt64, start: Picoseconds = .zero, dmaSize: UInt64? = nil,
+        queueDepth: Int = 1
+    ) {
         self.label = label
         self.plan = plan
         self.bytes = bytes
         self.start = start
+        self.dmaSize = dmaSize
+        self.queueDepth = max(1, queueDepth)
     }
 }
 
@@ -144,11 +154,13 @@ public struct FlowEngine: Sendable {
     /// it crosses max-min fairly with whatever else is moving, and its completion issues the
     /// operations that waited for it.
     public func run(_ transfers: [ScheduledTransfer], recordingLoads: Bool) -> FlowRun {
+        // A queue of DMAs is one stream here (`DMAQueue`); the packet model issues each DMA.
         let schedule = OperationSchedule(
-            transfers: transfers, topology: planner.machine.topology, parameters: planner.parameters, launch: launch)
+            transfers: transfers, topology: planner.machine.topology, parameters: planner.parameters, launch: launch,
+            splitsDMAs: false)
         let operations = schedule.operations
         var control = IssueControl(
-            jobs: schedule.jobs, poolCapacities: schedule.poolCapacities, serverCount: OperationSchedule.serverCount)
+            jobs: schedule.jobs, poolCapacities: schedule.poolCapacities, serverCount: schedule.serverCount)
         var simulation = FlowSimulation(capacities: resources.resources.map(\.capacity))
         simulation.recordsRates = recordingLoads
         var routes: [(resources: [Int], weights: [Double])] = []
@@ -233,8 +245,12 @@ public struct FlowEngine: Sendable {
             for next in issues { countWrites(next.job, 1) }
             for next in issues {
                 let operation = operations[next.job]
-                var leg = transfers[operation.transfer].plan.legs[operation.leg]
+                let transfer = transfers[operation.transfer]
+                var leg = transfer.plan.legs[operation.leg]
                 if leg.isRead { leg.rateCap = readCap(leg) }
+                if let size = transfer.dmaSize, transfer.plan.mechanism != .bounce {
+                    leg = DMAQueue.shape(leg, size: size, depth: transfer.queueDepth, resources: resources)
+                }
                 // Never before the solver's clock (a completion time rounded to picoseconds can
                 // sit a fraction below it).
                 var time = next.time

@@ -29,6 +29,9 @@ public struct MachineResources: Sendable {
     public private(set) var linkDown: [Int?]
     /// The trained configuration of each node's upstream link.
     public private(set) var linkConfiguration: [PCIeLinkConfiguration?]
+    /// The Max_Payload_Size of each PCIe link direction (by resource), in bytes: its capacity
+    /// counts payload in TLPs of that size.
+    public private(set) var linkPayload: [Int: Double] = [:]
     /// Switch fabric resources, by switch index (nil when the file gives no bandwidth).
     public private(set) var switchFabric: [Int?]
     /// Root-complex peer-to-peer forwarding, by root complex (nil when not limited).
@@ -43,6 +46,10 @@ public struct MachineResources: Sendable {
     public private(set) var deviceMemory: [Int?]
     /// DMA engines, by node.
     public private(set) var dmaEngines: [Int?]
+    /// The descriptor processing of devices with an issue cost (`<dma issueCost>`), by node: its
+    /// capacity is DMAs per second (one per issue cost), a queue of DMAs of size s weighs 1/s
+    /// per payload byte on it.
+    public private(set) var descriptorProcessors: [Int?]
     /// Socket links by (from, to) socket pair.
     public private(set) var socketLinks: [SocketPair: Int] = [:]
     /// Resources that TLPs cross whole, header included (switch fabrics, root-complex peer
@@ -93,6 +100,7 @@ public struct MachineResources: Sendable {
         socketMemory = []
         deviceMemory = []
         dmaEngines = []
+        descriptorProcessors = []
     }
 
     /// Builds the resources of `machine` with `parameters`.
@@ -104,6 +112,7 @@ public struct MachineResources: Sendable {
         linkConfiguration = Array(repeating: nil, count: count)
         deviceMemory = Array(repeating: nil, count: count)
         dmaEngines = Array(repeating: nil, count: count)
+        descriptorProcessors = Array(repeating: nil, count: count)
         switchFabric = Array(repeating: nil, count: topology.switches.count)
         rootComplexForwarding = Array(repeating: nil, count: topology.rootComplexes.count)
         iommuWalkers = Array(repeating: nil, count: topology.rootComplexes.count)
@@ -123,13 +132,18 @@ public struct MachineResources: Sendable {
                 let payloadRate = configuration.effectiveBandwidth(
                     for: TransferPattern(operation: .write, length: Self.steadyStateLength))
                 linkUp[index] = add("\(node.id).link.up", payloadRate)
+                linkPayload[resources.count - 1] = Double(mps)
                 linkDown[index] = add("\(node.id).link.down", payloadRate)
+                linkPayload[resources.count - 1] = Double(mps)
             }
             if let memory = node.endpoint?.memory {
                 deviceMemory[index] = add("\(node.id).memory", memory.bandwidth.bytesPerSecond)
             }
             if let dma = node.endpoint?.dma {
                 dmaEngines[index] = add("\(node.id).dma", Double(dma.engines) * dma.rate.bytesPerSecond)
+                if let cost = dma.issueCost, cost > .zero {
+                    descriptorProcessors[index] = add("\(node.id).descriptors", 1 / cost.seconds)
+                }
             }
         }
         for (index, sw) in topology.switches.enumerated() {

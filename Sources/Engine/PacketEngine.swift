@@ -263,7 +263,11 @@ public struct PacketEngine: Sendable {
                 parameters.outstandingReadTags = max(
                     1, min(parameters.outstandingReadTags, Int(reads.bytes) / parameters.maxReadRequestSize.rawValue))
             }
-            let address = Self.bufferAddress + UInt64(operation.chunk) * planner.parameters.bounceChunkSize.bytes
+            // Chunks and DMAs follow each other in the buffer.
+            let stride =
+                transfer.plan.mechanism == .bounce
+                ? planner.parameters.bounceChunkSize.bytes : (transfer.dmaSize ?? transfer.bytes)
+            let address = Self.bufferAddress + UInt64(operation.chunk) * stride
             if leg.elements.isEmpty {
                 // NVLink, NVSwitch, XGMI: flit-level links (PacketVendorLinks).
                 guard
@@ -298,7 +302,7 @@ public struct PacketEngine: Sendable {
             owners.append(movingIndex[operation.transfer])
         }
         let control = IssueControl(
-            jobs: schedule.jobs, poolCapacities: schedule.poolCapacities, serverCount: OperationSchedule.serverCount)
+            jobs: schedule.jobs, poolCapacities: schedule.poolCapacities, serverCount: schedule.serverCount)
         // Refuse upfront a run that would pass the event limit: at least one event per TLP per
         // stage crossed, with TLPs of at most 4096 B (the largest Max_Payload_Size).
         let estimated = packetTransfers.reduce(0.0) { total, transfer in

@@ -239,14 +239,47 @@ private struct ScenarioBuilder {
                 ok = false
             }
         }
+        var dmaSize: ByteCount?
+        if let text = element.attribute("dmaSize") {
+            do {
+                let parsed = try ByteCount.parse(text, within: .size)
+                if parsed.bytes == 0 {
+                    self.error(element, "dmaSize", "transfer '\(id)': dmaSize must be at least 1 B")
+                    ok = false
+                } else {
+                    dmaSize = parsed
+                }
+            } catch {
+                self.error(element, "dmaSize", "transfer '\(id)': dmaSize: \(error)")
+                ok = false
+            }
+        }
+        var queueDepth = 1
+        if let text = element.attribute("queueDepth") {
+            if let depth = Int(text.trimmingCharacters(in: .whitespaces)), (1...(1 << 20)).contains(depth),
+                dmaSize != nil
+            {
+                queueDepth = depth
+            } else {
+                self.error(
+                    element, "queueDepth",
+                    dmaSize == nil
+                        ? "transfer '\(id)': queueDepth needs dmaSize (a transfer without it is one DMA)"
+                        : "transfer '\(id)': queueDepth '\(text)' is out of range: expected 1 to 1048576")
+                ok = false
+            }
+        }
         guard ok else { return nil }
-        return ScenarioTransfer(
+        var transfer = ScenarioTransfer(
             id: id, from: element.attribute("from") ?? "", to: element.attribute("to") ?? "", size: size,
             path: element.attribute("path").flatMap(PathChoice.init(rawValue:)) ?? .auto,
             direction: element.attribute("direction").flatMap(DMADirection.init(rawValue:)) ?? .push,
             start: start, after: words(element.attribute("after")),
             repeatCount: repeatCount, stagingSocket: stagingSocket,
             location: element.location)
+        transfer.dmaSize = dmaSize
+        transfer.queueDepth = queueDepth
+        return transfer
     }
 
     /// Reports each cycle of `after` once, at the first transfer of the cycle in file order.

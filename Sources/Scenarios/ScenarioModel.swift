@@ -61,6 +61,10 @@ public struct ScenarioTransfer: Sendable, Hashable {
     public var repeatCount: Int
     /// The socket whose memory stages a bounce, if not the source's.
     public var stagingSocket: String?
+    /// The size of each DMA, when a direct copy is a stream of them (nil: one DMA).
+    public var dmaSize: ByteCount? = nil
+    /// DMAs in flight at most, with `dmaSize`.
+    public var queueDepth: Int = 1
     /// Where the element is.
     public var location: SourceLocation
 }

@@ -170,7 +170,8 @@ public enum ScenarioRunner {
                 guard let plan = plans[unit.transfer], let start = starts[index] else { return nil }
                 let transfer = scenario.transfers[unit.transfer]
                 return ScheduledTransfer(
-                    label: "\(transfer.id)#\(unit.repetition)", plan: plan, bytes: transfer.size.bytes, start: start)
+                    label: "\(transfer.id)#\(unit.repetition)", plan: plan, bytes: transfer.size.bytes, start: start,
+                    dmaSize: plan.mechanism == .bounce ? nil : transfer.dmaSize?.bytes, queueDepth: transfer.queueDepth)
             }
             let run = engine.run(transfers)
             for (index, outcome) in zip(running, run.outcomes) {
@@ -237,6 +238,11 @@ public enum ScenarioRunner {
             if let error = planErrors[index] { reasons.append(error) }
             if let decision { reasons.append("Linux: \(decision.reason)") }
             reasons += plan?.notes ?? []
+            if transfer.dmaSize != nil, plan?.mechanism == .bounce {
+                reasons.append(
+                    "dmaSize does not apply: the copy is staged through system memory, which moves in the driver's chunks (bounceChunkSize)"
+                )
+            }
             results.append(
                 TransferResult(
                     transfer: transfer, plan: plan, mechanism: plan?.mechanism.rawValue ?? "refused",

@@ -86,6 +86,10 @@ public enum ScenarioSchema {
                       <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="100"/></xs:restriction></xs:simpleType>
                     </xs:attribute>
                     <xs:attribute name="stagingSocket" type="id"/>
+                    <xs:attribute name="dmaSize" type="quantity"/>
+                    <xs:attribute name="queueDepth">
+                      <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="1048576"/></xs:restriction></xs:simpleType>
+                    </xs:attribute>
                   </xs:complexType>
                 </xs:element>
                 <xs:element name="expect" minOccurs="0" maxOccurs="unbounded">

@@ -420,7 +420,8 @@ struct TopologyBuilder {
             let engineRate = rate(dmaElement, "rate")
         {
             dma = DMASpec(
-                engines: engines, rate: engineRate, outstandingReads: integer(dmaElement, "outstandingReads", .tags))
+                engines: engines, rate: engineRate, outstandingReads: integer(dmaElement, "outstandingReads", .tags),
+                issueCost: dmaElement.attribute("issueCost") == nil ? nil : duration(dmaElement, "issueCost"))
         }
         var sriov: SRIOVSpec?
         if let sriovElement = element.children.first(where: { $0.name == "sriov" }),

@@ -348,6 +348,9 @@ public struct DMASpec: Sendable, Hashable {
     public var rate: DataRate
     /// Read requests the engines keep outstanding at most (nil: as many as the tags allow).
     public var outstandingReads: Int? = nil
+    /// The time the device spends on each DMA before its data moves (fetching its descriptor,
+    /// taking its doorbell), one DMA at a time (nil: none modelled).
+    public var issueCost: Picoseconds? = nil
 }
 
 /// SR-IOV virtual functions.

@@ -31,6 +31,16 @@ struct TransferCommand: ParsableCommand {
     @Option(help: "A transfer running at the same time: SRC:DST or SRC:DST:SIZE. Repeatable.")
     var concurrent: [String] = []
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Make the transfer (not the --concurrent ones) a stream of DMAs of this size, each paying its device's issue cost (<dma issueCost>) and its path's latency.",
+            valueName: "size"), transform: parseSize)
+    var dmaSize: ByteCount?
+
+    @Option(help: "With --dma-size: how many DMAs may be in flight at once (the queue's depth).")
+    var queueDepth: Int = 1
+
     @Option(help: "Simulation fidelity: 'flow' (the fluid model) or 'packet' (every TLP on every PCIe hop).")
     var fidelity: Fidelity = .flow
 
@@ -62,12 +72,34 @@ struct TransferCommand: ParsableCommand {
         let machine = try load.machine(file, hint: deviceOptionHint("transfer"))
         let planner = try model.planner(machine)
         let direction: DMADirection = operation == .read ? .pull : .push
-        let scheduled: [ScheduledTransfer]
+        var scheduled: [ScheduledTransfer]
         switch Self.plan(requests, planner: planner, choice: path, direction: direction) {
         case .success(let transfers): scheduled = transfers
         case .failure(let error):
             StandardError.write("error: \(error)")
             throw ExitCode(2)
+        }
+        guard (1...1 << 20).contains(queueDepth) else {
+            StandardError.write("error: --queue-depth \(queueDepth) is out of range: expected 1 to 1048576")
+            throw ExitCode(2)
+        }
+        if queueDepth != 1 && dmaSize == nil {
+            StandardError.write("error: --queue-depth needs --dma-size (a transfer without it is one DMA)")
+            throw ExitCode(2)
+        }
+        if let dmaSize {
+            guard dmaSize.bytes > 0 else {
+                StandardError.write("error: --dma-size must be at least 1 B")
+                throw ExitCode(2)
+            }
+            guard scheduled[0].plan.mechanism != .bounce else {
+                StandardError.write(
+                    "error: --dma-size: \(scheduled[0].label) is staged through system memory, which moves in the driver's chunks (bounceChunkSize); DMA sizes apply to direct copies"
+                )
+                throw ExitCode(2)
+            }
+            scheduled[0].dmaSize = dmaSize.bytes
+            scheduled[0].queueDepth = queueDepth
         }
         let report: TransferReport
         var traceDocument = ChromeTrace()

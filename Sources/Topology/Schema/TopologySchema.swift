@@ -270,6 +270,7 @@ public enum TopologySchema {
             <xs:attribute name="outstandingReads">
               <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="16384"/></xs:restriction></xs:simpleType>
             </xs:attribute>
+            <xs:attribute name="issueCost" type="duration"/>
           </xs:complexType>
 
           <xs:complexType name="sriov">
