@@ -1,0 +1,108 @@
+import Foundation
+import Reports
+import Units
+
+/// What users read of a timeline run: the timeline as text, statistics, a Chrome trace.
+public struct TimelineReport: Sendable {
+    /// The run.
+    public var run: TimelineRun
+
+    /// Creates a report of `run`.
+    public init(run: TimelineRun) { self.run = run }
+
+    /// Every record, one a line (start, end, kind, subject, device, message), then each DMA's
+    /// path segments, each pipeline's two modes and the invariants.
+    public func text() -> String {
+        var out = "timeline \(run.name): \(run.records.count) records, last at \(run.end)\n\n"
+        var rows = [["start", "end", "kind", "subject", "device", "what"]]
+        for record in run.records {
+            rows.append([
+                record.start.description, record.end == record.start ? "" : record.end.description,
+                record.kind.rawValue, record.subject, record.device ?? "", record.message,
+            ])
+        }
+        out += Self.table(rows)
+        if !run.dmas.isEmpty {
+            out += "\nDMAs:\n"
+            for dma in run.dmas {
+                let segments = dma.segments.map {
+                    "\($0.path) \(ByteCount($0.bytes)) at \(DataRate(bytesPerSecond: $0.bandwidth))"
+                }.joined(separator: " -> ")
+                let time = dma.end.map { "\($0 - dma.start)" } ?? "did not complete"
+                out += "  \(dma.id): \(ByteCount(dma.requested)) in \(time): \(segments.isEmpty ? "nothing moved" : segments)\n"
+            }
+        }
+        if !run.pipelines.isEmpty {
+            out += "\nPipelines:\n"
+            for pipeline in run.pipelines {
+                let (p2p, cpu) = (pipeline.peerToPeer, pipeline.cpuInLoop)
+                out += "  \(pipeline.id) (\(pipeline.stages.joined(separator: " -> "))):\n"
+                for mode in [p2p, cpu] {
+                    out +=
+                        "    \(mode.mode == "p2p" ? "peer-to-peer" : "CPU in the loop"): \(mode.duration), \(mode.cpuSyncs) CPU synchronisations (\(mode.cpuTime)), \(ByteCount(mode.systemMemoryBytes)) through system memory\n"
+                }
+                if cpu.duration > p2p.duration {
+                    out += "    P2P saves \(cpu.duration - p2p.duration) and \(cpu.cpuTime - min(cpu.cpuTime, p2p.cpuTime)) of CPU time\n"
+                }
+            }
+        }
+        out += "\ninvariants: " + (run.violations.isEmpty ? "bytes delivered equal bytes requested, in order; nothing landed during a move\n" : "BROKEN\n" + run.violations.map { "  " + $0 }.joined(separator: "\n") + "\n")
+        return out
+    }
+
+    /// Statistics: how many records of each kind and their total time, bytes per path, bytes
+    /// migrated, pinned bytes.
+    public func statistics() -> String {
+        var rows = [["kind", "count", "total time", "bytes"]]
+        for kind in RecordKind.allCases {
+            let records = run.records.filter { $0.kind == kind }
+            guard !records.isEmpty else { continue }
+            let time = records.reduce(Picoseconds.zero) { $0 + ($1.end - $1.start) }
+            rows.append([kind.rawValue, "\(records.count)", time.description, ByteCount(records.reduce(0) { $0 + $1.bytes }).description])
+        }
+        var out = Self.table(rows)
+        var byPath: [String: UInt64] = [:]
+        for dma in run.dmas {
+            for segment in dma.segments { byPath[segment.path, default: 0] += segment.bytes }
+        }
+        if !byPath.isEmpty {
+            out += "\nDMA bytes by path: " + byPath.keys.sorted().map { "\($0) \(ByteCount(byPath[$0] ?? 0))" }.joined(separator: ", ") + "\n"
+        }
+        return out
+    }
+
+    /// A Chrome trace-event JSON file (Perfetto, chrome://tracing): each record a span or an
+    /// instant on its device's track; pipeline stages in a second process.
+    public func chromeTrace() throws -> String {
+        struct Event: Encodable {
+            var name: String
+            var cat: String
+            var ph: String
+            var ts: Double
+            var dur: Double?
+            var pid: Int
+            var tid: String
+            var s: String?
+            var args: [String: String]
+        }
+        struct Document: Encodable {
+            var traceEvents: [Event]
+            var displayTimeUnit = "ns"
+        }
+        func event(_ record: TimelineRecord, process: Int, track: String) -> Event {
+            let span = record.end > record.start
+            return Event(
+                name: record.kind.rawValue + " " + record.subject, cat: record.kind.rawValue, ph: span ? "X" : "i",
+                ts: Double(record.start.rawValue) / 1e6, dur: span ? Double((record.end - record.start).rawValue) / 1e6 : nil,
+                pid: process, tid: track, s: span ? nil : "t",
+                args: ["message": record.message, "bytes": "\(record.bytes)"])
+        }
+        var events = run.records.map { event($0, process: 1, track: $0.device ?? $0.subject) }
+        events += run.stageRecords.map { event($0, process: 2, track: $0.subject) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(Document(traceEvents: events)), as: UTF8.self)
+    }
+
+    static func table(_ rows: [[String]]) -> String { TextTable(rows: rows, alignNumbersRight: false).render() }
+}
