@@ -240,9 +240,9 @@ public struct BufferTimeline {
             touch(range: ranges.firstIndex { $0.spec.id == range } ?? 0, by: by, offset: offset, size: size, at: time)
         case .allocate(let id, let clients, let size): allocate(id: id, clients: clients, size: size, at: time)
         case .free(let id):
-            if let allocation = allocations[id], let pool = allocation.pool {
+            if let allocation = allocations[id], let pool = allocation.pool, !allocation.freed {
                 pools[pool].used -= allocation.size
-                allocations[id]?.pool = nil
+                allocations[id]?.freed = true
                 record(.poolAllocation, time, time, subject: id, device: pools[pool].device, bytes: allocation.size,
                     "pci_free_p2pmem(): \(ByteCount(allocation.size)) back to \(name(pools[pool].device))'s pool")
             }
@@ -334,6 +334,10 @@ public struct BufferTimeline {
                 ? .device(buffer.spec.exporter) : .system(mover.socket(of: buffer.spec.exporter))
         } else if let attachment {
             memory = .system(mover.socket(of: attachment.spec.importer))
+        } else if let allocation = allocations[d.via], allocation.freed {
+            dmas[dma].failure = "\(d.via) was freed"
+            record(.refused, time, time, subject: d.id, device: d.importer, "\(d.via) was freed (pci_free_p2pmem()): the DMA does not run")
+            return
         } else if let allocation = allocations[d.via], let pool = allocation.pool,
             P2PMemOrchestrator.mapping(provider: pools[pool].device, client: d.importer, view: view).mapType != .notSupported
         {
@@ -617,6 +621,7 @@ struct AttachmentState {
 struct Allocation {
     var pool: Int?
     var size: UInt64
+    var freed = false
 }
 
 struct RangeState: Sendable {

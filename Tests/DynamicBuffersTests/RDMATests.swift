@@ -1,0 +1,55 @@
+import Testing
+import Units
+
+@testable import DynamicBuffers
+
+/// RDMA memory regions: registration pins with a cost; on-demand paging faults per page.
+@Suite struct RDMATests {
+    func body(pagesPerFault: Int) -> String {
+        """
+          <settings odpPageSize="1 MiB" odpPagesPerFault="\(pagesPerFault)" odpFaultLatency="100 us"/>
+          <region id="mr" nic="nic0" size="16 MiB" odp="yes" lineRate="200 Gb/s"/>
+          <dma at="0 ms" id="cold" via="mr" size="16 MiB"/>
+          <dma at="100 ms" id="warm" via="mr" size="16 MiB"/>
+        """
+    }
+
+    @Test(arguments: [1, 4]) func odpFaultsAddTheirLatencyPerFaultingPage(pagesPerFault: Int) throws {
+        let run = try run("gpudirect-storage", body(pagesPerFault: pagesPerFault))
+        let faults = 16 / pagesPerFault
+        #expect(run.records(.fault, subject: "mr").count == faults)
+        let cold = try #require(run.dma("cold"))
+        let warm = try #require(run.dma("warm"))
+        let coldTime = try #require(cold.end) - cold.start
+        let warmTime = try #require(warm.end) - warm.start
+        let added = Double((coldTime - warmTime).rawValue)
+        let expected = Double(faults) * 100e6
+        // Each fault also pays the path's latency again when the NIC retries (about 1 µs).
+        #expect(abs(added - expected) / expected < 0.03, "\(coldTime - warmTime) for \(faults) faults")
+        #expect(cold.segments.count == 1 && warm.segments.count == 1)
+    }
+
+    @Test func invalidationDropsTheMappingAndTheNextAccessFaults() throws {
+        let run = try run(
+            "gpudirect-storage",
+            body(pagesPerFault: 16) + "<invalidate at=\"150 ms\" region=\"mr\"/>\n<dma at=\"200 ms\" id=\"after\" via=\"mr\" size=\"16 MiB\"/>")
+        #expect(run.records(.fault, subject: "mr").count == 2)
+        #expect(run.records(.fault, subject: "mr").last?.start == .ms(200))
+    }
+
+    @Test func registrationPinsEveryPageAtItsCostAndTheNICRunsAtItsLineRate() throws {
+        let run = try run(
+            "gpudirect-storage",
+            """
+              <settings pinCostPerPage="1 us"/>
+              <region id="mr" nic="nic0" size="64 MiB" lineRate="200 Gb/s"/>
+              <dma at="0 ms" id="d" via="mr" size="64 MiB"/>
+            """)
+        let registration = try #require(run.records(.registration, subject: "mr").first)
+        #expect(registration.end - registration.start == .us(16_384))
+        let dma = try #require(run.dma("d"))
+        #expect(dma.chunks.first.map { $0.time > registration.end } == true)
+        // 200 Gb/s is 25 GB/s, below the NIC's PCIe Gen4 x16 link.
+        #expect(abs(dma.segments[0].bandwidth - 25e9) / 25e9 < 0.01)
+    }
+}

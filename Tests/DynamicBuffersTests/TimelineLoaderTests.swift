@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import Topology
+
+@testable import DynamicBuffers
+
+/// Loading timelines: every problem with file:line:column; the example scenarios.
+@Suite struct TimelineLoaderTests {
+    @Test func unknownDeviceIsReportedAtItsAttribute() {
+        let found = diagnostics("mi300x-8", "<buffer id=\"b\" device=\"gpu99\" size=\"1 GiB\"/>")
+        #expect(found.count == 1)
+        #expect(found.first?.message.contains("no device 'gpu99'") == true)
+        #expect(found.first?.location.line == 4)
+        #expect(found.first?.location.column == 16)
+    }
+
+    @Test func badUnitAndUnknownReferencesAreAllReported() {
+        let found = diagnostics(
+            "mi300x-8",
+            """
+              <buffer id="b" device="gpu0" size="1 GiB"/>
+              <dma at="1 parsec" id="d" via="a1" size="1 MiB"/>
+              <restore at="1 ms" buffer="c"/>
+            """)
+        #expect(found.count == 2)
+        #expect(found.contains { $0.message.contains("at '1 parsec'") && $0.location.line == 5 })
+        #expect(found.contains { $0.message.contains("unknown buffer 'c'") && $0.location.line == 6 })
+    }
+
+    @Test func schemaErrorsCarryTheirLine() {
+        let found = diagnostics("mi300x-8", "<buffer id=\"b\" device=\"gpu0\" size=\"1 GiB\" colour=\"red\"/>")
+        #expect(found.first?.location.line == 4)
+        #expect(found.first?.message.contains("colour") == true)
+    }
+
+    @Test func aTimelineIsRecognisedByItsRootElement() {
+        let directory = repositoryRoot + "/scenarios"
+        #expect(TimelineLoader.isTimeline(file: directory + "/dynamic/dmabuf-eviction.xml"))
+        #expect(!TimelineLoader.isTimeline(file: directory + "/dgx1-v100.xml"))
+    }
+
+    @Test(arguments: [
+        "dmabuf-eviction", "dmabuf-no-peer2peer", "hmm-migration", "p2pdma-providers", "pinning-policy", "pipeline",
+        "rdma-odp",
+    ])
+    func exampleScenariosPass(name: String) throws {
+        let scenario = try TimelineLoader.load(contentsOf: repositoryRoot + "/scenarios/dynamic/\(name).xml")
+        let rows = TimelineChecker.check(scenario, BufferTimeline.run(scenario))
+        let failed = rows.filter { !$0.passed }
+        #expect(failed.isEmpty, "\(failed)")
+        #expect(rows.last?.label == "invariants")
+    }
+}
