@@ -30,6 +30,16 @@ public enum TimelineLoader {
                 Diagnostic(.error, at: SourceLocation(file: path, line: 0), "the file \(reason)")
             ])
         }
+        if let root = rootName(file: path), root != rootElement {
+            let hint =
+                root == "scenario"
+                ? ": a flow scenario, run it with p2psim check" : root == "topology" ? ": a topology file" : ""
+            throw TimelineLoadError(diagnostics: [
+                Diagnostic(
+                    .error, at: SourceLocation(file: path, line: 1),
+                    "the root element is <\(root)>, not <\(rootElement)>\(hint) (docs/dynamic-buffers.md)")
+            ])
+        }
         let sources = SourceTexts()
         let result = XMLReader.read(bytes: [UInt8](data), file: path, schema: TimelineSchema.xsd, sources: sources)
         return try build(result, file: path, sources: sources)
@@ -193,13 +203,13 @@ private struct TimelineBuilder {
         var allocationIDs: [String] = []
         var dmaIDs: [String] = []
         for element in root.children {
-            guard let at = element.attribute("at") else { continue }
-            guard let time = time(element, "at"), let action = readAction(
+            guard element.attribute("at") != nil else { continue }
+            // Both read, so that a bad time and a bad reference are both reported.
+            let time = time(element, "at")
+            let action = readAction(
                 element, buffers: buffers, attachments: attachments, ranges: ranges, allocations: &allocationIDs,
                 dmas: &dmaIDs)
-            else { continue }
-            _ = at
-            events.append(TimedEvent(time: time, action: action, location: element.location))
+            if let time, let action { events.append(TimedEvent(time: time, action: action, location: element.location)) }
         }
         events = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
         let ids = Set(declared.keys).union(dmaIDs).union(allocationIDs)
@@ -461,18 +471,21 @@ private struct TimelineBuilder {
 extension TimelineLoader {
     /// Whether `file`'s root element is `<timeline>` (read from its first 64 KiB, past the XML
     /// declaration, comments and a doctype).
-    public static func isTimeline(file: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: file) else { return false }
+    public static func isTimeline(file: String) -> Bool { rootName(file: file) == rootElement }
+
+    /// The name of `file`'s root element, if it can be read.
+    static func rootName(file: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: file) else { return nil }
         defer { try? handle.close() }
         var text = Substring(String(decoding: handle.readData(ofLength: 65_536), as: UTF8.self))
         while let open = text.firstIndex(of: "<") {
             text = text[open...]
             guard text.hasPrefix("<?") || text.hasPrefix("<!") else {
-                return text.dropFirst().prefix { !$0.isWhitespace && $0 != ">" && $0 != "/" } == rootElement
+                return String(text.dropFirst().prefix { !$0.isWhitespace && $0 != ">" && $0 != "/" })
             }
-            guard let end = text.range(of: text.hasPrefix("<!--") ? "-->" : ">") else { return false }
+            guard let end = text.range(of: text.hasPrefix("<!--") ? "-->" : ">") else { return nil }
             text = text[end.upperBound...]
         }
-        return false
+        return nil
     }
 }

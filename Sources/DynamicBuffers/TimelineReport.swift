@@ -72,16 +72,17 @@ public struct TimelineReport: Sendable {
     }
 
     /// A Chrome trace-event JSON file (Perfetto, chrome://tracing): each record a span or an
-    /// instant on its device's track; pipeline stages in a second process.
+    /// instant on its device's track (threads named by metadata events); pipeline stages in a
+    /// second process, one track per pipeline mode.
     public func chromeTrace() throws -> String {
         struct Event: Encodable {
             var name: String
-            var cat: String
+            var cat: String?
             var ph: String
             var ts: Double
             var dur: Double?
             var pid: Int
-            var tid: String
+            var tid: Int
             var s: String?
             var args: [String: String]
         }
@@ -89,16 +90,32 @@ public struct TimelineReport: Sendable {
             var traceEvents: [Event]
             var displayTimeUnit = "ns"
         }
-        func event(_ record: TimelineRecord, process: Int, track: String) -> Event {
-            let span = record.end > record.start
-            return Event(
-                name: record.kind.rawValue + " " + record.subject, cat: record.kind.rawValue, ph: span ? "X" : "i",
-                ts: Double(record.start.rawValue) / 1e6, dur: span ? Double((record.end - record.start).rawValue) / 1e6 : nil,
-                pid: process, tid: track, s: span ? nil : "t",
-                args: ["message": record.message, "bytes": "\(record.bytes)"])
+        var events: [Event] = []
+        var tracks: [String: Int] = [:]
+        func track(_ name: String, process: Int) -> Int {
+            let key = "\(process)/\(name)"
+            if let known = tracks[key] { return known }
+            let id = tracks.count + 1
+            tracks[key] = id
+            events.append(
+                Event(name: "thread_name", ph: "M", ts: 0, pid: process, tid: id, args: ["name": name]))
+            return id
         }
-        var events = run.records.map { event($0, process: 1, track: $0.device ?? $0.subject) }
-        events += run.stageRecords.map { event($0, process: 2, track: $0.subject) }
+        for (process, name) in [(1, "timeline \(run.name)"), (2, "pipelines")] {
+            events.append(Event(name: "process_name", ph: "M", ts: 0, pid: process, tid: 0, args: ["name": name]))
+        }
+        for (process, records) in [(1, run.records), (2, run.stageRecords)] {
+            for record in records {
+                let span = record.end > record.start
+                let tid = track(process == 1 ? record.device ?? record.subject : record.subject, process: process)
+                events.append(
+                    Event(
+                        name: record.kind.rawValue + " " + record.subject, cat: record.kind.rawValue, ph: span ? "X" : "i",
+                        ts: Double(record.start.rawValue) / 1e6,
+                        dur: span ? Double((record.end - record.start).rawValue) / 1e6 : nil, pid: process, tid: tid,
+                        s: span ? nil : "t", args: ["message": record.message, "bytes": "\(record.bytes)"]))
+            }
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(Document(traceEvents: events)), as: UTF8.self)
