@@ -54,6 +54,10 @@ public struct BufferTimeline {
     private var dmas: [DMAState] = []
     private var queue = EventQueue()
     private var records: [TimelineRecord] = []
+    /// The DMA stretches and migration copies moving data now, sharing the machine.
+    private var flows: [ActiveFlow] = []
+    /// Whether a flow started or stopped during the current event (the others are re-run).
+    private var flowsChanged = false
 
     /// Prepares a run of `scenario`.
     public init(_ scenario: TimelineScenario) {
@@ -88,7 +92,12 @@ public struct BufferTimeline {
                 if dmas[dma].generation == generation { chunkDone(dma, at: time) }
             case .resume(let dma, let generation):
                 if dmas[dma].generation == generation { issue(dma, at: time, continuation: true) }
-            case .moveDone(let buffer): moveDone(buffer, at: time)
+            case .moveDone(let buffer, let generation):
+                if buffers[buffer].generation == generation { moveDone(buffer, at: time) }
+            }
+            if flowsChanged {
+                flowsChanged = false
+                reschedule(at: time)
             }
         }
         let pipelines = scenario.pipelines.map { PipelineRunner.run($0, settings: settings, mover: &mover) }
@@ -222,7 +231,7 @@ public struct BufferTimeline {
                     "ib_umem_dmabuf_get_pinned(): dma_buf_pin() and dma_buf_map_attachment() once; the NIC's mapping never changes")
             }
         }
-        state.mappedGeneration = buffers[buffer].generation
+        state.mappedGeneration = buffers[buffer].generationOfPlacement
         attachments.append(state)
     }
 
@@ -295,13 +304,12 @@ public struct BufferTimeline {
         let bufferIndex = attachment?.spec.buffer.map(index(ofBuffer:))
         if let bufferIndex, buffers[bufferIndex].moving {
             buffers[bufferIndex].waiters.append(dma)
-            dmas[dma].inFlightUntil = nil
             return
         }
         if let a = d.attachment, let attachment, let bufferIndex, !attachment.spec.onDemandPaging,
-            attachment.mappedGeneration != buffers[bufferIndex].generation
+            attachment.mappedGeneration != buffers[bufferIndex].generationOfPlacement
         {
-            attachments[a].mappedGeneration = buffers[bufferIndex].generation
+            attachments[a].mappedGeneration = buffers[bufferIndex].generationOfPlacement
             let end = time + settings.remapLatency
             record(.remap, time, end, subject: attachment.spec.id, device: attachment.spec.importer,
                 "dma_buf_map_attachment() again after move_notify: \(buffers[bufferIndex].spec.id) is now in \(buffers[bufferIndex].placement.rawValue == "vram" ? "VRAM" : "system memory")")
@@ -319,7 +327,6 @@ public struct BufferTimeline {
                     bytes: d.length(of: d.nextChunk),
                     "ODP page fault on \(pages) page(s) at offset \(d.offset(of: d.nextChunk)): the NIC stalls the request, the driver maps the pages (ib_umem_odp_map_dma_and_lock / ib_umem_dmabuf_map_pages) and the NIC retries")
                 dmas[dma].generation += 1
-                dmas[dma].inFlightUntil = nil
                 queue.push(end, .resume(dma, dmas[dma].generation))
                 return
             }
@@ -364,7 +371,7 @@ public struct BufferTimeline {
             record(.pathChange, time, time, subject: d.id, device: d.importer,
                 "\(d.id) goes \(last.path) -> \(path) (\(plan.mechanism.rawValue)) from offset \(d.offset(of: d.nextChunk))")
         }
-        // The chunks this segment runs: to the end, or to the next unmapped ODP fault group.
+        // The chunks this stretch runs: to the end, or to the next unmapped ODP fault group.
         var last = d.chunkCount
         if let attachment, attachment.spec.onDemandPaging {
             let groupSize = max(1, settings.odpPageSize * settings.odpPagesPerFault)
@@ -375,14 +382,6 @@ public struct BufferTimeline {
             }
         }
         let bytes = (d.nextChunk..<last).reduce(UInt64(0)) { $0 + d.length(of: $1) }
-        let run = mover.segment(plan: plan, bytes: bytes, start: time, continuation: continuation)
-        var cumulative: UInt64 = 0
-        var times: [Picoseconds] = []
-        for k in d.nextChunk..<last {
-            cumulative += d.length(of: k)
-            times.append(max(time, run.time(delivered: cumulative)))
-        }
-        dmas[dma].segmentTimes = times
         dmas[dma].segmentFirst = d.nextChunk
         dmas[dma].segmentLast = last
         dmas[dma].currentPath = path
@@ -390,9 +389,52 @@ public struct BufferTimeline {
             dmas[dma].segments.append(PathSegment(path: path, mechanism: plan.mechanism.rawValue, bytes: 0, start: time, end: time))
             dmas[dma].startNewSegment = false
         }
-        dmas[dma].generation += 1
-        dmas[dma].inFlightUntil = times.first
-        queue.push(times.first ?? time, .chunkDone(dma, dmas[dma].generation))
+        // Alone, the stretch would go as the engine runs it; with others moving, `reschedule`
+        // runs them all together before the event ends.
+        let alone = mover.segment(plan: plan, bytes: bytes, start: time, continuation: continuation)
+        flows.append(ActiveFlow(owner: .dma(dma), plan: plan, bytes: bytes, started: time, curve: alone))
+        flowsChanged = true
+        scheduleNext(flow: flows.count - 1)
+    }
+
+    /// Bytes of DMA `dma`'s current stretch up to the end of chunk `k`.
+    private func stretchBytes(_ dma: Int, through k: Int) -> UInt64 {
+        (dmas[dma].segmentFirst...k).reduce(UInt64(0)) { $0 + dmas[dma].length(of: $1) }
+    }
+
+    /// Schedules the next event of flow `index` from its curve: its DMA's next chunk landing, or
+    /// its migration's end.
+    private mutating func scheduleNext(flow index: Int) {
+        let flow = flows[index]
+        switch flow.owner {
+        case .dma(let dma):
+            dmas[dma].generation += 1
+            let time = flow.time(reaching: stretchBytes(dma, through: dmas[dma].nextChunk))
+            queue.push(time, .chunkDone(dma, dmas[dma].generation))
+        case .migration(let buffer):
+            buffers[buffer].generation += 1
+            queue.push(flow.time(reaching: flow.bytes), .moveDone(buffer, buffers[buffer].generation))
+        }
+    }
+
+    /// Runs every flow still moving data together from `time` (the engine shares the machine
+    /// among them) and schedules their next events from the new curves.
+    private mutating func reschedule(at time: Picoseconds) {
+        let moving = flows.indices.filter { flows[$0].delivered(at: time) < flows[$0].bytes }
+        guard moving.count > 1 || moving.contains(where: { flows[$0].started < time }) else { return }
+        let runs = mover.jointSegments(
+            moving.map { (flows[$0].plan, flows[$0].bytes - flows[$0].delivered(at: time), flows[$0].started < time) },
+            start: time)
+        for (index, run) in zip(moving, runs) {
+            flows[index].base = flows[index].delivered(at: time)
+            flows[index].curve = run
+            scheduleNext(flow: index)
+        }
+    }
+
+    private mutating func removeFlow(_ owner: ActiveFlow.Owner) {
+        flows.removeAll { $0.owner == owner }
+        flowsChanged = true
     }
 
     private mutating func chunkDone(_ dma: Int, at time: Picoseconds) {
@@ -403,35 +445,36 @@ public struct BufferTimeline {
         dmas[dma].segments[segment].bytes += d.length(of: k)
         dmas[dma].segments[segment].end = time
         dmas[dma].nextChunk += 1
-        dmas[dma].inFlightUntil = nil
-        if let a = d.attachment, let bufferID = attachments[a].spec.buffer {
-            buffers[index(ofBuffer: bufferID)].lastUse = time
-        }
+        let bufferIndex = d.attachment.flatMap { attachments[$0].spec.buffer }.map(index(ofBuffer:))
+        if let bufferIndex { buffers[bufferIndex].lastUse = time }
         if dmas[dma].nextChunk == d.chunkCount {
+            removeFlow(.dma(dma))
             let end = time + mover.engine.completion
             dmas[dma].end = end
             record(.dmaEnd, d.start, end, subject: d.id, device: d.importer, bytes: d.size,
                 "\(d.id): \(ByteCount(d.size)) in \(end - d.start) over \(dmas[dma].segments.map(\.path).joined(separator: " -> "))")
+            if let bufferIndex { fenceSignalled(dma, buffer: bufferIndex, at: time) }
             return
         }
         let next = dmas[dma].nextChunk
-        let bufferIndex = d.attachment.flatMap { attachments[$0].spec.buffer }.map(index(ofBuffer:))
         let invalidated =
-            bufferIndex.map { buffers[$0].moving || attachments[d.attachment!].mappedGeneration != buffers[$0].generation }
+            bufferIndex.map { buffers[$0].moving || attachments[d.attachment!].mappedGeneration != buffers[$0].generationOfPlacement }
             ?? false
-        if next < d.segmentLast && !invalidated {
-            dmas[dma].inFlightUntil = d.segmentTimes[next - d.segmentFirst]
-            queue.push(d.segmentTimes[next - d.segmentFirst], .chunkDone(dma, d.generation))
+        if next < d.segmentLast && !invalidated, let flow = flows.firstIndex(where: { $0.owner == .dma(dma) }) {
+            scheduleNext(flow: flow)
         } else {
+            removeFlow(.dma(dma))
             dmas[dma].startNewSegment = invalidated
+            if let bufferIndex { fenceSignalled(dma, buffer: bufferIndex, at: time) }
             issue(dma, at: time, continuation: true)
         }
     }
 
     // MARK: - Moves, eviction, restore
 
-    /// Moves buffer `buffer` to `placement`: `move_notify` to every dynamic importer, the copy
-    /// fenced after the chunks in flight, then the copy on the exporter's engine.
+    /// Moves buffer `buffer` to `placement`: `move_notify` to every dynamic importer at once,
+    /// then the copy, fenced after the chunks in flight (each importer's DMA stops after the
+    /// chunk it has submitted), on the exporter's engine alongside whatever else moves.
     private mutating func move(_ buffer: Int, to placement: BufferPlacement, at time: Picoseconds) {
         let spec = buffers[buffer].spec
         for (a, attachment) in attachments.enumerated() where attachment.spec.buffer == spec.id && attachment.decision.mode == .dynamic {
@@ -443,25 +486,50 @@ public struct BufferTimeline {
             record(.moveNotify, time, time, subject: attachment.spec.id, device: attachment.spec.importer,
                 "dma_buf_move_notify(\(spec.id)): \(name(attachment.spec.importer)) invalidates its mapping and maps again on next use")
         }
-        let inFlight = dmas.filter { d in
-            d.attachment.map { attachments[$0].spec.buffer == spec.id } ?? false
-        }.compactMap(\.inFlightUntil)
-        let fenceEnd = max(time, inFlight.max() ?? time)
-        if fenceEnd > time {
-            record(.fenceWait, time, fenceEnd, subject: spec.id, device: spec.exporter,
-                "the move waits for \(inFlight.count) DMA chunk(s) in flight (dma_resv fences of the importers)")
-        }
-        let copy = mover.migration(device: spec.exporter, toDevice: placement == .vram, bytes: spec.size)
-        let end = fenceEnd + copy.duration
-        record(.migration, fenceEnd, end, subject: spec.id, device: spec.exporter, bytes: spec.size,
-            "\(spec.id) \(placement == .vram ? "system memory -> VRAM" : "VRAM -> system memory") (\(copy.mechanism), \(ByteCount(spec.size)) in \(copy.duration))")
         buffers[buffer].moving = true
         buffers[buffer].target = placement
-        buffers[buffer].generation += 1
-        queue.push(end, .moveDone(buffer))
+        buffers[buffer].moveRequested = time
+        buffers[buffer].generationOfPlacement += 1
+        buffers[buffer].fence = Set(flows.compactMap { flow -> Int? in
+            guard case .dma(let dma) = flow.owner, let a = dmas[dma].attachment, attachments[a].spec.buffer == spec.id
+            else { return nil }
+            return dma
+        })
+        if buffers[buffer].fence.isEmpty { startMigration(buffer, at: time) }
+    }
+
+    /// DMA `dma` has no chunk in flight on `buffer` any more: the move waiting for it may start.
+    private mutating func fenceSignalled(_ dma: Int, buffer: Int, at time: Picoseconds) {
+        guard buffers[buffer].moving, buffers[buffer].fence.remove(dma) != nil, buffers[buffer].fence.isEmpty else { return }
+        let requested = buffers[buffer].moveRequested
+        record(.fenceWait, requested, time, subject: buffers[buffer].spec.id, device: buffers[buffer].spec.exporter,
+            "the move waited for the DMA chunks in flight to land (dma_resv fences of the importers)")
+        startMigration(buffer, at: time)
+    }
+
+    private mutating func startMigration(_ buffer: Int, at time: Picoseconds) {
+        let spec = buffers[buffer].spec
+        let toDevice = buffers[buffer].target == .vram
+        let host = TransferPlanner.End.host(mover.socket(of: spec.exporter))
+        guard let plan = try? planner.plan(from: toDevice ? host : .device(spec.exporter), to: toDevice ? .device(spec.exporter) : host)
+        else {
+            moveDone(buffer, at: time)
+            return
+        }
+        buffers[buffer].migrationStart = time
+        let alone = mover.segment(plan: plan, bytes: spec.size, start: time, continuation: false)
+        flows.append(ActiveFlow(owner: .migration(buffer), plan: plan, bytes: spec.size, started: time, curve: alone))
+        flowsChanged = true
+        scheduleNext(flow: flows.count - 1)
     }
 
     private mutating func moveDone(_ buffer: Int, at time: Picoseconds) {
+        let spec = buffers[buffer].spec
+        let start = buffers[buffer].migrationStart
+        let mechanism = flows.first { $0.owner == .migration(buffer) }?.plan.mechanism.rawValue ?? "none"
+        removeFlow(.migration(buffer))
+        record(.migration, start, time, subject: spec.id, device: spec.exporter, bytes: spec.size,
+            "\(spec.id) \(buffers[buffer].target == .vram ? "system memory -> VRAM" : "VRAM -> system memory") (\(mechanism), \(ByteCount(spec.size)) in \(time - start))")
         buffers[buffer].placement = buffers[buffer].target
         buffers[buffer].moving = false
         let waiting = buffers[buffer].waiters
@@ -604,7 +672,14 @@ struct BufferState {
     var pins: [String] = []
     var moving = false
     var target: BufferPlacement = .vram
+    /// Counts moves: an importer's mapping is valid for the placement it mapped.
+    var generationOfPlacement = 0
+    /// Invalidates stale move-completion events.
     var generation = 0
+    var moveRequested = Picoseconds.zero
+    var migrationStart = Picoseconds.zero
+    /// DMAs whose chunk in flight the move waits for.
+    var fence: Set<Int> = []
     var lastUse = Picoseconds.zero
     var waiters: [Int] = []
 }
@@ -616,6 +691,41 @@ struct AttachmentState {
     var mappedFaultGroups: Set<Int> = []
     var readyAt = Picoseconds.zero
     var unusable = false
+}
+
+/// A DMA stretch or a migration copy moving data: the bytes it moves and when they land.
+struct ActiveFlow {
+    enum Owner: Equatable {
+        case dma(Int)
+        case migration(Int)
+    }
+
+    var owner: Owner
+    var plan: TransferPlan
+    /// Bytes of the whole stretch.
+    var bytes: UInt64
+    /// When it was issued.
+    var started: Picoseconds
+    /// Bytes it had delivered when `curve` was computed.
+    var base: UInt64 = 0
+    /// How the rest lands.
+    var curve: SegmentRun
+
+    init(owner: Owner, plan: TransferPlan, bytes: UInt64, started: Picoseconds, curve: SegmentRun) {
+        self.owner = owner
+        self.plan = plan
+        self.bytes = bytes
+        self.started = started
+        self.curve = curve
+    }
+
+    /// Bytes of the stretch landed by `time`.
+    func delivered(at time: Picoseconds) -> UInt64 { min(bytes, base + curve.delivered(at: time)) }
+
+    /// When `target` bytes of the stretch have landed.
+    func time(reaching target: UInt64) -> Picoseconds {
+        curve.time(delivered: target - min(target, base))
+    }
 }
 
 struct Allocation {
@@ -643,8 +753,6 @@ struct DMAState {
     var chunk: UInt64
     var nextChunk = 0
     var generation = 0
-    var inFlightUntil: Picoseconds?
-    var segmentTimes: [Picoseconds] = []
     var segmentFirst = 0
     var segmentLast = 0
     var currentPath = ""
@@ -682,7 +790,7 @@ struct EventQueue {
         case user(Int)
         case chunkDone(Int, Int)
         case resume(Int, Int)
-        case moveDone(Int)
+        case moveDone(Int, Int)
     }
 
     private var events = FutureEventSet<Event>()

@@ -15,6 +15,22 @@ struct SegmentRun: Sendable {
     /// The engine's mechanism.
     var mechanism: String
 
+    /// Bytes of the stretch landed by the absolute time `time`.
+    func delivered(at time: Picoseconds) -> UInt64 {
+        guard time > start else { return 0 }
+        let elapsed = time - start
+        var total = 0.0
+        for operation in operations {
+            if elapsed >= operation.finish {
+                total += Double(operation.bytes)
+            } else if elapsed > operation.dataStart {
+                let span = Double((operation.finish - operation.dataStart).rawValue)
+                total += Double(operation.bytes) * Double((elapsed - operation.dataStart).rawValue) / span
+            }
+        }
+        return UInt64(total.rounded(.down))
+    }
+
     /// The absolute time at which `delivered` bytes of the stretch have landed.
     func time(delivered target: UInt64) -> Picoseconds {
         var cumulative: UInt64 = 0
@@ -102,6 +118,31 @@ struct DataMover {
             .map { (dataStart: $0.1.dataStart - min(skip, $0.1.dataStart), finish: $0.1.finish - min(skip, $0.1.finish), bytes: $0.0.bytes) }
             .sorted { $0.finish < $1.finish }
         return SegmentRun(start: start, operations: operations, mechanism: plan.mechanism.rawValue)
+    }
+
+    /// Runs several stretches together from `start`, sharing the machine's resources as the
+    /// engine shares them: each is a continuation (no software launch again) and one already
+    /// streaming does not pay its path's latency again.
+    func jointSegments(
+        _ stretches: [(plan: TransferPlan, bytes: UInt64, streaming: Bool)], start: Picoseconds
+    ) -> [SegmentRun] {
+        guard !stretches.isEmpty else { return [] }
+        let transfers = stretches.enumerated().map {
+            ScheduledTransfer(label: "stretch \($0.offset)", plan: $0.element.plan, bytes: $0.element.bytes)
+        }
+        let run = engine.run(transfers, recordingLoads: false)
+        return stretches.enumerated().map { index, stretch in
+            let lastLeg = stretch.plan.legs.count - 1
+            let skip = engine.launch + (stretch.streaming ? stretch.plan.legs[lastLeg].latency : .zero)
+            let operations = zip(run.operations, run.timings)
+                .filter { $0.0.transfer == index && $0.0.leg == lastLeg }
+                .map {
+                    (dataStart: $0.1.dataStart - min(skip, $0.1.dataStart), finish: $0.1.finish - min(skip, $0.1.finish),
+                     bytes: $0.0.bytes)
+                }
+                .sorted { $0.finish < $1.finish }
+            return SegmentRun(start: start, operations: operations, mechanism: stretch.plan.mechanism.rawValue)
+        }
     }
 
     /// The time a copy of `bytes` on `plan` takes, launch and completion included.

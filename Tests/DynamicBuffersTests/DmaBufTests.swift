@@ -124,4 +124,26 @@ import Testing
         #expect(pinned.placements["b"] == .vram)
         #expect(pinned.records(.pin).first?.message.contains("can no longer be evicted") == true)
     }
+
+    @Test func concurrentDataMovementSharesTheMachine() throws {
+        // nic0 reads its pinned buffer r through gpu0's BAR while b's eviction copy leaves gpu0
+        // over the same PCIe link: both slow down, as the engine shares the link between them.
+        func body(_ at: String) -> String {
+            """
+              <buffer id="b" device="gpu0" size="1 GiB"/>
+              <buffer id="r" device="gpu0" size="256 MiB"/>
+              <region id="mr0" nic="nic0" buffer="r"/>
+              <dma at="\(at)" id="d2" via="mr0" size="256 MiB"/>
+              <evict at="0 ms" device="gpu0" size="1 GiB"/>
+            """
+        }
+        let shared = try run("mi300x-8", body("1 ms"))
+        let alone = try run("mi300x-8", body("100 ms"))
+        let sharedRate = try #require(shared.dma("d2")?.segments.first?.bandwidth)
+        let aloneRate = try #require(alone.dma("d2")?.segments.first?.bandwidth)
+        #expect(sharedRate < 0.9 * aloneRate, "\(sharedRate) while the copy runs, \(aloneRate) alone")
+        let sharedCopy = try #require(shared.records(.migration, subject: "b").first)
+        let aloneCopy = try #require(alone.records(.migration, subject: "b").first)
+        #expect(sharedCopy.end - sharedCopy.start > aloneCopy.end - aloneCopy.start)
+    }
 }

@@ -22,8 +22,9 @@ import Topology
               <dma at="1 parsec" id="d" via="a1" size="1 MiB"/>
               <restore at="1 ms" buffer="c"/>
             """)
-        #expect(found.count == 2)
+        #expect(found.count == 3)
         #expect(found.contains { $0.message.contains("at '1 parsec'") && $0.location.line == 5 })
+        #expect(found.contains { $0.message.contains("unknown attachment, region or allocation 'a1'") && $0.location.line == 5 })
         #expect(found.contains { $0.message.contains("unknown buffer 'c'") && $0.location.line == 6 })
     }
 
