@@ -457,9 +457,15 @@ public struct BufferTimeline {
             return
         }
         let next = dmas[dma].nextChunk
+        // A move invalidates the mapping: the DMA stops after this chunk (an ODP region learns it
+        // from its next fault instead of a re-map).
         let invalidated =
-            bufferIndex.map { buffers[$0].moving || attachments[d.attachment!].mappedGeneration != buffers[$0].generationOfPlacement }
-            ?? false
+            bufferIndex.map { buffer in
+                guard let a = d.attachment else { return false }
+                return buffers[buffer].moving
+                    || (!attachments[a].spec.onDemandPaging
+                        && attachments[a].mappedGeneration != buffers[buffer].generationOfPlacement)
+            } ?? false
         if next < d.segmentLast && !invalidated, let flow = flows.firstIndex(where: { $0.owner == .dma(dma) }) {
             scheduleNext(flow: flow)
         } else {

@@ -52,4 +52,28 @@ import Units
         // 200 Gb/s is 25 GB/s, below the NIC's PCIe Gen4 x16 link.
         #expect(abs(dma.segments[0].bandwidth - 25e9) / 25e9 < 0.01)
     }
+
+    @Test func odpRegionOverADmaBufFaultsAgainAfterTheExporterMovesIt() throws {
+        let run = try run(
+            "mi300x-8",
+            """
+              <settings odpFaultLatency="50 us"/>
+              <buffer id="r" device="gpu0" size="64 MiB"/>
+              <region id="mr0" nic="nic0" buffer="r" odp="yes"/>
+              <dma at="0 ms" id="d" via="mr0" size="64 MiB"/>
+              <evict at="1 ms" device="gpu0" size="64 MiB"/>
+            """)
+        let dma = try #require(run.dma("d"))
+        #expect(dma.segments.map(\.path) == ["p2p", "system"])
+        let copy = try #require(run.records(.migration, subject: "r").first)
+        let before = run.records(.fault, subject: "mr0").filter { $0.start < copy.start }.count
+        let after = run.records(.fault, subject: "mr0").filter { $0.start >= copy.end }.count
+        // Every 2 MiB range read from VRAM faulted once, and every range read after the move
+        // faults again; a fault being serviced when the move came is wasted and taken again.
+        let inVRAM = Int(dma.segments[0].bytes / (2 << 20))
+        #expect(before == inVRAM || before == inVRAM + 1)
+        #expect(after == Int(dma.segments[1].bytes / (2 << 20)))
+        #expect(run.records(.invalidate, subject: "mr0").count == 1)
+        #expect(run.records(.remap, subject: "mr0").isEmpty)
+    }
 }
