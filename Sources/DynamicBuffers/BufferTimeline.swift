@@ -584,6 +584,12 @@ public struct BufferTimeline {
             record(.refused, time, time, subject: spec.id, device: spec.exporter, "\(spec.id) is pinned in system memory")
             return
         }
+        let free = vramFree(spec.exporter)
+        if free < spec.size {
+            record(.refused, time, time, subject: spec.id, device: spec.exporter, bytes: spec.size,
+                "\(spec.id) does not fit \(name(spec.exporter))'s VRAM (\(ByteCount(free)) free): it stays in system memory")
+            return
+        }
         record(.restore, time, time, subject: spec.id, device: spec.exporter, bytes: spec.size,
             "the exporter validates \(spec.id) back into VRAM (its preferred domain)")
         move(buffer, to: .vram, at: time)
@@ -622,7 +628,21 @@ public struct BufferTimeline {
 
     // MARK: - HMM
 
-    private mutating func touch(range: Int, by device: Int?, offset: UInt64, size: UInt64, at time: Picoseconds) {
+    /// Bytes of `device`'s memory not held by buffers (in VRAM or moving there) or HMM pages.
+    private func vramFree(_ device: Int) -> UInt64 {
+        let capacity = topology.nodes[device].endpoint?.memory?.capacity.bytes ?? 0
+        let buffersHeld = buffers.filter {
+            $0.spec.exporter == device && ($0.moving ? $0.target == .vram : $0.placement == .vram)
+        }.reduce(UInt64(0)) { $0 + $1.spec.size }
+        let pagesHeld = ranges.filter { $0.spec.device == device }.reduce(UInt64(0)) { total, range in
+            total + UInt64(range.onDevice.filter { $0 }.count) * range.granule
+        }
+        return capacity - min(capacity, buffersHeld + pagesHeld)
+    }
+
+    /// A touch waits for the range's previous faults and migrations (they are serviced in order).
+    private mutating func touch(range: Int, by device: Int?, offset: UInt64, size: UInt64, at requested: Picoseconds) {
+        let time = max(requested, ranges[range].busyUntil)
         let granule = settings.hmmGranule
         let first = Int(offset / granule)
         let last = Int(min(ranges[range].spec.size, offset + max(size, 1) - 1) / granule)
@@ -649,6 +669,11 @@ public struct BufferTimeline {
         var moved: UInt64 = 0
         for g in granules where ranges[range].onDevice[g] != toDevice {
             let bytes = min(settings.hmmGranule, spec.size - UInt64(g) * settings.hmmGranule)
+            if toDevice && vramFree(spec.device) < bytes {
+                record(.refused, now, now, subject: spec.id, device: spec.device, bytes: bytes,
+                    "no room in \(name(spec.device))'s memory for granule \(g): it stays in system memory and the device maps it remotely")
+                continue
+            }
             if cause != "eviction" {
                 let faultEnd = now + (toDevice ? settings.gpuFaultLatency : settings.cpuFaultLatency)
                 record(.fault, now, faultEnd, subject: spec.id, device: toDevice ? spec.device : nil, bytes: bytes,
@@ -666,6 +691,7 @@ public struct BufferTimeline {
             ranges[range].migratedToSystem += toDevice ? 0 : bytes
             moved += bytes
         }
+        ranges[range].busyUntil = max(ranges[range].busyUntil, now)
         return moved
     }
 }
@@ -746,6 +772,8 @@ struct RangeState: Sendable {
     var onDevice: [Bool]
     var migratedToDevice: UInt64 = 0
     var migratedToSystem: UInt64 = 0
+    /// When its last fault or migration ends.
+    var busyUntil = Picoseconds.zero
 }
 
 struct DMAState {

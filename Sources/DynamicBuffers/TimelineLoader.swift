@@ -199,6 +199,17 @@ private struct TimelineBuilder {
             default: continue
             }
         }
+        for (device, held) in Dictionary(grouping: buffers.filter { $0.placement == .vram }, by: \.exporter) {
+            let total = held.reduce(UInt64(0)) { $0 + $1.size }
+            guard let capacity = topology?.nodes[device].endpoint?.memory?.capacity.bytes, total > capacity,
+                let last = held.last
+            else { continue }
+            diagnostics.append(
+                Diagnostic(
+                    .error, at: last.location,
+                    "the buffers in \(topology?.nodes[device].id ?? "")'s VRAM add up to \(ByteCount(total)), more than its \(ByteCount(capacity))"
+                ))
+        }
         var events: [TimedEvent] = []
         var allocationIDs: [String] = []
         var dmaIDs: [String] = []

@@ -45,4 +45,40 @@ import Units
         #expect(back.count == 4)
         #expect(run.records(.evictionFailed).isEmpty)
     }
+
+    @Test func aTouchWaitsForTheRangesMigrationsInFlight() throws {
+        let run = try run(
+            "mi300x-8",
+            """
+              <range id="h" device="gpu0" size="16 MiB"/>
+              <touch at="0 ms" range="h" by="gpu0"/>
+              <touch at="10 us" range="h" by="cpu0" size="2 MiB"/>
+            """)
+        let toDevice = run.records(.migration, subject: "h").filter { $0.message.contains("-> DEVICE_PRIVATE") }
+        let cpuFault = try #require(run.records(.fault, subject: "h").first { $0.device == nil })
+        #expect(toDevice.count == 8)
+        #expect(cpuFault.start == toDevice.map(\.end).max())
+    }
+
+    @Test func migrationNeedsRoomInDeviceMemory() throws {
+        let run = try run(
+            "mi300x-8",
+            """
+              <settings hmmGranule="1 GiB"/>
+              <buffer id="b" device="gpu0" size="100 GiB"/>
+              <buffer id="c" device="gpu0" size="90 GiB"/>
+              <range id="h" device="gpu0" size="4 GiB"/>
+              <touch at="0 ms" range="h" by="gpu0"/>
+              <evict at="1 s" device="gpu0" size="100 GiB"/>
+              <touch at="2 s" range="h" by="gpu0"/>
+              <restore at="3 s" buffer="b"/>
+            """)
+        // 2 GiB were free at first: two granules migrate, two stay in system memory.
+        let refusals = run.records(.refused, subject: "h")
+        #expect(refusals.filter { $0.start < .ms(1_000) }.count == 2)
+        #expect(run.records(.migration, subject: "h").filter { $0.start >= .ms(2_000) }.count == 2)
+        // After the eviction the range took 2 GiB more: b no longer fits back.
+        #expect(run.records(.refused, subject: "b").first?.message.contains("does not fit") == true)
+        #expect(run.placements["b"] == .system)
+    }
 }

@@ -28,6 +28,14 @@ import Topology
         #expect(found.contains { $0.message.contains("unknown buffer 'c'") && $0.location.line == 6 })
     }
 
+    @Test func buffersMustFitTogether() {
+        let found = diagnostics(
+            "mi300x-8", "<buffer id=\"b\" device=\"gpu0\" size=\"100 GiB\"/>\n<buffer id=\"c\" device=\"gpu0\" size=\"100 GiB\"/>")
+        #expect(found.count == 1)
+        #expect(found.first?.message.contains("add up to 200 GiB, more than its 192 GiB") == true)
+        #expect(found.first?.location.line == 5)
+    }
+
     @Test func schemaErrorsCarryTheirLine() {
         let found = diagnostics("mi300x-8", "<buffer id=\"b\" device=\"gpu0\" size=\"1 GiB\" colour=\"red\"/>")
         #expect(found.first?.location.line == 4)
