@@ -107,7 +107,7 @@ public struct BufferTimeline {
             for mode in [result.result.peerToPeer, result.result.cpuInLoop] {
                 record(
                     .stage, .zero, mode.duration, subject: spec.id, device: nil, bytes: spec.size,
-                    "\(mode.mode): \(spec.size) B through \(result.result.stages.joined(separator: " -> ")) in \(mode.duration), \(mode.cpuSyncs) CPU synchronisations (\(mode.cpuTime) of CPU), \(mode.systemMemoryBytes) B through system memory"
+                    "\(mode.mode): \(ByteCount(spec.size)) through \(result.result.stages.joined(separator: " -> ")) in \(mode.duration), \(mode.cpuSyncs) CPU synchronisations (\(mode.cpuTime) of CPU), \(ByteCount(mode.systemMemoryBytes)) through system memory"
                 )
             }
         }

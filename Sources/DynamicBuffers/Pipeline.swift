@@ -63,6 +63,7 @@ enum PipelineRunner {
             var previous = [Picoseconds](repeating: .zero, count: steps.count)
             var syncs = 0
             var end = Picoseconds.zero
+            var firstChunk = Picoseconds.zero
             for k in 0..<count {
                 let bytes = min(spec.chunk, spec.size - UInt64(k) * spec.chunk)
                 var ready = Picoseconds.zero
@@ -87,10 +88,16 @@ enum PipelineRunner {
                             subject: "\(spec.id).\(mode)", device: nil, bytes: bytes, message: "chunk \(k): \(label)"))
                 }
                 end = max(end, ready)
+                if k == 0 { firstChunk = ready }
             }
             modes.append(
                 PipelineModeResult(
-                    mode: mode, duration: end, cpuSyncs: syncs,
+                    mode: mode,
+                    steps: steps.map {
+                        switch $0 {
+                        case .copy(_, let label), .sync(let label): return label
+                        }
+                    }, duration: end, firstChunk: firstChunk, cpuSyncs: syncs,
                     cpuTime: Picoseconds(UInt64(syncs) * settings.cpuSynchronisation.rawValue),
                     systemMemoryBytes: systemBytesPerChunk * spec.size))
         }

@@ -124,8 +124,12 @@ public struct DMAResult: Sendable, Hashable {
 public struct PipelineModeResult: Sendable, Hashable {
     /// `p2p` or `cpu`.
     public var mode: String
+    /// The steps each chunk takes, in order ("nic0 -> gpu0 (pcie-p2p-bus-addr)").
+    public var steps: [String]
     /// From the first byte received to the last byte stored.
     public var duration: Picoseconds
+    /// From the start to the first chunk stored: one chunk's trip through every step.
+    public var firstChunk: Picoseconds
     /// CPU synchronisations (interrupt, wake-up, submission).
     public var cpuSyncs: Int
     /// CPU time spent on them.

@@ -39,10 +39,12 @@ public struct TimelineReport: Sendable {
                 out += "  \(pipeline.id) (\(pipeline.stages.joined(separator: " -> "))):\n"
                 for mode in [p2p, cpu] {
                     out +=
-                        "    \(mode.mode == "p2p" ? "peer-to-peer" : "CPU in the loop"): \(mode.duration), \(mode.cpuSyncs) CPU synchronisations (\(mode.cpuTime)), \(ByteCount(mode.systemMemoryBytes)) through system memory\n"
+                        "    \(mode.mode == "p2p" ? "peer-to-peer" : "CPU in the loop"): \(mode.duration) (first chunk through in \(mode.firstChunk)), \(mode.cpuSyncs) CPU synchronisations (\(mode.cpuTime)), \(ByteCount(mode.systemMemoryBytes)) through system memory\n"
+                        + "      each chunk: \(mode.steps.joined(separator: "; "))\n"
                 }
                 if cpu.duration > p2p.duration {
-                    out += "    P2P saves \(cpu.duration - p2p.duration) and \(cpu.cpuTime - min(cpu.cpuTime, p2p.cpuTime)) of CPU time\n"
+                    out +=
+                        "    P2P saves \(cpu.duration - p2p.duration) overall, \(cpu.firstChunk - min(cpu.firstChunk, p2p.firstChunk)) per chunk's trip, and \(cpu.cpuTime - min(cpu.cpuTime, p2p.cpuTime)) of CPU time\n"
                 }
             }
         }
