@@ -1,6 +1,7 @@
 import Engine
 import Fabric
 import Foundation
+import SimKernel
 import Topology
 import Units
 
@@ -223,6 +224,7 @@ private struct TimelineBuilder {
             if let time, let action { events.append(TimedEvent(time: time, action: action, location: element.location)) }
         }
         events = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        checkSize(root, settings: settings, attachments: attachments, ranges: ranges, pipelines: pipelines, events: events)
         let ids = Set(declared.keys).union(dmaIDs).union(allocationIDs)
         var expectations: [TimelineExpectation] = []
         for element in root.children where element.name == "expect" {
@@ -234,6 +236,36 @@ private struct TimelineBuilder {
             machine: machine, parameters: parameters, settings: settings, buffers: buffers,
             attachments: attachments, providers: providers, ranges: ranges, pipelines: pipelines, events: events,
             expectations: expectations)
+    }
+
+    /// Refuses a timeline whose chunks, HMM granules and pipeline steps would pass a twentieth
+    /// of the event limit (as transfers' copy operations are bounded): each costs a few events
+    /// and records, so a 1 GiB DMA in 1-byte chunks is refused with a message instead of running
+    /// for hours.
+    private mutating func checkSize(
+        _ root: XMLElement, settings: TimelineSettings, attachments: [AttachmentSpec], ranges: [HMMRangeSpec],
+        pipelines: [PipelineSpec], events: [TimedEvent]
+    ) {
+        func count(_ bytes: UInt64, _ unit: UInt64) -> UInt64 { bytes / max(1, unit) + 1 }
+        var total: UInt64 = 0
+        for event in events {
+            switch event.action {
+            case .dma(_, let via, _, let size, _):
+                let odp = attachments.first { $0.id == via }?.onDemandPaging ?? false
+                total += count(size, odp ? settings.odpPageSize * settings.odpPagesPerFault : settings.chunk)
+            case .touch(_, _, _, let size): total += count(size, settings.hmmGranule)
+            default: total += 1
+            }
+        }
+        total += ranges.reduce(0) { $0 + count($1.size, settings.hmmGranule) }
+        total += pipelines.reduce(0) { $0 + count($1.size, $1.chunk) * UInt64(4 * $1.stages.count) }
+        let limit = max(1, EventLimit.current / 20)
+        if total > limit {
+            error(
+                root, nil,
+                "this timeline makes about \(total) chunks, granules and steps, beyond the limit of \(limit) (a twentieth of the event limit: raise it with \(EventLimit.variable)=N, or use larger chunks)"
+            )
+        }
     }
 
     private func resolve(_ href: String) -> String {

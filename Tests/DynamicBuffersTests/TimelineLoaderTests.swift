@@ -36,6 +36,19 @@ import Topology
         #expect(found.first?.location.line == 5)
     }
 
+    @Test func hugeChunkCountsAreRefusedUpfront() {
+        let found = diagnostics(
+            "mi300x-8",
+            """
+              <settings chunk="1 B"/>
+              <buffer id="b" device="gpu0" size="1 GiB"/>
+              <attach id="a" buffer="b" importer="gpu1"/>
+              <dma at="0 ms" id="d" via="a" size="1 GiB"/>
+            """)
+        #expect(found.count == 1)
+        #expect(found.first?.message.contains("beyond the limit") == true)
+    }
+
     @Test func schemaErrorsCarryTheirLine() {
         let found = diagnostics("mi300x-8", "<buffer id=\"b\" device=\"gpu0\" size=\"1 GiB\" colour=\"red\"/>")
         #expect(found.first?.location.line == 4)
