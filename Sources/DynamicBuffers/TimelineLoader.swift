@@ -193,6 +193,10 @@ private struct TimelineBuilder {
             case "provider": if let provider = readProvider(element) { providers.append(provider) }
             case "range":
                 if let device = device(element, "device"), let size = bytes(element, "size") {
+                    guard size > 0 else {
+                        error(element, "size", "a range needs at least one byte")
+                        continue
+                    }
                     ranges.append(
                         HMMRangeSpec(id: element.attribute("id") ?? "", device: device, size: size, location: element.location))
                 }
@@ -456,6 +460,10 @@ private struct TimelineBuilder {
             }
             let id = element.attribute("id") ?? ""
             allocations.append(id)
+            if size == 0 || clients.isEmpty {
+                error(element, size == 0 ? "size" : "clients", "an allocation needs at least one byte and one client")
+                return nil
+            }
             return .allocate(id: id, clients: clients, size: size)
         case "free":
             guard let allocation = reference(element, "allocation", in: allocations, what: "allocation") else { return nil }

@@ -49,6 +49,31 @@ import Topology
         #expect(found.first?.message.contains("beyond the limit") == true)
     }
 
+    /// Each bad declaration or event (line 5 of the file), and words of its message.
+    static let badInputs: [(String, String)] = [
+        ("<attach id=\"a\" buffer=\"b\" importer=\"gpu0\"/>", "exports b itself"),
+        ("<region id=\"r\" nic=\"nic0\" buffer=\"b\" size=\"1 MiB\"/>", "either a buffer"),
+        ("<region id=\"r\" nic=\"nic0\"/>", "either a buffer"),
+        ("<range id=\"h\" device=\"gpu0\" size=\"0 B\"/>", "at least one byte"),
+        ("<provider device=\"nic0\"/>", "no BAR exposing memory"),
+        ("<provider device=\"gpu0\" size=\"1 TiB\"/>", "more than the"),
+        ("<pipeline id=\"p\" stages=\"gpu0\" size=\"1 MiB\" chunk=\"1 MiB\"/>", "two stages"),
+        ("<dma at=\"0 ms\" id=\"d\" via=\"b\" size=\"1 MiB\"/>", "unknown attachment"),
+        ("<evict at=\"0 ms\" device=\"gpu0\" size=\"lots\"/>", "size 'lots'"),
+        ("<allocate at=\"0 ms\" id=\"m\" clients=\"nic0\" size=\"0 B\"/>", "at least one byte"),
+        ("<expect check=\"count\" kind=\"teleport\" value=\"1\" source=\"s\"/>", "count needs kind="),
+        ("<expect check=\"paths\" value=\"p2p\" source=\"s\"/>", "needs subject="),
+        ("<expect check=\"bandwidth\" subject=\"b\" value=\"fast\" source=\"s\"/>", "value 'fast'"),
+    ]
+
+    @Test(arguments: badInputs.indices) func badInputIsReportedWhereItIs(index: Int) {
+        let (element, words) = Self.badInputs[index]
+        let found = diagnostics("mi300x-8", "<buffer id=\"b\" device=\"gpu0\" size=\"1 GiB\"/>\n" + element)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?.message.contains(words) == true, "\(found)")
+        #expect(found.first?.location.line == 5)
+    }
+
     @Test func schemaErrorsCarryTheirLine() {
         let found = diagnostics("mi300x-8", "<buffer id=\"b\" device=\"gpu0\" size=\"1 GiB\" colour=\"red\"/>")
         #expect(found.first?.location.line == 4)
