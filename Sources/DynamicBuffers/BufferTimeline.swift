@@ -113,7 +113,8 @@ public struct BufferTimeline {
         }
         let results = dmas.map {
             DMAResult(
-                id: $0.id, buffer: $0.attachment.flatMap { attachments[$0].spec.buffer }, requested: $0.size, start: $0.start, end: $0.end, segments: $0.segments, chunks: $0.chunks)
+                id: $0.id, buffer: $0.attachment.flatMap { attachments[$0].spec.buffer }, requested: $0.size,
+                start: $0.start, end: $0.end, segments: $0.segments, chunks: $0.chunks)
         }
         let ordered = records.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }
             .map(\.element)
@@ -147,7 +148,9 @@ public struct BufferTimeline {
         for spec in scenario.providers { pools.append(ProviderPool(device: spec.device, size: spec.size)) }
         for spec in scenario.ranges {
             let granules = Int((spec.size + settings.hmmGranule - 1) / settings.hmmGranule)
-            ranges.append(RangeState(spec: spec, granule: settings.hmmGranule, onDevice: [Bool](repeating: false, count: granules)))
+            ranges.append(
+                RangeState(
+                    spec: spec, granule: settings.hmmGranule, onDevice: [Bool](repeating: false, count: granules)))
         }
         for spec in scenario.buffers where spec.pinned {
             pin(index(ofBuffer: spec.id), by: "exporter", at: .zero, "the exporter pinned it at creation")
@@ -158,7 +161,8 @@ public struct BufferTimeline {
             record(
                 .poolAllocation, .zero, .zero, subject: name(pool.device), device: pool.device,
                 bytes: pool.size,
-                "pci_p2pdma_add_resource(): \(ByteCount(pool.size)) of BAR published as ZONE_DEVICE pages (pool \(index))")
+                "pci_p2pdma_add_resource(): \(ByteCount(pool.size)) of BAR published as ZONE_DEVICE pages (pool \(index))"
+            )
         }
     }
 
@@ -176,7 +180,8 @@ public struct BufferTimeline {
 
     private mutating func pin(_ buffer: Int, by who: String, at time: Picoseconds, _ why: String) {
         buffers[buffer].pins.append(who)
-        record(.pin, time, time, subject: buffers[buffer].spec.id, device: buffers[buffer].spec.exporter,
+        record(
+            .pin, time, time, subject: buffers[buffer].spec.id, device: buffers[buffer].spec.exporter,
             bytes: buffers[buffer].spec.size, "dma_buf_pin() by \(who): \(why)")
     }
 
@@ -190,7 +195,8 @@ public struct BufferTimeline {
             let pages = (size + 4095) / 4096
             let cost = spec.onDemandPaging ? Picoseconds.zero : Picoseconds(pages * settings.pinCostPerPage.rawValue)
             state.readyAt = cost
-            state.decision = AttachDecision(mode: spec.onDemandPaging ? .dynamic : .pinned, peer2peer: false, reason: "")
+            state.decision = AttachDecision(
+                mode: spec.onDemandPaging ? .dynamic : .pinned, peer2peer: false, reason: "")
             record(
                 .registration, .zero, cost, subject: spec.id, device: spec.importer, bytes: size,
                 spec.onDemandPaging
@@ -217,18 +223,22 @@ public struct BufferTimeline {
             } else {
                 record(
                     .refused, .zero, .zero, subject: spec.id, device: spec.importer,
-                    "\(bufferID) is pinned in VRAM and \(name(spec.importer)) cannot reach VRAM: the attachment cannot be mapped")
+                    "\(bufferID) is pinned in VRAM and \(name(spec.importer)) cannot reach VRAM: the attachment cannot be mapped"
+                )
                 state.unusable = true
             }
         }
         if decision.mode == .pinned {
-            pin(buffer, by: spec.id, at: .zero, "static attachment of \(name(spec.importer)): the buffer may not move while it is attached")
+            pin(
+                buffer, by: spec.id, at: .zero,
+                "static attachment of \(name(spec.importer)): the buffer may not move while it is attached")
             if spec.isRegion {
                 state.readyAt = settings.remapLatency
                 record(
                     .registration, .zero, settings.remapLatency, subject: spec.id, device: spec.importer,
                     bytes: buffers[buffer].spec.size,
-                    "ib_umem_dmabuf_get_pinned(): dma_buf_pin() and dma_buf_map_attachment() once; the NIC's mapping never changes")
+                    "ib_umem_dmabuf_get_pinned(): dma_buf_pin() and dma_buf_map_attachment() once; the NIC's mapping never changes"
+                )
             }
         }
         state.mappedGeneration = buffers[buffer].generationOfPlacement
@@ -252,15 +262,18 @@ public struct BufferTimeline {
             if let allocation = allocations[id], let pool = allocation.pool, !allocation.freed {
                 pools[pool].used -= allocation.size
                 allocations[id]?.freed = true
-                record(.poolAllocation, time, time, subject: id, device: pools[pool].device, bytes: allocation.size,
+                record(
+                    .poolAllocation, time, time, subject: id, device: pools[pool].device, bytes: allocation.size,
                     "pci_free_p2pmem(): \(ByteCount(allocation.size)) back to \(name(pools[pool].device))'s pool")
             }
         case .invalidate(let regionID):
             guard let region = attachments.firstIndex(where: { $0.spec.id == regionID }) else { return }
             attachments[region].mappedFaultGroups.removeAll()
             attachments[region].mappedGeneration = nil
-            record(.invalidate, time, time, subject: regionID, device: attachments[region].spec.importer,
-                "the exporter invalidates the range (mmu_interval_notifier / move_notify): the NIC's mapping is dropped, the next access faults")
+            record(
+                .invalidate, time, time, subject: regionID, device: attachments[region].spec.importer,
+                "the exporter invalidates the range (mmu_interval_notifier / move_notify): the NIC's mapping is dropped, the next access faults"
+            )
         }
     }
 
@@ -280,7 +293,8 @@ public struct BufferTimeline {
             chunk: chunk)
         dmas.append(state)
         let dma = dmas.count - 1
-        record(.dmaStart, time, time, subject: id, device: importer, bytes: size,
+        record(
+            .dmaStart, time, time, subject: id, device: importer, bytes: size,
             "\(name(importer)) \(access == .read ? "reads" : "writes") \(ByteCount(size)) through \(via)")
         if let attachment, attachments[attachment].unusable {
             dmas[dma].failure = "\(via) cannot be mapped"
@@ -311,8 +325,10 @@ public struct BufferTimeline {
         {
             attachments[a].mappedGeneration = buffers[bufferIndex].generationOfPlacement
             let end = time + settings.remapLatency
-            record(.remap, time, end, subject: attachment.spec.id, device: attachment.spec.importer,
-                "dma_buf_map_attachment() again after move_notify: \(buffers[bufferIndex].spec.id) is now in \(buffers[bufferIndex].placement.rawValue == "vram" ? "VRAM" : "system memory")")
+            record(
+                .remap, time, end, subject: attachment.spec.id, device: attachment.spec.importer,
+                "dma_buf_map_attachment() again after move_notify: \(buffers[bufferIndex].spec.id) is now in \(buffers[bufferIndex].placement.rawValue == "vram" ? "VRAM" : "system memory")"
+            )
             dmas[dma].generation += 1
             queue.push(end, .resume(dma, dmas[dma].generation))
             return
@@ -321,11 +337,15 @@ public struct BufferTimeline {
             let group = Int(d.offset(of: d.nextChunk) / max(1, settings.odpPageSize * settings.odpPagesPerFault))
             if !attachment.mappedFaultGroups.contains(group) {
                 attachments[a].mappedFaultGroups.insert(group)
-                let pages = min(settings.odpPagesPerFault, (d.length(of: d.nextChunk) + settings.odpPageSize - 1) / settings.odpPageSize)
+                let pages = min(
+                    settings.odpPagesPerFault,
+                    (d.length(of: d.nextChunk) + settings.odpPageSize - 1) / settings.odpPageSize)
                 let end = time + settings.odpFaultLatency
-                record(.fault, time, end, subject: attachment.spec.id, device: attachment.spec.importer,
+                record(
+                    .fault, time, end, subject: attachment.spec.id, device: attachment.spec.importer,
                     bytes: d.length(of: d.nextChunk),
-                    "ODP page fault on \(pages) page(s) at offset \(d.offset(of: d.nextChunk)): the NIC stalls the request, the driver maps the pages (ib_umem_odp_map_dma_and_lock / ib_umem_dmabuf_map_pages) and the NIC retries")
+                    "ODP page fault on \(pages) page(s) at offset \(d.offset(of: d.nextChunk)): the NIC stalls the request, the driver maps the pages (ib_umem_odp_map_dma_and_lock / ib_umem_dmabuf_map_pages) and the NIC retries"
+                )
                 dmas[dma].generation += 1
                 queue.push(end, .resume(dma, dmas[dma].generation))
                 return
@@ -343,10 +363,13 @@ public struct BufferTimeline {
             memory = .system(mover.socket(of: attachment.spec.importer))
         } else if let allocation = allocations[d.via], allocation.freed {
             dmas[dma].failure = "\(d.via) was freed"
-            record(.refused, time, time, subject: d.id, device: d.importer, "\(d.via) was freed (pci_free_p2pmem()): the DMA does not run")
+            record(
+                .refused, time, time, subject: d.id, device: d.importer,
+                "\(d.via) was freed (pci_free_p2pmem()): the DMA does not run")
             return
         } else if let allocation = allocations[d.via], let pool = allocation.pool,
-            P2PMemOrchestrator.mapping(provider: pools[pool].device, client: d.importer, view: view).mapType != .notSupported
+            P2PMemOrchestrator.mapping(provider: pools[pool].device, client: d.importer, view: view).mapType
+                != .notSupported
         {
             memory = .device(pools[pool].device)
             lineRate = nil
@@ -364,12 +387,16 @@ public struct BufferTimeline {
             }
         } catch {
             dmas[dma].failure = error.description
-            record(.refused, time, time, subject: d.id, device: d.importer, "the engine cannot plan the DMA: \(error.description)")
+            record(
+                .refused, time, time, subject: d.id, device: d.importer,
+                "the engine cannot plan the DMA: \(error.description)")
             return
         }
         if let last = d.segments.last, last.path != path {
-            record(.pathChange, time, time, subject: d.id, device: d.importer,
-                "\(d.id) goes \(last.path) -> \(path) (\(plan.mechanism.rawValue)) from offset \(d.offset(of: d.nextChunk))")
+            record(
+                .pathChange, time, time, subject: d.id, device: d.importer,
+                "\(d.id) goes \(last.path) -> \(path) (\(plan.mechanism.rawValue)) from offset \(d.offset(of: d.nextChunk))"
+            )
         }
         // The chunks this stretch runs: to the end, or to the next unmapped ODP fault group.
         var last = d.chunkCount
@@ -386,7 +413,8 @@ public struct BufferTimeline {
         dmas[dma].segmentLast = last
         dmas[dma].currentPath = path
         if d.segments.last?.path != path || d.segments.isEmpty || d.startNewSegment {
-            dmas[dma].segments.append(PathSegment(path: path, mechanism: plan.mechanism.rawValue, bytes: 0, start: time, end: time))
+            dmas[dma].segments.append(
+                PathSegment(path: path, mechanism: plan.mechanism.rawValue, bytes: 0, start: time, end: time))
             dmas[dma].startNewSegment = false
         }
         // Alone, the stretch would go as the engine runs it; with others moving, `reschedule`
@@ -440,7 +468,8 @@ public struct BufferTimeline {
     private mutating func chunkDone(_ dma: Int, at time: Picoseconds) {
         let k = dmas[dma].nextChunk
         let d = dmas[dma]
-        dmas[dma].chunks.append(DeliveredChunk(offset: d.offset(of: k), length: d.length(of: k), time: time, path: d.currentPath))
+        dmas[dma].chunks.append(
+            DeliveredChunk(offset: d.offset(of: k), length: d.length(of: k), time: time, path: d.currentPath))
         let segment = dmas[dma].segments.count - 1
         dmas[dma].segments[segment].bytes += d.length(of: k)
         dmas[dma].segments[segment].end = time
@@ -451,8 +480,10 @@ public struct BufferTimeline {
             removeFlow(.dma(dma))
             let end = time + mover.engine.completion
             dmas[dma].end = end
-            record(.dmaEnd, d.start, end, subject: d.id, device: d.importer, bytes: d.size,
-                "\(d.id): \(ByteCount(d.size)) in \(end - d.start) over \(dmas[dma].segments.map(\.path).joined(separator: " -> "))")
+            record(
+                .dmaEnd, d.start, end, subject: d.id, device: d.importer, bytes: d.size,
+                "\(d.id): \(ByteCount(d.size)) in \(end - d.start) over \(dmas[dma].segments.map(\.path).joined(separator: " -> "))"
+            )
             if let bufferIndex { fenceSignalled(dma, buffer: bufferIndex, at: time) }
             return
         }
@@ -483,32 +514,42 @@ public struct BufferTimeline {
     /// chunk it has submitted), on the exporter's engine alongside whatever else moves.
     private mutating func move(_ buffer: Int, to placement: BufferPlacement, at time: Picoseconds) {
         let spec = buffers[buffer].spec
-        for (a, attachment) in attachments.enumerated() where attachment.spec.buffer == spec.id && attachment.decision.mode == .dynamic {
+        for (a, attachment) in attachments.enumerated()
+        where attachment.spec.buffer == spec.id && attachment.decision.mode == .dynamic {
             if attachment.spec.onDemandPaging {
                 attachments[a].mappedFaultGroups.removeAll()
-                record(.invalidate, time, time, subject: attachment.spec.id, device: attachment.spec.importer,
-                    "move_notify -> mlx5_ib_dmabuf_invalidate_cb(): ib_umem_dmabuf_unmap_pages(), the NIC's next access faults")
+                record(
+                    .invalidate, time, time, subject: attachment.spec.id, device: attachment.spec.importer,
+                    "move_notify -> mlx5_ib_dmabuf_invalidate_cb(): ib_umem_dmabuf_unmap_pages(), the NIC's next access faults"
+                )
             }
-            record(.moveNotify, time, time, subject: attachment.spec.id, device: attachment.spec.importer,
-                "dma_buf_move_notify(\(spec.id)): \(name(attachment.spec.importer)) invalidates its mapping and maps again on next use")
+            record(
+                .moveNotify, time, time, subject: attachment.spec.id, device: attachment.spec.importer,
+                "dma_buf_move_notify(\(spec.id)): \(name(attachment.spec.importer)) invalidates its mapping and maps again on next use"
+            )
         }
         buffers[buffer].moving = true
         buffers[buffer].target = placement
         buffers[buffer].moveRequested = time
         buffers[buffer].generationOfPlacement += 1
-        buffers[buffer].fence = Set(flows.compactMap { flow -> Int? in
-            guard case .dma(let dma) = flow.owner, let a = dmas[dma].attachment, attachments[a].spec.buffer == spec.id
-            else { return nil }
-            return dma
-        })
+        buffers[buffer].fence = Set(
+            flows.compactMap { flow -> Int? in
+                guard case .dma(let dma) = flow.owner, let a = dmas[dma].attachment,
+                    attachments[a].spec.buffer == spec.id
+                else { return nil }
+                return dma
+            })
         if buffers[buffer].fence.isEmpty { startMigration(buffer, at: time) }
     }
 
     /// DMA `dma` has no chunk in flight on `buffer` any more: the move waiting for it may start.
     private mutating func fenceSignalled(_ dma: Int, buffer: Int, at time: Picoseconds) {
-        guard buffers[buffer].moving, buffers[buffer].fence.remove(dma) != nil, buffers[buffer].fence.isEmpty else { return }
+        guard buffers[buffer].moving, buffers[buffer].fence.remove(dma) != nil, buffers[buffer].fence.isEmpty else {
+            return
+        }
         let requested = buffers[buffer].moveRequested
-        record(.fenceWait, requested, time, subject: buffers[buffer].spec.id, device: buffers[buffer].spec.exporter,
+        record(
+            .fenceWait, requested, time, subject: buffers[buffer].spec.id, device: buffers[buffer].spec.exporter,
             "the move waited for the DMA chunks in flight to land (dma_resv fences of the importers)")
         startMigration(buffer, at: time)
     }
@@ -517,7 +558,9 @@ public struct BufferTimeline {
         let spec = buffers[buffer].spec
         let toDevice = buffers[buffer].target == .vram
         let host = TransferPlanner.End.host(mover.socket(of: spec.exporter))
-        guard let plan = try? planner.plan(from: toDevice ? host : .device(spec.exporter), to: toDevice ? .device(spec.exporter) : host)
+        guard
+            let plan = try? planner.plan(
+                from: toDevice ? host : .device(spec.exporter), to: toDevice ? .device(spec.exporter) : host)
         else {
             moveDone(buffer, at: time)
             return
@@ -534,8 +577,10 @@ public struct BufferTimeline {
         let start = buffers[buffer].migrationStart
         let mechanism = flows.first { $0.owner == .migration(buffer) }?.plan.mechanism.rawValue ?? "none"
         removeFlow(.migration(buffer))
-        record(.migration, start, time, subject: spec.id, device: spec.exporter, bytes: spec.size,
-            "\(spec.id) \(buffers[buffer].target == .vram ? "system memory -> VRAM" : "VRAM -> system memory") (\(mechanism), \(ByteCount(spec.size)) in \(time - start))")
+        record(
+            .migration, start, time, subject: spec.id, device: spec.exporter, bytes: spec.size,
+            "\(spec.id) \(buffers[buffer].target == .vram ? "system memory -> VRAM" : "VRAM -> system memory") (\(mechanism), \(ByteCount(spec.size)) in \(time - start))"
+        )
         buffers[buffer].placement = buffers[buffer].target
         buffers[buffer].moving = false
         let waiting = buffers[buffer].waiters
@@ -554,43 +599,57 @@ public struct BufferTimeline {
                 skipped.append("\(buffers[buffer].spec.id) (pinned by \(buffers[buffer].pins.joined(separator: ", ")))")
                 continue
             }
-            record(.eviction, time, time, subject: buffers[buffer].spec.id, device: device, bytes: buffers[buffer].spec.size,
-                "TTM evicts \(buffers[buffer].spec.id) (least recently used movable buffer) to make room in \(name(device))'s VRAM")
+            record(
+                .eviction, time, time, subject: buffers[buffer].spec.id, device: device,
+                bytes: buffers[buffer].spec.size,
+                "TTM evicts \(buffers[buffer].spec.id) (least recently used movable buffer) to make room in \(name(device))'s VRAM"
+            )
             freed += buffers[buffer].spec.size
             move(buffer, to: .system, at: time)
         }
         for range in ranges.indices where ranges[range].spec.device == device && freed < size {
-            let moved = migrateRange(range, toDevice: false, granules: Array(ranges[range].onDevice.indices), at: time, cause: "eviction")
+            let moved = migrateRange(
+                range, toDevice: false, granules: Array(ranges[range].onDevice.indices), at: time, cause: "eviction")
             freed += moved
         }
         if freed < size {
-            record(.evictionFailed, time, time, subject: name(device), device: device, bytes: size - min(size, freed),
-                "cannot evict \(ByteCount(size)) from \(name(device)): only \(ByteCount(freed)) movable" + (skipped.isEmpty ? "" : "; skipped \(skipped.joined(separator: ", "))") + "; the allocation that needed the room fails (-ENOMEM)")
+            record(
+                .evictionFailed, time, time, subject: name(device), device: device, bytes: size - min(size, freed),
+                "cannot evict \(ByteCount(size)) from \(name(device)): only \(ByteCount(freed)) movable"
+                    + (skipped.isEmpty ? "" : "; skipped \(skipped.joined(separator: ", "))")
+                    + "; the allocation that needed the room fails (-ENOMEM)")
         }
     }
 
     private mutating func restore(_ buffer: Int, at time: Picoseconds) {
         let spec = buffers[buffer].spec
         if buffers[buffer].placement == .vram || buffers[buffer].moving {
-            record(.refused, time, time, subject: spec.id, device: spec.exporter, "\(spec.id) is already in VRAM or moving")
+            record(
+                .refused, time, time, subject: spec.id, device: spec.exporter, "\(spec.id) is already in VRAM or moving"
+            )
             return
         }
         if let blocker = attachments.first(where: { $0.spec.buffer == spec.id && !$0.decision.peer2peer }) {
-            record(.refused, time, time, subject: spec.id, device: spec.exporter,
+            record(
+                .refused, time, time, subject: spec.id, device: spec.exporter,
                 "\(spec.id) stays in system memory: \(name(blocker.spec.importer)) cannot reach VRAM (peer2peer off)")
             return
         }
         if !buffers[buffer].pins.isEmpty {
-            record(.refused, time, time, subject: spec.id, device: spec.exporter, "\(spec.id) is pinned in system memory")
+            record(
+                .refused, time, time, subject: spec.id, device: spec.exporter, "\(spec.id) is pinned in system memory")
             return
         }
         let free = vramFree(spec.exporter)
         if free < spec.size {
-            record(.refused, time, time, subject: spec.id, device: spec.exporter, bytes: spec.size,
-                "\(spec.id) does not fit \(name(spec.exporter))'s VRAM (\(ByteCount(free)) free): it stays in system memory")
+            record(
+                .refused, time, time, subject: spec.id, device: spec.exporter, bytes: spec.size,
+                "\(spec.id) does not fit \(name(spec.exporter))'s VRAM (\(ByteCount(free)) free): it stays in system memory"
+            )
             return
         }
-        record(.restore, time, time, subject: spec.id, device: spec.exporter, bytes: spec.size,
+        record(
+            .restore, time, time, subject: spec.id, device: spec.exporter, bytes: spec.size,
             "the exporter validates \(spec.id) back into VRAM (its preferred domain)")
         move(buffer, to: .vram, at: time)
     }
@@ -603,23 +662,31 @@ public struct BufferTimeline {
         allocationOrder.append(id)
         guard let pool = choice.pool else {
             allocations[id] = Allocation(pool: nil, size: size)
-            record(.providerChoice, time, time, subject: id, device: nil,
-                "pci_p2pmem_find_many(\(clients.map(name).joined(separator: ", "))): no provider serves every client (\(listed)); the client falls back to system memory")
+            record(
+                .providerChoice, time, time, subject: id, device: nil,
+                "pci_p2pmem_find_many(\(clients.map(name).joined(separator: ", "))): no provider serves every client (\(listed)); the client falls back to system memory"
+            )
             return
         }
         let tie = choice.tied.count > 1 ? "; \(choice.tied.count) tied, picked at random (get_random_u32_below)" : ""
-        record(.providerChoice, time, time, subject: id, device: pools[pool].device,
-            "pci_p2pmem_find_many(\(clients.map(name).joined(separator: ", "))): distances \(listed); closest \(name(pools[pool].device))\(tie)")
+        record(
+            .providerChoice, time, time, subject: id, device: pools[pool].device,
+            "pci_p2pmem_find_many(\(clients.map(name).joined(separator: ", "))): distances \(listed); closest \(name(pools[pool].device))\(tie)"
+        )
         guard pools[pool].free >= size else {
             allocations[id] = Allocation(pool: nil, size: size)
-            record(.poolExhausted, time, time, subject: id, device: pools[pool].device, bytes: size,
-                "pci_alloc_p2pmem(\(ByteCount(size))) returns NULL: \(ByteCount(pools[pool].free)) of \(ByteCount(pools[pool].size)) free in \(name(pools[pool].device))'s pool; the client uses system memory")
+            record(
+                .poolExhausted, time, time, subject: id, device: pools[pool].device, bytes: size,
+                "pci_alloc_p2pmem(\(ByteCount(size))) returns NULL: \(ByteCount(pools[pool].free)) of \(ByteCount(pools[pool].size)) free in \(name(pools[pool].device))'s pool; the client uses system memory"
+            )
             return
         }
         pools[pool].used += size
         allocations[id] = Allocation(pool: pool, size: size)
-        record(.poolAllocation, time, time, subject: id, device: pools[pool].device, bytes: size,
-            "pci_alloc_p2pmem(): \(ByteCount(size)) from \(name(pools[pool].device)) (\(ByteCount(pools[pool].free)) left)")
+        record(
+            .poolAllocation, time, time, subject: id, device: pools[pool].device, bytes: size,
+            "pci_alloc_p2pmem(): \(ByteCount(size)) from \(name(pools[pool].device)) (\(ByteCount(pools[pool].free)) left)"
+        )
         for client in clients {
             let mapping = P2PMemOrchestrator.mapping(provider: pools[pool].device, client: client, view: view)
             record(.clientMapping, time, time, subject: id, device: client, "\(name(client)): \(mapping.text)")
@@ -652,8 +719,10 @@ public struct BufferTimeline {
         } else {
             let local = granules.filter { ranges[range].onDevice[$0] }.count
             if local > 0 {
-                record(.localAccess, time, time, subject: ranges[range].spec.id, device: ranges[range].spec.device,
-                    bytes: UInt64(local) * granule, "\(local) granule(s) already in device memory: local accesses, no fault")
+                record(
+                    .localAccess, time, time, subject: ranges[range].spec.id, device: ranges[range].spec.device,
+                    bytes: UInt64(local) * granule,
+                    "\(local) granule(s) already in device memory: local accesses, no fault")
             }
             _ = migrateRange(range, toDevice: true, granules: granules, at: time, cause: "device access")
         }
@@ -670,21 +739,26 @@ public struct BufferTimeline {
         for g in granules where ranges[range].onDevice[g] != toDevice {
             let bytes = min(settings.hmmGranule, spec.size - UInt64(g) * settings.hmmGranule)
             if toDevice && vramFree(spec.device) < bytes {
-                record(.refused, now, now, subject: spec.id, device: spec.device, bytes: bytes,
-                    "no room in \(name(spec.device))'s memory for granule \(g): it stays in system memory and the device maps it remotely")
+                record(
+                    .refused, now, now, subject: spec.id, device: spec.device, bytes: bytes,
+                    "no room in \(name(spec.device))'s memory for granule \(g): it stays in system memory and the device maps it remotely"
+                )
                 continue
             }
             if cause != "eviction" {
                 let faultEnd = now + (toDevice ? settings.gpuFaultLatency : settings.cpuFaultLatency)
-                record(.fault, now, faultEnd, subject: spec.id, device: toDevice ? spec.device : nil, bytes: bytes,
+                record(
+                    .fault, now, faultEnd, subject: spec.id, device: toDevice ? spec.device : nil, bytes: bytes,
                     toDevice
                         ? "\(name(spec.device)) faults on granule \(g) in system memory (recoverable fault; hmm_range_fault())"
                         : "the CPU faults on granule \(g), a DEVICE_PRIVATE page (do_swap_page() -> migrate_to_ram())")
                 now = faultEnd
             }
             let copy = mover.migration(device: spec.device, toDevice: toDevice, bytes: bytes)
-            record(.migration, now, now + copy.duration, subject: spec.id, device: spec.device, bytes: bytes,
-                "granule \(g) \(toDevice ? "system memory -> DEVICE_PRIVATE" : "DEVICE_PRIVATE -> system memory") (\(cause); migrate_vma_setup/pages/finalize, \(copy.mechanism))")
+            record(
+                .migration, now, now + copy.duration, subject: spec.id, device: spec.device, bytes: bytes,
+                "granule \(g) \(toDevice ? "system memory -> DEVICE_PRIVATE" : "DEVICE_PRIVATE -> system memory") (\(cause); migrate_vma_setup/pages/finalize, \(copy.mechanism))"
+            )
             now = now + copy.duration
             ranges[range].onDevice[g] = toDevice
             ranges[range].migratedToDevice += toDevice ? bytes : 0

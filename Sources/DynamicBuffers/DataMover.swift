@@ -39,7 +39,8 @@ struct SegmentRun: Sendable {
                 let within = target - cumulative
                 let span = operation.finish - operation.dataStart
                 let fraction = operation.bytes == 0 ? 1 : Double(within) / Double(operation.bytes)
-                return start + operation.dataStart + Picoseconds(UInt64((Double(span.rawValue) * fraction).rounded(.up)))
+                return start + operation.dataStart
+                    + Picoseconds(UInt64((Double(span.rawValue) * fraction).rounded(.up)))
             }
             cumulative += operation.bytes
         }
@@ -115,7 +116,12 @@ struct DataMover {
         let skip = continuation ? engine.launch : .zero
         let operations = zip(run.operations, run.timings)
             .filter { $0.0.leg == lastLeg }
-            .map { (dataStart: $0.1.dataStart - min(skip, $0.1.dataStart), finish: $0.1.finish - min(skip, $0.1.finish), bytes: $0.0.bytes) }
+            .map {
+                (
+                    dataStart: $0.1.dataStart - min(skip, $0.1.dataStart), finish: $0.1.finish - min(skip, $0.1.finish),
+                    bytes: $0.0.bytes
+                )
+            }
             .sorted { $0.finish < $1.finish }
         return SegmentRun(start: start, operations: operations, mechanism: plan.mechanism.rawValue)
     }
@@ -137,8 +143,11 @@ struct DataMover {
             let operations = zip(run.operations, run.timings)
                 .filter { $0.0.transfer == index && $0.0.leg == lastLeg }
                 .map {
-                    (dataStart: $0.1.dataStart - min(skip, $0.1.dataStart), finish: $0.1.finish - min(skip, $0.1.finish),
-                     bytes: $0.0.bytes)
+                    (
+                        dataStart: $0.1.dataStart - min(skip, $0.1.dataStart),
+                        finish: $0.1.finish - min(skip, $0.1.finish),
+                        bytes: $0.0.bytes
+                    )
                 }
                 .sorted { $0.finish < $1.finish }
             return SegmentRun(start: start, operations: operations, mechanism: stretch.plan.mechanism.rawValue)

@@ -107,7 +107,9 @@ enum DmaBufRules {
         while let current = stack.popLast() {
             for link in topology.vendorLinks {
                 guard case .xgmi = link.kind, case .node(let a) = link.a, case .node(let b) = link.b else { continue }
-                for (from, to) in [(a, b), (b, a)] where from == current && seen.insert(to).inserted { stack.append(to) }
+                for (from, to) in [(a, b), (b, a)] where from == current && seen.insert(to).inserted {
+                    stack.append(to)
+                }
             }
         }
         return seen.count > 1 ? UInt64(seen.min() ?? 0) + 1 : 0

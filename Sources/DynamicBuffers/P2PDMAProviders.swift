@@ -12,7 +12,7 @@ struct ProviderPool: Sendable {
     /// Bytes allocated.
     var used: UInt64 = 0
 
-    /// `gen_pool_alloc()`: space left for `bytes`?
+    /// Bytes `gen_pool_alloc()` can still hand out.
     var free: UInt64 { size - used }
 }
 
@@ -68,9 +68,15 @@ enum P2PMemOrchestrator {
             provider: view.functionOfNode[provider], client: .pci(view.functionOfNode[client]))
         switch decision.mapType {
         case .busAddress:
-            return (decision.mapType, "PCI_P2PDMA_MAP_BUS_ADDR: pci_p2pdma_map_sg() hands out PCI bus addresses, the IOMMU is bypassed")
+            return (
+                decision.mapType,
+                "PCI_P2PDMA_MAP_BUS_ADDR: pci_p2pdma_map_sg() hands out PCI bus addresses, the IOMMU is bypassed"
+            )
         case .throughHostBridge:
-            return (decision.mapType, "PCI_P2PDMA_MAP_THRU_HOST_BRIDGE: dma_map_sg() maps the BAR through the host bridge (IOMMU)")
+            return (
+                decision.mapType,
+                "PCI_P2PDMA_MAP_THRU_HOST_BRIDGE: dma_map_sg() maps the BAR through the host bridge (IOMMU)"
+            )
         case .notSupported:
             return (decision.mapType, "PCI_P2PDMA_MAP_NOT_SUPPORTED: " + decision.reason)
         }

@@ -41,7 +41,8 @@ enum PipelineRunner {
                         from: .device(a), to: .device(b), direction: initiatesAsSource(a, b, topology) ? .push : .pull)
                     {
                         DataMover.cap(&plan, at: cap)
-                        steps.append(.copy(plan, label: "\(names[hop]) -> \(names[hop + 1]) (\(plan.mechanism.rawValue))"))
+                        steps.append(
+                            .copy(plan, label: "\(names[hop]) -> \(names[hop + 1]) (\(plan.mechanism.rawValue))"))
                     }
                 } else {
                     let host = TransferPlanner.End.host(mover.socket(of: a))

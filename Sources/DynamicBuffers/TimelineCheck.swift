@@ -73,16 +73,21 @@ public enum TimelineChecker {
                 guard let end = dma.end, end > dma.start else { return ("did not complete", false, text) }
                 measured = Double(dma.requested) / (end - dma.start).seconds
             }
-            let error = expected.bytesPerSecond > 0 ? abs(measured - expected.bytesPerSecond) / expected.bytesPerSecond : 0
+            let error =
+                expected.bytesPerSecond > 0 ? abs(measured - expected.bytesPerSecond) / expected.bytesPerSecond : 0
             return (DataRate(bytesPerSecond: measured).description, error <= tolerance, text)
         case .faster:
-            guard let pipeline = run.pipelines.first(where: { $0.id == subject }) else { return ("no such pipeline", false, value) }
+            guard let pipeline = run.pipelines.first(where: { $0.id == subject }) else {
+                return ("no such pipeline", false, value)
+            }
             let p2p = pipeline.peerToPeer.duration
             let cpu = pipeline.cpuInLoop.duration
             let faster = p2p < cpu ? "p2p" : cpu < p2p ? "cpu" : "equal"
             return ("\(faster) (p2p \(p2p), cpu \(cpu))", faster == value, value)
         case .cpuSyncs:
-            guard let pipeline = run.pipelines.first(where: { $0.id == subject }) else { return ("no such pipeline", false, value) }
+            guard let pipeline = run.pipelines.first(where: { $0.id == subject }) else {
+                return ("no such pipeline", false, value)
+            }
             let mode = expectation.kind == "p2p" ? pipeline.peerToPeer : pipeline.cpuInLoop
             return ("\(mode.cpuSyncs)", "\(mode.cpuSyncs)" == value, value)
         case .message:

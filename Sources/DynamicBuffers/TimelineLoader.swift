@@ -198,7 +198,8 @@ private struct TimelineBuilder {
                         continue
                     }
                     ranges.append(
-                        HMMRangeSpec(id: element.attribute("id") ?? "", device: device, size: size, location: element.location))
+                        HMMRangeSpec(
+                            id: element.attribute("id") ?? "", device: device, size: size, location: element.location))
                 }
             case "pipeline": if let pipeline = readPipeline(element) { pipelines.append(pipeline) }
             default: continue
@@ -225,10 +226,14 @@ private struct TimelineBuilder {
             let action = readAction(
                 element, buffers: buffers, attachments: attachments, ranges: ranges, allocations: &allocationIDs,
                 dmas: &dmaIDs)
-            if let time, let action { events.append(TimedEvent(time: time, action: action, location: element.location)) }
+            if let time, let action {
+                events.append(TimedEvent(time: time, action: action, location: element.location))
+            }
         }
-        events = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
-        checkSize(root, settings: settings, attachments: attachments, ranges: ranges, pipelines: pipelines, events: events)
+        events = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(
+            \.element)
+        checkSize(
+            root, settings: settings, attachments: attachments, ranges: ranges, pipelines: pipelines, events: events)
         let ids = Set(declared.keys).union(dmaIDs).union(allocationIDs)
         var expectations: [TimelineExpectation] = []
         for element in root.children where element.name == "expect" {
@@ -289,12 +294,18 @@ private struct TimelineBuilder {
         if let value = bytes(element, "hmmGranule") { settings.hmmGranule = max(1, value) }
         if let value = time(element, "odpFaultLatency") { settings.odpFaultLatency = value }
         if let value = bytes(element, "odpPageSize") { settings.odpPageSize = max(1, value) }
-        if let text = element.attribute("odpPagesPerFault"), let value = UInt64(text) { settings.odpPagesPerFault = value }
+        if let text = element.attribute("odpPagesPerFault"), let value = UInt64(text) {
+            settings.odpPagesPerFault = value
+        }
         if let value = time(element, "pinCostPerPage") { settings.pinCostPerPage = value }
         if let value = time(element, "cpuSynchronisation") { settings.cpuSynchronisation = value }
         if let text = element.attribute("pinVRAMOnLargeBAR") { settings.pinVRAMOnLargeBAR = text == "yes" }
         if let text = element.attribute("seed") {
-            if let value = UInt64(text) { settings.seed = value } else { error(element, "seed", "seed '\(text)' is beyond 2^64 - 1") }
+            if let value = UInt64(text) {
+                settings.seed = value
+            } else {
+                error(element, "seed", "seed '\(text)' is beyond 2^64 - 1")
+            }
         }
         return settings
     }
@@ -310,7 +321,9 @@ private struct TimelineBuilder {
                 return nil
             }
             if size > capacity {
-                error(element, "size", "\(ByteCount(size)) does not fit \(topology.nodes[exporter].id)'s \(ByteCount(capacity)) of memory")
+                error(
+                    element, "size",
+                    "\(ByteCount(size)) does not fit \(topology.nodes[exporter].id)'s \(ByteCount(capacity)) of memory")
                 return nil
             }
         }
@@ -326,15 +339,21 @@ private struct TimelineBuilder {
     mutating func readAttachment(_ element: XMLElement, buffers: [BufferSpec]) -> AttachmentSpec? {
         let isRegion = element.name == "region"
         guard let importer = device(element, isRegion ? "nic" : "importer"), let topology else { return nil }
-        let buffer = element.attribute("buffer") == nil ? nil : reference(element, "buffer", in: buffers.map(\.id), what: "buffer")
+        let buffer =
+            element.attribute("buffer") == nil
+            ? nil : reference(element, "buffer", in: buffers.map(\.id), what: "buffer")
         if element.attribute("buffer") != nil && buffer == nil { return nil }
         let size = bytes(element, "size")
         if isRegion && (buffer == nil) == (size == nil) {
-            error(element, nil, "a <region> covers either a buffer (buffer=) or system memory (size=), not both or neither")
+            error(
+                element, nil,
+                "a <region> covers either a buffer (buffer=) or system memory (size=), not both or neither")
             return nil
         }
         if let buffer, let spec = buffers.first(where: { $0.id == buffer }), spec.exporter == importer {
-            error(element, isRegion ? "nic" : "importer", "\(topology.nodes[importer].id) exports \(buffer) itself: an importer is another device")
+            error(
+                element, isRegion ? "nic" : "importer",
+                "\(topology.nodes[importer].id) exports \(buffer) itself: an importer is another device")
             return nil
         }
         let kind = topology.nodes[importer].endpoint?.kind
@@ -350,7 +369,9 @@ private struct TimelineBuilder {
     mutating func readProvider(_ element: XMLElement) -> ProviderSpec? {
         guard let device = device(element, "device"), let topology else { return nil }
         guard let aperture = topology.memoryAperture(of: device) else {
-            error(element, "device", "\(topology.nodes[device].id) has no BAR exposing memory to publish (exposes=\"memory\")")
+            error(
+                element, "device",
+                "\(topology.nodes[device].id) has no BAR exposing memory to publish (exposes=\"memory\")")
             return nil
         }
         let published = min(aperture.bar.size.bytes, aperture.memory.capacity.bytes)
@@ -374,7 +395,9 @@ private struct TimelineBuilder {
             stages.append(node)
         }
         if stages.count < 2 || chunk == 0 || size == 0 {
-            error(element, stages.count < 2 ? "stages" : "size", "a pipeline needs two stages or more and a size and chunk above zero")
+            error(
+                element, stages.count < 2 ? "stages" : "size",
+                "a pipeline needs two stages or more and a size and chunk above zero")
             return nil
         }
         return PipelineSpec(
@@ -399,17 +422,21 @@ private struct TimelineBuilder {
             var client: Int?
             if attachments.contains(where: { $0.id == via }) {
                 if element.attribute("client") != nil {
-                    error(element, "client", "a DMA through an attachment or region is made by its importer: no client=")
+                    error(
+                        element, "client", "a DMA through an attachment or region is made by its importer: no client=")
                     return nil
                 }
             } else if allocations.contains(via) {
                 guard let device = device(element, "client") else {
-                    if element.attribute("client") == nil { error(element, nil, "a DMA on a P2PDMA allocation names its client=") }
+                    if element.attribute("client") == nil {
+                        error(element, nil, "a DMA on a P2PDMA allocation names its client=")
+                    }
                     return nil
                 }
                 client = device
             } else {
-                _ = reference(element, "via", in: attachments.map(\.id) + allocations, what: "attachment, region or allocation")
+                _ = reference(
+                    element, "via", in: attachments.map(\.id) + allocations, what: "attachment, region or allocation")
                 return nil
             }
             if size == 0 {
@@ -434,7 +461,10 @@ private struct TimelineBuilder {
                 device = nil
             } else if let node = self.device(element, "by") {
                 if node != spec.device {
-                    error(element, "by", "only \(topology?.nodes[spec.device].id ?? "the range's device") or a CPU socket touches \(range): DEVICE_PRIVATE pages belong to one device")
+                    error(
+                        element, "by",
+                        "only \(topology?.nodes[spec.device].id ?? "the range's device") or a CPU socket touches \(range): DEVICE_PRIVATE pages belong to one device"
+                    )
                     return nil
                 }
                 device = node
@@ -444,7 +474,9 @@ private struct TimelineBuilder {
             let offset = bytes(element, "offset") ?? 0
             let size = bytes(element, "size") ?? (spec.size - min(offset, spec.size))
             if offset >= spec.size || size == 0 || offset + size > spec.size {
-                error(element, element.attribute("offset") == nil ? "size" : "offset", "the touch lies outside \(range) (\(ByteCount(spec.size)))")
+                error(
+                    element, element.attribute("offset") == nil ? "size" : "offset",
+                    "the touch lies outside \(range) (\(ByteCount(spec.size)))")
                 return nil
             }
             return .touch(range: range, by: device, offset: offset, size: size)
@@ -466,7 +498,9 @@ private struct TimelineBuilder {
             }
             return .allocate(id: id, clients: clients, size: size)
         case "free":
-            guard let allocation = reference(element, "allocation", in: allocations, what: "allocation") else { return nil }
+            guard let allocation = reference(element, "allocation", in: allocations, what: "allocation") else {
+                return nil
+            }
             return .free(allocation: allocation)
         case "invalidate":
             let regions = attachments.filter(\.isRegion).map(\.id)
@@ -486,7 +520,9 @@ private struct TimelineBuilder {
         }
         let kind = element.attribute("kind")
         if check == .count, RecordKind(rawValue: kind ?? "") == nil {
-            error(element, "kind", "count needs kind= one of \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            error(
+                element, "kind",
+                "count needs kind= one of \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
             return nil
         }
         if [.paths, .placement, .provider, .bandwidth, .faster, .cpuSyncs].contains(check), subject == nil {
@@ -505,7 +541,8 @@ private struct TimelineBuilder {
                 return nil
             }
             let text = element.attribute("tolerance") ?? "5%"
-            guard text.hasSuffix("%"), let percent = Double(text.dropLast().trimmingCharacters(in: .whitespaces)), percent >= 0
+            guard text.hasSuffix("%"), let percent = Double(text.dropLast().trimmingCharacters(in: .whitespaces)),
+                percent >= 0
             else {
                 error(element, "tolerance", "tolerance '\(text)' must be a percentage such as '5%'")
                 return nil

@@ -170,37 +170,44 @@ public enum TimedAction: Sendable, Hashable {
 
 /// The framework constants of a run, each with its source (`<settings>` overrides them).
 public struct TimelineSettings: Sendable, Hashable {
-    /// Bytes a DMA submits at a time: a move waits for the chunk in flight, later chunks follow
-    /// the buffer. Assumption: 2 MiB, a large page and a common driver copy granule.
+    /// Bytes a DMA submits at a time.
+    ///
+    /// A move waits for the chunk in flight, later chunks follow the buffer. Assumption: 2 MiB, a large page and a common driver copy granule.
     public var chunk: UInt64 = 2 << 20
-    /// `dma_buf_map_attachment()` again after a `move_notify`: building the scatter list and
-    /// IOMMU mappings. Assumption: 10 µs (no public measurement found).
+    /// Mapping again after a `move_notify`.
+    ///
+    /// `dma_buf_map_attachment()` builds the scatter list and IOMMU mappings. Assumption: 10 µs (no public measurement found).
     public var remapLatency = Picoseconds.us(10)
     /// A GPU's recoverable (replayable) page fault, raised to the driver and serviced before the
     /// migration copy starts: 20 µs, the low end of the 20-50 µs reported by Zheng et al.,
     /// "Towards High Performance Paged Memory for GPUs", HPCA 2016.
     public var gpuFaultLatency = Picoseconds.us(20)
-    /// A CPU fault on a DEVICE_PRIVATE page before `migrate_to_ram()` copies it back.
+    /// A CPU fault on a DEVICE_PRIVATE page, before `migrate_to_ram()` copies it back.
+    ///
     /// Assumption: 2 µs (a minor fault and the swap-entry lookup; no public figure found).
     public var cpuFaultLatency = Picoseconds.us(2)
     /// Bytes one HMM fault migrates: 2 MiB, amdgpu's default SVM granularity (2^9 pages,
     /// `amdgpu_svm_default_granularity`, drivers/gpu/drm/amd/amdkfd/kfd_svm.c).
     public var hmmGranule: UInt64 = 2 << 20
     /// An RDMA NIC's ODP page fault, from the NIC's fault event to the resumed request.
+    ///
     /// Shen et al., "NP-RDMA" (arXiv 2310.11062): 3.5-5.7 µs software handling is "500x faster
     /// than ODP", i.e. about 2 ms per ODP fault; taken as 2 ms.
     public var odpFaultLatency = Picoseconds.ms(2)
     /// ODP page size: 4 KiB, the base page the MR's umem is built from (`ib_umem_odp`).
     public var odpPageSize: UInt64 = 4096
-    /// Pages one ODP fault maps. Assumption: 512 (2 MiB), the NIC prefetching the surrounding
+    /// Pages one ODP fault maps.
+    ///
+    /// Assumption: 512 (2 MiB), the NIC prefetching the surrounding
     /// huge-page worth; 1 is the strict per-page case.
     public var odpPagesPerFault: UInt64 = 512
     /// Pinning one 4 KiB page at registration (`pin_user_pages_fast()` plus the NIC's page
     /// table): assumption 0.25 µs, so that pinning 1 GiB costs about 65 ms, the order of the
     /// registration times NP-RDMA (arXiv 2310.11062) reports for large regions.
     public var pinCostPerPage = Picoseconds(250_000)
-    /// The CPU's work per pipeline stage and chunk when it is in the loop: taking the
-    /// completion interrupt, waking the thread and submitting the next copy. Assumption: 10 µs
+    /// The CPU's work per pipeline stage and chunk when it is in the loop.
+    ///
+    /// Taking the completion interrupt, waking the thread and submitting the next copy. Assumption: 10 µs
     /// (an interrupt and a context switch, a few µs each, plus a driver submission).
     public var cpuSynchronisation = Picoseconds.us(10)
     /// Pin the VRAM of GPUs whose BAR exposes all of it (large or resizable BAR): no eviction.

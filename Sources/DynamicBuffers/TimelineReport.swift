@@ -29,7 +29,8 @@ public struct TimelineReport: Sendable {
                     "\($0.path) \(ByteCount($0.bytes)) at \(DataRate(bytesPerSecond: $0.bandwidth))"
                 }.joined(separator: " -> ")
                 let time = dma.end.map { "\($0 - dma.start)" } ?? "did not complete"
-                out += "  \(dma.id): \(ByteCount(dma.requested)) in \(time): \(segments.isEmpty ? "nothing moved" : segments)\n"
+                out +=
+                    "  \(dma.id): \(ByteCount(dma.requested)) in \(time): \(segments.isEmpty ? "nothing moved" : segments)\n"
             }
         }
         if !run.pipelines.isEmpty {
@@ -48,7 +49,11 @@ public struct TimelineReport: Sendable {
                 }
             }
         }
-        out += "\ninvariants: " + (run.violations.isEmpty ? "bytes delivered equal bytes requested, in order; nothing landed during a move\n" : "BROKEN\n" + run.violations.map { "  " + $0 }.joined(separator: "\n") + "\n")
+        out +=
+            "\ninvariants: "
+            + (run.violations.isEmpty
+                ? "bytes delivered equal bytes requested, in order; nothing landed during a move\n"
+                : "BROKEN\n" + run.violations.map { "  " + $0 }.joined(separator: "\n") + "\n")
         return out
     }
 
@@ -60,7 +65,10 @@ public struct TimelineReport: Sendable {
             let records = run.records.filter { $0.kind == kind }
             guard !records.isEmpty else { continue }
             let time = records.reduce(Picoseconds.zero) { $0 + ($1.end - $1.start) }
-            rows.append([kind.rawValue, "\(records.count)", time.description, ByteCount(records.reduce(0) { $0 + $1.bytes }).description])
+            rows.append([
+                kind.rawValue, "\(records.count)", time.description,
+                ByteCount(records.reduce(0) { $0 + $1.bytes }).description,
+            ])
         }
         var out = Self.table(rows)
         var byPath: [String: UInt64] = [:]
@@ -68,7 +76,9 @@ public struct TimelineReport: Sendable {
             for segment in dma.segments { byPath[segment.path, default: 0] += segment.bytes }
         }
         if !byPath.isEmpty {
-            out += "\nDMA bytes by path: " + byPath.keys.sorted().map { "\($0) \(ByteCount(byPath[$0] ?? 0))" }.joined(separator: ", ") + "\n"
+            out +=
+                "\nDMA bytes by path: "
+                + byPath.keys.sorted().map { "\($0) \(ByteCount(byPath[$0] ?? 0))" }.joined(separator: ", ") + "\n"
         }
         return out
     }
@@ -112,7 +122,8 @@ public struct TimelineReport: Sendable {
                 let tid = track(process == 1 ? record.device ?? record.subject : record.subject, process: process)
                 events.append(
                     Event(
-                        name: record.kind.rawValue + " " + record.subject, cat: record.kind.rawValue, ph: span ? "X" : "i",
+                        name: record.kind.rawValue + " " + record.subject, cat: record.kind.rawValue,
+                        ph: span ? "X" : "i",
                         ts: Double(record.start.rawValue) / 1e6,
                         dur: span ? Double((record.end - record.start).rawValue) / 1e6 : nil, pid: process, tid: tid,
                         s: span ? nil : "t", args: ["message": record.message, "bytes": "\(record.bytes)"]))

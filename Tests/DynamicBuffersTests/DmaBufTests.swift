@@ -75,7 +75,8 @@ import Testing
         #expect(pinned.placements["r"] == .vram)
         #expect(pinned.dma("d")?.segments.map(\.path) == ["p2p"])
         // With on-demand paging the region attaches dynamically: the same pressure evicts r.
-        let odp = try run("mi300x-8", body.replacingOccurrences(of: "buffer=\"r\"/>", with: "buffer=\"r\" odp=\"yes\"/>"))
+        let odp = try run(
+            "mi300x-8", body.replacingOccurrences(of: "buffer=\"r\"/>", with: "buffer=\"r\" odp=\"yes\"/>"))
         #expect(odp.records(.eviction, subject: "r").count == 1)
         #expect(odp.records(.evictionFailed).isEmpty)
         #expect(odp.placements["r"] == .system)

@@ -12,15 +12,19 @@ import Units
     }
 
     @Test func inOrderDeliveryPasses() {
-        #expect(TimelineInvariants.check(dmas: [dma([(0, 4, 1), (4, 4, 2)], requested: 8)], records: [], ranges: []).isEmpty)
+        #expect(
+            TimelineInvariants.check(dmas: [dma([(0, 4, 1), (4, 4, 2)], requested: 8)], records: [], ranges: []).isEmpty
+        )
     }
 
     @Test func reorderedLostOrDuplicatedChunksAreCaught() {
-        let reordered = TimelineInvariants.check(dmas: [dma([(4, 4, 1), (0, 4, 2)], requested: 8)], records: [], ranges: [])
+        let reordered = TimelineInvariants.check(
+            dmas: [dma([(4, 4, 1), (0, 4, 2)], requested: 8)], records: [], ranges: [])
         #expect(reordered.first?.contains("offset 4 was delivered where offset 0 was due") == true)
         let lost = TimelineInvariants.check(dmas: [dma([(0, 4, 1)], requested: 8)], records: [], ranges: [])
         #expect(lost.first?.contains("4 B delivered of 8 B") == true)
-        let duplicated = TimelineInvariants.check(dmas: [dma([(0, 4, 1), (0, 4, 2)], requested: 8)], records: [], ranges: [])
+        let duplicated = TimelineInvariants.check(
+            dmas: [dma([(0, 4, 1), (0, 4, 2)], requested: 8)], records: [], ranges: [])
         #expect(!duplicated.isEmpty)
     }
 

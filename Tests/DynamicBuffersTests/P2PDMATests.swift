@@ -27,9 +27,10 @@ import Testing
     @Test func tiesAreBrokenAtRandomAsTheKernelDoesButReproducibly() throws {
         var picks: Set<String> = []
         for seed in 1...8 {
-            let body = "<settings seed=\"\(seed)\"/>\n" + Self.providers + """
-                  <allocate at="0 ms" id="m" clients="nvme1 nic0" size="64 MiB"/>
-                """
+            let body =
+                "<settings seed=\"\(seed)\"/>\n" + Self.providers + """
+                      <allocate at="0 ms" id="m" clients="nvme1 nic0" size="64 MiB"/>
+                    """
             let first = try run("gpudirect-storage", body).allocations["m"] ?? nil
             let again = try run("gpudirect-storage", body).allocations["m"] ?? nil
             #expect(first == again)
@@ -59,7 +60,8 @@ import Testing
     @Test func clientsAcrossSocketsMapThroughTheHostBridge() throws {
         let run = try run(
             "gpudirect-storage",
-            "<provider device=\"gpu2\" size=\"1 GiB\"/>\n<allocate at=\"0 ms\" id=\"m\" clients=\"nic0\" size=\"64 MiB\"/>")
+            "<provider device=\"gpu2\" size=\"1 GiB\"/>\n<allocate at=\"0 ms\" id=\"m\" clients=\"nic0\" size=\"64 MiB\"/>"
+        )
         #expect(run.allocations["m"] == .some("gpu2"))
         #expect(run.records(.clientMapping, subject: "m").first?.message.contains("THRU_HOST_BRIDGE") == true)
     }

@@ -32,7 +32,9 @@ import Units
     @Test func invalidationDropsTheMappingAndTheNextAccessFaults() throws {
         let run = try run(
             "gpudirect-storage",
-            body(pagesPerFault: 16) + "<invalidate at=\"150 ms\" region=\"mr\"/>\n<dma at=\"200 ms\" id=\"after\" via=\"mr\" size=\"16 MiB\"/>")
+            body(pagesPerFault: 16)
+                + "<invalidate at=\"150 ms\" region=\"mr\"/>\n<dma at=\"200 ms\" id=\"after\" via=\"mr\" size=\"16 MiB\"/>"
+        )
         #expect(run.records(.fault, subject: "mr").count == 2)
         #expect(run.records(.fault, subject: "mr").last?.start == .ms(200))
     }

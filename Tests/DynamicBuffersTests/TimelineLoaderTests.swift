@@ -24,13 +24,17 @@ import Topology
             """)
         #expect(found.count == 3)
         #expect(found.contains { $0.message.contains("at '1 parsec'") && $0.location.line == 5 })
-        #expect(found.contains { $0.message.contains("unknown attachment, region or allocation 'a1'") && $0.location.line == 5 })
+        #expect(
+            found.contains {
+                $0.message.contains("unknown attachment, region or allocation 'a1'") && $0.location.line == 5
+            })
         #expect(found.contains { $0.message.contains("unknown buffer 'c'") && $0.location.line == 6 })
     }
 
     @Test func buffersMustFitTogether() {
         let found = diagnostics(
-            "mi300x-8", "<buffer id=\"b\" device=\"gpu0\" size=\"100 GiB\"/>\n<buffer id=\"c\" device=\"gpu0\" size=\"100 GiB\"/>")
+            "mi300x-8",
+            "<buffer id=\"b\" device=\"gpu0\" size=\"100 GiB\"/>\n<buffer id=\"c\" device=\"gpu0\" size=\"100 GiB\"/>")
         #expect(found.count == 1)
         #expect(found.first?.message.contains("add up to 200 GiB, more than its 192 GiB") == true)
         #expect(found.first?.location.line == 5)

@@ -34,7 +34,9 @@ import Units
         let moveNotify = stats.split(separator: "\n").first { $0.hasPrefix("move-notify ") }
         #expect(moveNotify?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == "1")
         let segments = try #require(run.dma("d1")?.segments)
-        #expect(stats.contains("DMA bytes by path: p2p \(ByteCount(segments[0].bytes)), system \(ByteCount(segments[1].bytes))"))
+        #expect(
+            stats.contains(
+                "DMA bytes by path: p2p \(ByteCount(segments[0].bytes)), system \(ByteCount(segments[1].bytes))"))
     }
 
     @Test func chromeTraceHasEveryRecordOnNamedTracks() throws {
