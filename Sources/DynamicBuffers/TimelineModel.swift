@@ -172,11 +172,13 @@ public enum TimedAction: Sendable, Hashable {
 public struct TimelineSettings: Sendable, Hashable {
     /// Bytes a DMA submits at a time.
     ///
-    /// A move waits for the chunk in flight, later chunks follow the buffer. Assumption: 2 MiB, a large page and a common driver copy granule.
+    /// A move waits for the chunk in flight, later chunks follow the buffer. Assumption: 2 MiB,
+    /// a large page and a common driver copy granule.
     public var chunk: UInt64 = 2 << 20
     /// Mapping again after a `move_notify`.
     ///
-    /// `dma_buf_map_attachment()` builds the scatter list and IOMMU mappings. Assumption: 10 µs (no public measurement found).
+    /// `dma_buf_map_attachment()` builds the scatter list and IOMMU mappings. Assumption: 10 µs
+    /// (no public measurement found).
     public var remapLatency = Picoseconds.us(10)
     /// A GPU's recoverable (replayable) page fault, raised to the driver and serviced before the
     /// migration copy starts: 20 µs, the low end of the 20-50 µs reported by Zheng et al.,
@@ -198,8 +200,8 @@ public struct TimelineSettings: Sendable, Hashable {
     public var odpPageSize: UInt64 = 4096
     /// Pages one ODP fault maps.
     ///
-    /// Assumption: 512 (2 MiB), the NIC prefetching the surrounding
-    /// huge-page worth; 1 is the strict per-page case.
+    /// Assumption: 512 (2 MiB), the NIC prefetching the surrounding huge-page worth; 1 is the
+    /// strict per-page case.
     public var odpPagesPerFault: UInt64 = 512
     /// Pinning one 4 KiB page at registration (`pin_user_pages_fast()` plus the NIC's page
     /// table): assumption 0.25 µs, so that pinning 1 GiB costs about 65 ms, the order of the
@@ -207,8 +209,9 @@ public struct TimelineSettings: Sendable, Hashable {
     public var pinCostPerPage = Picoseconds(250_000)
     /// The CPU's work per pipeline stage and chunk when it is in the loop.
     ///
-    /// Taking the completion interrupt, waking the thread and submitting the next copy. Assumption: 10 µs
-    /// (an interrupt and a context switch, a few µs each, plus a driver submission).
+    /// Taking the completion interrupt, waking the thread and submitting the next copy.
+    /// Assumption: 10 µs (an interrupt and a context switch, a few µs each, plus a driver
+    /// submission).
     public var cpuSynchronisation = Picoseconds.us(10)
     /// Pin the VRAM of GPUs whose BAR exposes all of it (large or resizable BAR): no eviction.
     public var pinVRAMOnLargeBAR = false
