@@ -2,7 +2,7 @@ import Topology
 import Units
 
 /// One checked expectation of a timeline (or the run's own invariants).
-public struct TimelineCheckRow: Sendable, Hashable {
+public struct TimelineCheckRow: Sendable, Hashable, Encodable {
     /// A short label (`count move-notify a1`, `paths d1`, `invariants`).
     public var label: String
     /// The expected value as text.
@@ -15,6 +15,20 @@ public struct TimelineCheckRow: Sendable, Hashable {
     public var source: String
     /// Where the element is.
     public var location: SourceLocation
+
+    private enum CodingKeys: String, CodingKey { case label, expected, got, passed, source, file, line }
+
+    /// Encodes the row with its location as `file` and `line`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(label, forKey: .label)
+        try container.encode(expected, forKey: .expected)
+        try container.encode(got, forKey: .got)
+        try container.encode(passed, forKey: .passed)
+        try container.encode(source, forKey: .source)
+        try container.encode(location.file, forKey: .file)
+        try container.encode(location.line, forKey: .line)
+    }
 }
 
 /// Checks a timeline's expectations against its run; the run's invariants are always a row.

@@ -53,7 +53,7 @@ public enum RecordKind: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// One thing that happened: a span (start to end) or an instant (start equals end).
-public struct TimelineRecord: Sendable, Hashable {
+public struct TimelineRecord: Sendable, Hashable, Encodable {
     /// When it started.
     public var start: Picoseconds
     /// When it ended.
@@ -71,7 +71,7 @@ public struct TimelineRecord: Sendable, Hashable {
 }
 
 /// A DMA's path segment: the chunks it moved over one path.
-public struct PathSegment: Sendable, Hashable {
+public struct PathSegment: Sendable, Hashable, Encodable {
     /// `p2p`, `system` or `local`.
     public var path: String
     /// The engine's mechanism (`pcie-p2p-bus-addr`, `host-to-device`...).
@@ -121,7 +121,7 @@ public struct DMAResult: Sendable, Hashable {
 }
 
 /// One mode of a pipeline run.
-public struct PipelineModeResult: Sendable, Hashable {
+public struct PipelineModeResult: Sendable, Hashable, Encodable {
     /// `p2p` or `cpu`.
     public var mode: String
     /// The steps each chunk takes, in order ("nic0 -> gpu0 (pcie-p2p-bus-addr)").
@@ -139,7 +139,7 @@ public struct PipelineModeResult: Sendable, Hashable {
 }
 
 /// What a pipeline gave in both modes.
-public struct PipelineResult: Sendable, Hashable {
+public struct PipelineResult: Sendable, Hashable, Encodable {
     /// The pipeline's id.
     public var id: String
     /// Devices, in order.

@@ -57,6 +57,39 @@ public struct TimelineReport: Sendable {
         return out
     }
 
+    /// The run as JSON (sorted keys): every record, each DMA's segments (bandwidth in bytes per
+    /// second) and chunk count, pipelines, allocations, placements, violations and `rows`, the
+    /// checked expectations when given. Times are picoseconds, sizes bytes.
+    public func json(rows: [TimelineCheckRow] = []) throws -> String {
+        struct Segment: Encodable {
+            var path: String, mechanism: String, bytes: UInt64, start: Picoseconds, end: Picoseconds
+            var bandwidth: Double
+        }
+        struct DMA: Encodable {
+            var id: String, buffer: String?, requested: UInt64, start: Picoseconds, end: Picoseconds?
+            var segments: [Segment], chunks: Int
+        }
+        struct Document: Encodable {
+            var name: String, end: Picoseconds, records: [TimelineRecord], dmas: [DMA]
+            var pipelines: [PipelineResult], allocations: [String: String], placements: [String: String]
+            var violations: [String], expectations: [TimelineCheckRow]
+        }
+        let dmas = run.dmas.map { dma in
+            DMA(
+                id: dma.id, buffer: dma.buffer, requested: dma.requested, start: dma.start, end: dma.end,
+                segments: dma.segments.map {
+                    Segment(
+                        path: $0.path, mechanism: $0.mechanism, bytes: $0.bytes, start: $0.start, end: $0.end,
+                        bandwidth: $0.bandwidth)
+                }, chunks: dma.chunks.count)
+        }
+        return try sortedJSON(
+            Document(
+                name: run.name, end: run.end, records: run.records, dmas: dmas, pipelines: run.pipelines,
+                allocations: run.allocations.mapValues { $0 ?? "none" },
+                placements: run.placements.mapValues(\.rawValue), violations: run.violations, expectations: rows))
+    }
+
     /// Statistics: how many records of each kind and their total time, bytes per path, bytes
     /// migrated, pinned bytes.
     public func statistics() -> String {
@@ -129,9 +162,7 @@ public struct TimelineReport: Sendable {
                         s: span ? nil : "t", args: ["message": record.message, "bytes": "\(record.bytes)"]))
             }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(Document(traceEvents: events)), as: UTF8.self)
+        return try sortedJSON(Document(traceEvents: events), pretty: false)
     }
 
     static func table(_ rows: [[String]]) -> String { TextTable(rows: rows, alignNumbersRight: false).render() }

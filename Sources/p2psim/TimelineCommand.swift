@@ -27,6 +27,9 @@ struct TimelineCommand: ParsableCommand {
     @Flag(help: "Also print statistics: records by kind, their time and bytes, DMA bytes by path.")
     var stats = false
 
+    @Option(help: "Output format: table or json (records, DMAs, pipelines, expectations).")
+    var format: OutputFormat = .table
+
     @Option(
         name: .customLong("set"),
         help: "Override a model parameter after the file's own (NAME=VALUE; repeatable).")
@@ -46,19 +49,23 @@ struct TimelineCommand: ParsableCommand {
         }
         let run = BufferTimeline.run(scenario)
         let report = TimelineReport(run: run)
-        print(report.text(), terminator: "")
-        if stats { print("\n" + report.statistics(), terminator: "") }
+        let rows = TimelineChecker.check(scenario, run)
+        if format == .json {
+            print(try report.json(rows: rows), terminator: "")
+        } else {
+            print(report.text(), terminator: "")
+            if stats { print("\n" + report.statistics(), terminator: "") }
+            print("\nexpectations:")
+            for row in rows {
+                print("  \(row.passed ? "pass" : "FAIL")  \(row.label): expected \(row.expected), got \(row.got)")
+                if !row.passed { print("        \(row.location) [source: \(row.source)]") }
+            }
+        }
         if let trace {
             do { try Data(try report.chromeTrace().utf8).write(to: URL(fileURLWithPath: trace)) } catch {
                 StandardError.write("error: cannot write '\(trace)': \(error.localizedDescription)")
                 throw ExitCode(2)
             }
-        }
-        let rows = TimelineChecker.check(scenario, run)
-        print("\nexpectations:")
-        for row in rows {
-            print("  \(row.passed ? "pass" : "FAIL")  \(row.label): expected \(row.expected), got \(row.got)")
-            if !row.passed { print("        \(row.location) [source: \(row.source)]") }
         }
         if rows.contains(where: { !$0.passed }) { throw ExitCode(1) }
     }

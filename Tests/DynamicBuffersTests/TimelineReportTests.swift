@@ -53,4 +53,26 @@ import Units
         // Deterministic: the same run gives the same file.
         #expect(try TimelineReport(run: try evictionRun()).chromeTrace() == json)
     }
+
+    @Test func jsonCarriesRecordsSegmentsAndExpectations() throws {
+        let scenario = try timeline(
+            "mi300x-8",
+            """
+              <buffer id="b" device="gpu0" size="64 MiB"/>
+              <attach id="a1" buffer="b" importer="gpu1" peer2peer="no"/>
+              <dma at="0 ms" id="d1" via="a1" size="64 MiB"/>
+              <expect check="placement" subject="b" value="system" source="amdgpu_dma_buf_map()"/>
+            """)
+        let run = BufferTimeline.run(scenario)
+        let json = try TimelineReport(run: run).json(rows: TimelineChecker.check(scenario, run))
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect((document["records"] as? [Any])?.count == run.records.count)
+        let dma = try #require((document["dmas"] as? [[String: Any]])?.first)
+        #expect(dma["chunks"] as? Int == 32)
+        #expect(((dma["segments"] as? [[String: Any]])?.first?["path"] as? String) == "system")
+        #expect((document["placements"] as? [String: String])?["b"] == "system")
+        let rows = try #require(document["expectations"] as? [[String: Any]])
+        #expect(rows.map { $0["label"] as? String } == ["placement b", "invariants"])
+        #expect(rows.allSatisfy { $0["passed"] as? Bool == true })
+    }
 }
