@@ -57,9 +57,11 @@ public struct TimelineReport: Sendable {
         return out
     }
 
-    /// The run as JSON (sorted keys): every record, each DMA's segments (bandwidth in bytes per
-    /// second) and chunk count, pipelines, allocations, placements, violations and `rows`, the
-    /// checked expectations when given. Times are picoseconds, sizes bytes.
+    /// The run as JSON, with sorted keys.
+    ///
+    /// Every record, each DMA's segments (bandwidth in bytes per second) and chunk count,
+    /// pipelines, allocations, placements, violations and `rows`, the checked expectations when
+    /// given. Times are picoseconds, sizes bytes.
     public func json(rows: [TimelineCheckRow] = []) throws -> String {
         struct Segment: Encodable {
             var path: String, mechanism: String, bytes: UInt64, start: Picoseconds, end: Picoseconds
