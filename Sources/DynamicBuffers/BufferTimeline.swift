@@ -408,7 +408,7 @@ public struct BufferTimeline {
                 break
             }
         }
-        let bytes = (d.nextChunk..<last).reduce(UInt64(0)) { $0 + d.length(of: $1) }
+        let bytes = d.offset(of: last - 1) + d.length(of: last - 1) - d.offset(of: d.nextChunk)
         dmas[dma].segmentFirst = d.nextChunk
         dmas[dma].segmentLast = last
         dmas[dma].currentPath = path
@@ -427,7 +427,8 @@ public struct BufferTimeline {
 
     /// Bytes of DMA `dma`'s current stretch up to the end of chunk `k`.
     private func stretchBytes(_ dma: Int, through k: Int) -> UInt64 {
-        (dmas[dma].segmentFirst...k).reduce(UInt64(0)) { $0 + dmas[dma].length(of: $1) }
+        let d = dmas[dma]
+        return d.offset(of: k) + d.length(of: k) - d.offset(of: d.segmentFirst)
     }
 
     /// Schedules the next event of flow `index` from its curve: its DMA's next chunk landing, or
@@ -701,9 +702,7 @@ public struct BufferTimeline {
         let buffersHeld = buffers.filter {
             $0.spec.exporter == device && ($0.moving ? $0.target == .vram : $0.placement == .vram)
         }.reduce(UInt64(0)) { $0 + $1.spec.size }
-        let pagesHeld = ranges.filter { $0.spec.device == device }.reduce(UInt64(0)) { total, range in
-            total + UInt64(range.onDevice.filter { $0 }.count) * range.granule
-        }
+        let pagesHeld = ranges.filter { $0.spec.device == device }.reduce(UInt64(0)) { $0 + $1.residentBytes }
         return capacity - min(capacity, buffersHeld + pagesHeld)
     }
 
@@ -736,13 +735,13 @@ public struct BufferTimeline {
         let spec = ranges[range].spec
         var now = time
         var moved: UInt64 = 0
+        var refused: [Int] = []
+        var refusedBytes: UInt64 = 0
         for g in granules where ranges[range].onDevice[g] != toDevice {
             let bytes = min(settings.hmmGranule, spec.size - UInt64(g) * settings.hmmGranule)
             if toDevice && vramFree(spec.device) < bytes {
-                record(
-                    .refused, now, now, subject: spec.id, device: spec.device, bytes: bytes,
-                    "no room in \(name(spec.device))'s memory for granule \(g): it stays in system memory and the device maps it remotely"
-                )
+                refused.append(g)
+                refusedBytes += bytes
                 continue
             }
             if cause != "eviction" {
@@ -761,9 +760,17 @@ public struct BufferTimeline {
             )
             now = now + copy.duration
             ranges[range].onDevice[g] = toDevice
+            ranges[range].residentBytes =
+                toDevice ? ranges[range].residentBytes + bytes : ranges[range].residentBytes - bytes
             ranges[range].migratedToDevice += toDevice ? bytes : 0
             ranges[range].migratedToSystem += toDevice ? 0 : bytes
             moved += bytes
+        }
+        if let first = refused.first, let last = refused.last {
+            record(
+                .refused, now, now, subject: spec.id, device: spec.device, bytes: refusedBytes,
+                "no room in \(name(spec.device))'s memory for \(refused.count) granule(s) (\(first) to \(last)): they stay in system memory and the device maps them remotely"
+            )
         }
         ranges[range].busyUntil = max(ranges[range].busyUntil, now)
         return moved
@@ -846,6 +853,8 @@ struct RangeState: Sendable {
     var onDevice: [Bool]
     var migratedToDevice: UInt64 = 0
     var migratedToSystem: UInt64 = 0
+    /// Bytes in device memory now.
+    var residentBytes: UInt64 = 0
     /// When its last fault or migration ends.
     var busyUntil = Picoseconds.zero
 }

@@ -56,6 +56,13 @@ struct DataMover {
     let planner: TransferPlanner
     let engine: FlowEngine
     private var cache: [CacheKey: FlowRun] = [:]
+    private var migrations: [MigrationKey: (duration: Picoseconds, mechanism: String)] = [:]
+
+    private struct MigrationKey: Hashable {
+        var device: Int
+        var toDevice: Bool
+        var bytes: UInt64
+    }
 
     private struct CacheKey: Hashable {
         var plan: TransferPlan
@@ -162,6 +169,16 @@ struct DataMover {
     /// A copy between a device's memory and system memory (a migration), as the device's
     /// copy engine performs it.
     mutating func migration(device: Int, toDevice: Bool, bytes: UInt64) -> (duration: Picoseconds, mechanism: String) {
+        let key = MigrationKey(device: device, toDevice: toDevice, bytes: bytes)
+        if let known = migrations[key] { return known }
+        let result = planMigration(device: device, toDevice: toDevice, bytes: bytes)
+        migrations[key] = result
+        return result
+    }
+
+    private mutating func planMigration(
+        device: Int, toDevice: Bool, bytes: UInt64
+    ) -> (duration: Picoseconds, mechanism: String) {
         let host = TransferPlanner.End.host(socket(of: device))
         guard
             let plan = try? planner.plan(

@@ -78,6 +78,8 @@ private struct TimelineBuilder {
     let sources: SourceTexts
     var diagnostics: [Diagnostic] = []
     var topology: Topology?
+    /// The size of each P2PDMA allocation read so far.
+    var allocationSizes: [String: UInt64] = [:]
 
     init(file: String, sources: SourceTexts) {
         self.file = file
@@ -112,7 +114,14 @@ private struct TimelineBuilder {
 
     mutating func rate(_ element: XMLElement, _ attribute: String) -> DataRate? {
         guard let text = element.attribute(attribute) else { return nil }
-        do { return try DataRate.parse(text) } catch {
+        do {
+            let rate = try DataRate.parse(text)
+            guard rate.bytesPerSecond > 0 else {
+                self.error(element, attribute, "\(attribute) '\(text)': a rate above zero is needed")
+                return nil
+            }
+            return rate
+        } catch {
             self.error(element, attribute, "\(attribute) '\(text)': \(error.description)")
             return nil
         }
@@ -443,6 +452,15 @@ private struct TimelineBuilder {
                 error(element, "size", "a DMA moves at least one byte")
                 return nil
             }
+            let attachment = attachments.first { $0.id == via }
+            var reach = allocationSizes[via]
+            if let attachment {
+                reach = attachment.buffer.flatMap { id in buffers.first { $0.id == id }?.size } ?? attachment.size
+            }
+            if let reach, size > reach {
+                error(element, "size", "\(ByteCount(size)) is more than the \(ByteCount(reach)) that \(via) covers")
+                return nil
+            }
             let access = DMAAccess(rawValue: element.attribute("access") ?? "read") ?? .read
             return .dma(id: id, via: via, client: client, size: size, access: access)
         case "evict":
@@ -492,6 +510,7 @@ private struct TimelineBuilder {
             }
             let id = element.attribute("id") ?? ""
             allocations.append(id)
+            allocationSizes[id] = size
             if size == 0 || clients.isEmpty {
                 error(element, size == 0 ? "size" : "clients", "an allocation needs at least one byte and one client")
                 return nil

@@ -65,6 +65,11 @@ import Topology
         ("<dma at=\"0 ms\" id=\"d\" via=\"b\" size=\"1 MiB\"/>", "unknown attachment"),
         ("<evict at=\"0 ms\" device=\"gpu0\" size=\"lots\"/>", "size 'lots'"),
         ("<allocate at=\"0 ms\" id=\"m\" clients=\"nic0\" size=\"0 B\"/>", "at least one byte"),
+        ("<region id=\"r\" nic=\"nic0\" size=\"1 MiB\" lineRate=\"0 Gb/s\"/>", "a rate above zero"),
+        (
+            "<region id=\"r\" nic=\"nic0\" buffer=\"b\"/><dma at=\"0 ms\" id=\"d\" via=\"r\" size=\"2 GiB\"/>",
+            "more than the 1 GiB that r covers"
+        ),
         ("<expect check=\"count\" kind=\"teleport\" value=\"1\" source=\"s\"/>", "count needs kind="),
         ("<expect check=\"paths\" value=\"p2p\" source=\"s\"/>", "needs subject="),
         ("<expect check=\"bandwidth\" subject=\"b\" value=\"fast\" source=\"s\"/>", "value 'fast'"),
