@@ -94,6 +94,10 @@ public struct BufferTimeline {
                 if dmas[dma].generation == generation { issue(dma, at: time, continuation: true) }
             case .moveDone(let buffer, let generation):
                 if buffers[buffer].generation == generation { moveDone(buffer, at: time) }
+            case .granuleFaulted(let range, let generation):
+                if ranges[range].generation == generation { startGranuleCopy(range, at: time) }
+            case .granuleMoved(let range, let generation):
+                if ranges[range].generation == generation { granuleMoved(range, at: time) }
             }
             if flowsChanged {
                 flowsChanged = false
@@ -150,7 +154,8 @@ public struct BufferTimeline {
             let granules = Int((spec.size + settings.hmmGranule - 1) / settings.hmmGranule)
             ranges.append(
                 RangeState(
-                    spec: spec, granule: settings.hmmGranule, onDevice: [Bool](repeating: false, count: granules)))
+                    spec: spec, granule: settings.hmmGranule, onDevice: [Bool](repeating: false, count: granules),
+                    planned: [Bool](repeating: false, count: granules)))
         }
         for spec in scenario.buffers where spec.pinned {
             pin(index(ofBuffer: spec.id), by: "exporter", at: .zero, "the exporter pinned it at creation")
@@ -417,10 +422,16 @@ public struct BufferTimeline {
                 PathSegment(path: path, mechanism: plan.mechanism.rawValue, bytes: 0, start: time, end: time))
             dmas[dma].startNewSegment = false
         }
-        // Alone, the stretch would go as the engine runs it; with others moving, `reschedule`
-        // runs them all together before the event ends.
+        startFlow(.dma(dma), plan: plan, bytes: bytes, at: time, continuation: continuation)
+    }
+
+    /// Starts a flow of `bytes` on `plan`: its curve alone on the machine until `reschedule`
+    /// runs it with the others at the end of the event, and its first event.
+    private mutating func startFlow(
+        _ owner: ActiveFlow.Owner, plan: TransferPlan, bytes: UInt64, at time: Picoseconds, continuation: Bool
+    ) {
         let alone = mover.segment(plan: plan, bytes: bytes, start: time, continuation: continuation)
-        flows.append(ActiveFlow(owner: .dma(dma), plan: plan, bytes: bytes, started: time, curve: alone))
+        flows.append(ActiveFlow(owner: owner, plan: plan, bytes: bytes, started: time, curve: alone))
         flowsChanged = true
         scheduleNext(flow: flows.count - 1)
     }
@@ -443,6 +454,9 @@ public struct BufferTimeline {
         case .migration(let buffer):
             buffers[buffer].generation += 1
             queue.push(flow.time(reaching: flow.bytes), .moveDone(buffer, buffers[buffer].generation))
+        case .granule(let range):
+            ranges[range].generation += 1
+            queue.push(flow.time(reaching: flow.bytes), .granuleMoved(range, ranges[range].generation))
         }
     }
 
@@ -557,20 +571,12 @@ public struct BufferTimeline {
 
     private mutating func startMigration(_ buffer: Int, at time: Picoseconds) {
         let spec = buffers[buffer].spec
-        let toDevice = buffers[buffer].target == .vram
-        let host = TransferPlanner.End.host(mover.socket(of: spec.exporter))
-        guard
-            let plan = try? planner.plan(
-                from: toDevice ? host : .device(spec.exporter), to: toDevice ? .device(spec.exporter) : host)
-        else {
+        guard let plan = mover.migrationPlan(device: spec.exporter, toDevice: buffers[buffer].target == .vram) else {
             moveDone(buffer, at: time)
             return
         }
         buffers[buffer].migrationStart = time
-        let alone = mover.segment(plan: plan, bytes: spec.size, start: time, continuation: false)
-        flows.append(ActiveFlow(owner: .migration(buffer), plan: plan, bytes: spec.size, started: time, curve: alone))
-        flowsChanged = true
-        scheduleNext(flow: flows.count - 1)
+        startFlow(.migration(buffer), plan: plan, bytes: spec.size, at: time, continuation: false)
     }
 
     private mutating func moveDone(_ buffer: Int, at time: Picoseconds) {
@@ -609,7 +615,7 @@ public struct BufferTimeline {
             move(buffer, to: .system, at: time)
         }
         for range in ranges.indices where ranges[range].spec.device == device && freed < size {
-            let moved = migrateRange(
+            let moved = queueMigrations(
                 range, toDevice: false, granules: Array(ranges[range].onDevice.indices), at: time, cause: "eviction")
             freed += moved
         }
@@ -696,26 +702,27 @@ public struct BufferTimeline {
 
     // MARK: - HMM
 
-    /// Bytes of `device`'s memory not held by buffers (in VRAM or moving there) or HMM pages.
+    /// Bytes of `device`'s memory not held by buffers (in VRAM or moving there) or HMM pages
+    /// (resident, or being copied there).
     private func vramFree(_ device: Int) -> UInt64 {
         let capacity = topology.nodes[device].endpoint?.memory?.capacity.bytes ?? 0
         let buffersHeld = buffers.filter {
             $0.spec.exporter == device && ($0.moving ? $0.target == .vram : $0.placement == .vram)
         }.reduce(UInt64(0)) { $0 + $1.spec.size }
-        let pagesHeld = ranges.filter { $0.spec.device == device }.reduce(UInt64(0)) { $0 + $1.residentBytes }
+        let pagesHeld = ranges.filter { $0.spec.device == device }.reduce(UInt64(0)) {
+            $0 + $1.residentBytes + ($1.current.map { $0.toDevice ? $0.bytes : 0 } ?? 0)
+        }
         return capacity - min(capacity, buffersHeld + pagesHeld)
     }
 
-    /// A touch waits for the range's previous faults and migrations (they are serviced in order).
-    private mutating func touch(range: Int, by device: Int?, offset: UInt64, size: UInt64, at requested: Picoseconds) {
-        let time = max(requested, ranges[range].busyUntil)
+    /// Queues the granules a touch needs: the range services its faults and migrations one
+    /// after another, in the order they were asked for.
+    private mutating func touch(range: Int, by device: Int?, offset: UInt64, size: UInt64, at time: Picoseconds) {
         let granule = settings.hmmGranule
         let first = Int(offset / granule)
         let last = Int(min(ranges[range].spec.size, offset + max(size, 1) - 1) / granule)
         let granules = Array(first...min(last, ranges[range].onDevice.count - 1))
-        if device == nil {
-            _ = migrateRange(range, toDevice: false, granules: granules, at: time, cause: "CPU access")
-        } else {
+        if device != nil {
             let local = granules.filter { ranges[range].onDevice[$0] }.count
             if local > 0 {
                 record(
@@ -723,57 +730,110 @@ public struct BufferTimeline {
                     bytes: UInt64(local) * granule,
                     "\(local) granule(s) already in device memory: local accesses, no fault")
             }
-            _ = migrateRange(range, toDevice: true, granules: granules, at: time, cause: "device access")
+        }
+        _ = queueMigrations(
+            range, toDevice: device != nil, granules: granules, at: time,
+            cause: device == nil ? "CPU access" : "device access")
+    }
+
+    /// Queues the migration of the listed granules of `range` that are not already where asked
+    /// (a fault first, unless an eviction moves them) and returns their bytes.
+    private mutating func queueMigrations(
+        _ range: Int, toDevice: Bool, granules: [Int], at time: Picoseconds, cause: String
+    ) -> UInt64 {
+        var bytes: UInt64 = 0
+        for g in granules where ranges[range].planned[g] != toDevice {
+            ranges[range].planned[g] = toDevice
+            ranges[range].queue.append(
+                GranuleMove(granule: g, toDevice: toDevice, cause: cause, bytes: granuleBytes(range, g)))
+            bytes += granuleBytes(range, g)
+        }
+        if ranges[range].current == nil { startNextGranule(range, at: time) }
+        return bytes
+    }
+
+    private func granuleBytes(_ range: Int, _ g: Int) -> UInt64 {
+        min(ranges[range].granule, ranges[range].spec.size - UInt64(g) * ranges[range].granule)
+    }
+
+    /// Takes the range's next queued granule: its fault (device or CPU), then its copy.
+    private mutating func startNextGranule(_ range: Int, at time: Picoseconds) {
+        let spec = ranges[range].spec
+        var refused: [GranuleMove] = []
+        defer {
+            if let first = refused.first, let last = refused.last {
+                record(
+                    .refused, time, time, subject: spec.id, device: spec.device,
+                    bytes: refused.reduce(0) { $0 + $1.bytes },
+                    "no room in \(name(spec.device))'s memory for \(refused.count) granule(s) (\(first.granule) to \(last.granule)): they stay in system memory and the device maps them remotely"
+                )
+            }
+        }
+        while ranges[range].queueHead < ranges[range].queue.count {
+            let move = ranges[range].queue[ranges[range].queueHead]
+            ranges[range].queueHead += 1
+            if ranges[range].queueHead == ranges[range].queue.count {
+                ranges[range].queue.removeAll(keepingCapacity: true)
+                ranges[range].queueHead = 0
+            }
+            if ranges[range].onDevice[move.granule] == move.toDevice { continue }
+            if move.toDevice && vramFree(spec.device) < move.bytes {
+                refused.append(move)
+                if ranges[range].planned[move.granule] == move.toDevice {
+                    ranges[range].planned[move.granule] = ranges[range].onDevice[move.granule]
+                }
+                continue
+            }
+            ranges[range].current = move
+            ranges[range].generation += 1
+            guard move.cause != "eviction" else {
+                startGranuleCopy(range, at: time)
+                return
+            }
+            let end = time + (move.toDevice ? settings.gpuFaultLatency : settings.cpuFaultLatency)
+            record(
+                .fault, time, end, subject: spec.id, device: move.toDevice ? spec.device : nil, bytes: move.bytes,
+                move.toDevice
+                    ? "\(name(spec.device)) faults on granule \(move.granule) in system memory (recoverable fault; hmm_range_fault())"
+                    : "the CPU faults on granule \(move.granule), a DEVICE_PRIVATE page (do_swap_page() -> migrate_to_ram())"
+            )
+            queue.push(end, .granuleFaulted(range, ranges[range].generation))
+            return
         }
     }
 
-    /// Migrates the listed granules of `range` that are not already where asked, one fault
-    /// after another: the fault's latency, then the copy on the device's engine.
-    private mutating func migrateRange(
-        _ range: Int, toDevice: Bool, granules: [Int], at time: Picoseconds, cause: String
-    ) -> UInt64 {
+    /// The migration copy of the range's current granule, on the device's engine alongside
+    /// whatever else moves.
+    private mutating func startGranuleCopy(_ range: Int, at time: Picoseconds) {
+        guard let move = ranges[range].current,
+            let plan = mover.migrationPlan(device: ranges[range].spec.device, toDevice: move.toDevice)
+        else {
+            ranges[range].current = nil
+            return
+        }
+        ranges[range].copyStart = time
+        startFlow(.granule(range), plan: plan, bytes: move.bytes, at: time, continuation: false)
+    }
+
+    private mutating func granuleMoved(_ range: Int, at time: Picoseconds) {
+        guard let move = ranges[range].current else { return }
         let spec = ranges[range].spec
-        var now = time
-        var moved: UInt64 = 0
-        var refused: [Int] = []
-        var refusedBytes: UInt64 = 0
-        for g in granules where ranges[range].onDevice[g] != toDevice {
-            let bytes = min(settings.hmmGranule, spec.size - UInt64(g) * settings.hmmGranule)
-            if toDevice && vramFree(spec.device) < bytes {
-                refused.append(g)
-                refusedBytes += bytes
-                continue
-            }
-            if cause != "eviction" {
-                let faultEnd = now + (toDevice ? settings.gpuFaultLatency : settings.cpuFaultLatency)
-                record(
-                    .fault, now, faultEnd, subject: spec.id, device: toDevice ? spec.device : nil, bytes: bytes,
-                    toDevice
-                        ? "\(name(spec.device)) faults on granule \(g) in system memory (recoverable fault; hmm_range_fault())"
-                        : "the CPU faults on granule \(g), a DEVICE_PRIVATE page (do_swap_page() -> migrate_to_ram())")
-                now = faultEnd
-            }
-            let copy = mover.migration(device: spec.device, toDevice: toDevice, bytes: bytes)
-            record(
-                .migration, now, now + copy.duration, subject: spec.id, device: spec.device, bytes: bytes,
-                "granule \(g) \(toDevice ? "system memory -> DEVICE_PRIVATE" : "DEVICE_PRIVATE -> system memory") (\(cause); migrate_vma_setup/pages/finalize, \(copy.mechanism))"
-            )
-            now = now + copy.duration
-            ranges[range].onDevice[g] = toDevice
-            ranges[range].residentBytes =
-                toDevice ? ranges[range].residentBytes + bytes : ranges[range].residentBytes - bytes
-            ranges[range].migratedToDevice += toDevice ? bytes : 0
-            ranges[range].migratedToSystem += toDevice ? 0 : bytes
-            moved += bytes
+        let mechanism = flows.first { $0.owner == .granule(range) }?.plan.mechanism.rawValue ?? "none"
+        removeFlow(.granule(range))
+        record(
+            .migration, ranges[range].copyStart, time, subject: spec.id, device: spec.device, bytes: move.bytes,
+            "granule \(move.granule) \(move.toDevice ? "system memory -> DEVICE_PRIVATE" : "DEVICE_PRIVATE -> system memory") (\(move.cause); migrate_vma_setup/pages/finalize, \(mechanism))"
+        )
+        ranges[range].onDevice[move.granule] = move.toDevice
+        if move.toDevice {
+            ranges[range].residentBytes += move.bytes
+            ranges[range].migratedToDevice += move.bytes
+        } else {
+            ranges[range].residentBytes -= move.bytes
+            ranges[range].migratedToSystem += move.bytes
         }
-        if let first = refused.first, let last = refused.last {
-            record(
-                .refused, now, now, subject: spec.id, device: spec.device, bytes: refusedBytes,
-                "no room in \(name(spec.device))'s memory for \(refused.count) granule(s) (\(first) to \(last)): they stay in system memory and the device maps them remotely"
-            )
-        }
-        ranges[range].busyUntil = max(ranges[range].busyUntil, now)
-        return moved
+        ranges[range].current = nil
+        startNextGranule(range, at: time)
     }
 }
 
@@ -811,6 +871,7 @@ struct ActiveFlow {
     enum Owner: Equatable {
         case dma(Int)
         case migration(Int)
+        case granule(Int)
     }
 
     var owner: Owner
@@ -855,8 +916,25 @@ struct RangeState: Sendable {
     var migratedToSystem: UInt64 = 0
     /// Bytes in device memory now.
     var residentBytes: UInt64 = 0
-    /// When its last fault or migration ends.
-    var busyUntil = Picoseconds.zero
+    /// Granules waiting for their fault and migration, in order, from `queueHead` on.
+    var queue: [GranuleMove] = []
+    var queueHead = 0
+    /// Where each granule will be once the moves queued or under way are done.
+    var planned: [Bool]
+    /// The granule being faulted or copied.
+    var current: GranuleMove?
+    /// When the current granule's copy started.
+    var copyStart = Picoseconds.zero
+    /// Invalidates stale fault and copy events.
+    var generation = 0
+}
+
+/// A granule of an HMM range to migrate.
+struct GranuleMove: Sendable {
+    var granule: Int
+    var toDevice: Bool
+    var cause: String
+    var bytes: UInt64
 }
 
 struct DMAState {
@@ -908,6 +986,8 @@ struct EventQueue {
         case chunkDone(Int, Int)
         case resume(Int, Int)
         case moveDone(Int, Int)
+        case granuleFaulted(Int, Int)
+        case granuleMoved(Int, Int)
     }
 
     private var events = FutureEventSet<Event>()

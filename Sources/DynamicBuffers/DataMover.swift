@@ -56,12 +56,11 @@ struct DataMover {
     let planner: TransferPlanner
     let engine: FlowEngine
     private var cache: [CacheKey: FlowRun] = [:]
-    private var migrations: [MigrationKey: (duration: Picoseconds, mechanism: String)] = [:]
+    private var migrationPlans: [MigrationKey: TransferPlan] = [:]
 
     private struct MigrationKey: Hashable {
         var device: Int
         var toDevice: Bool
-        var bytes: UInt64
     }
 
     private struct CacheKey: Hashable {
@@ -166,25 +165,14 @@ struct DataMover {
         flowRun(plan: plan, bytes: bytes).outcomes.first?.duration ?? .zero
     }
 
-    /// A copy between a device's memory and system memory (a migration), as the device's
-    /// copy engine performs it.
-    mutating func migration(device: Int, toDevice: Bool, bytes: UInt64) -> (duration: Picoseconds, mechanism: String) {
-        let key = MigrationKey(device: device, toDevice: toDevice, bytes: bytes)
-        if let known = migrations[key] { return known }
-        let result = planMigration(device: device, toDevice: toDevice, bytes: bytes)
-        migrations[key] = result
-        return result
-    }
-
-    private mutating func planMigration(
-        device: Int, toDevice: Bool, bytes: UInt64
-    ) -> (duration: Picoseconds, mechanism: String) {
+    /// The plan of a copy between `device`'s memory and its socket's system memory.
+    mutating func migrationPlan(device: Int, toDevice: Bool) -> TransferPlan? {
+        let key = MigrationKey(device: device, toDevice: toDevice)
+        if let known = migrationPlans[key] { return known }
         let host = TransferPlanner.End.host(socket(of: device))
-        guard
-            let plan = try? planner.plan(
-                from: toDevice ? host : .device(device), to: toDevice ? .device(device) : host)
-        else { return (.zero, "none") }
-        return (copyDuration(plan: plan, bytes: bytes), plan.mechanism.rawValue)
+        let plan = try? planner.plan(from: toDevice ? host : .device(device), to: toDevice ? .device(device) : host)
+        migrationPlans[key] = plan
+        return plan
     }
 
     private mutating func flowRun(plan: TransferPlan, bytes: UInt64) -> FlowRun {
