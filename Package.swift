@@ -47,6 +47,10 @@ let package = Package(
                 "Topology",
                 "Units",
             ]),
+        // Dynamic buffers over time: dma-buf, P2PDMA providers, RDMA ODP, HMM, pipelines.
+        .target(
+            name: "DynamicBuffers",
+            dependencies: ["Engine", "Fabric", "Policy", "Reports", "Routing", "SimKernel", "Topology", "Units"]),
         // What users read: tables, trees, matrices, JSON.
         .target(
             name: "Reports",
@@ -63,7 +67,8 @@ let package = Package(
         .target(
             name: "Scenarios",
             dependencies: [
-                "CLibXML2", "Engine", "Fabric", "Policy", "Reports", "Routing", "SimKernel", "Topology", "Units",
+                "CLibXML2", "DynamicBuffers", "Engine", "Fabric", "Policy", "Reports", "Routing", "SimKernel",
+                "Topology", "Units",
             ]),
         // The umbrella library for users' own test suites.
         .target(
@@ -90,8 +95,8 @@ let package = Package(
         .executableTarget(
             name: "p2psim",
             dependencies: [
-                "P2PSim", "Engine", "Fabric", "HwlocImport", "MachineImport", "Policy", "Reports", "Routing",
-                "Scenarios", "Topology",
+                "P2PSim", "DynamicBuffers", "Engine", "Fabric", "HwlocImport", "MachineImport", "Policy", "Reports",
+                "Routing", "Scenarios", "Topology",
                 "Units",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -120,6 +125,7 @@ let package = Package(
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "Engine", "Topology"]),
         .testTarget(name: "PacketModelTests", dependencies: ["LinkProtocols", "PacketModel", "PCIeProtocol", "Units"]),
         .testTarget(name: "LinkProtocolsTests", dependencies: ["LinkProtocols"]),
+        .testTarget(name: "DynamicBuffersTests", dependencies: ["DynamicBuffers", "Engine", "Topology", "Units"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import DynamicBuffers
 import Foundation
 import Reports
 import Topology
@@ -5,8 +6,8 @@ import Units
 
 /// Finds, loads and runs scenario files.
 public enum ScenarioSuite {
-    /// The scenario files `paths` name: a file as is, a directory as every `*.xml` in it
-    /// (not recursive), sorted by name.
+    /// The scenario files `paths` name: a file as is, a directory as every `*.xml` in it and
+    /// in its subdirectories (`scenarios/dynamic/`), sorted by path.
     ///
     /// - Throws: `ScenarioLoadError` naming each path that does not exist.
     public static func files(_ paths: [String]) throws(ScenarioLoadError) -> [String] {
@@ -20,7 +21,7 @@ public enum ScenarioSuite {
                 continue
             }
             if isDirectory.boolValue {
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                let names = (try? FileManager.default.subpathsOfDirectory(atPath: path)) ?? []
                 let directory = path.hasSuffix("/") ? path : path + "/"
                 let found = names.filter { $0.hasSuffix(".xml") }.sorted().map { directory + $0 }
                 if found.isEmpty {
@@ -37,13 +38,14 @@ public enum ScenarioSuite {
         return files
     }
 
-    /// Loads every scenario `paths` name (see `files(_:)`).
+    /// Loads every flow scenario `paths` name (see `files(_:)`); timeline scenarios
+    /// (`<timeline>`, run by `check` and `p2psim timeline`) are left out.
     ///
     /// - Throws: `ScenarioLoadError` with the diagnostics of every file that does not load.
     public static func load(_ paths: [String]) throws(ScenarioLoadError) -> [Scenario] {
         var scenarios: [Scenario] = []
         var diagnostics: [Diagnostic] = []
-        for file in try files(paths) {
+        for file in try files(paths) where !TimelineLoader.isTimeline(file: file) {
             do { scenarios.append(try ScenarioLoader.load(contentsOf: file)) } catch {
                 diagnostics += error.diagnostics
             }
@@ -67,6 +69,7 @@ public enum ScenarioSuite {
                 ])
             }
         }
+        results += try checkTimelines(try files(paths).filter { TimelineLoader.isTimeline(file: $0) }, overriding: overrides)
         return CheckReport(results: results)
     }
 }

@@ -117,6 +117,8 @@ public enum ExpectationCheck: Sendable, Hashable {
     case transferMapType(transfer: String, mapType: String?, reasonContains: String?)
     /// The kernel's decision alone for a client and a provider.
     case p2p(client: String, provider: String, mapType: String?, distance: Int?, reasonContains: String?)
+    /// An expectation of a timeline scenario (DynamicBuffers), checked by its own run.
+    case timeline(label: String)
 }
 
 /// An `<expect>` with where its number comes from.
@@ -142,6 +144,7 @@ public struct Expectation: Sendable, Hashable {
         case .mechanism(let transfer, _): return "\(transfer) mechanism"
         case .transferMapType(let transfer, _, _): return "\(transfer) mapType"
         case .p2p(let client, let provider, _, _, _): return "p2p \(client) \(provider)"
+        case .timeline(let label): return label
         }
     }
 }

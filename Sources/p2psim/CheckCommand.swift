@@ -9,7 +9,8 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Run scenario files and check their expectations.",
         discussion: """
-            A directory means every *.xml in it, sorted by name. Prints a table (scenario, \
+            A directory means every *.xml in it and its subdirectories, sorted by path; timeline \
+            scenarios (<timeline>, docs/dynamic-buffers.md) run beside flow scenarios. Prints a table (scenario, \
             expectation, expected, got, error, result), each failure with its file:line and \
             source, and a totals line 'N passed, M failed'. Exit status 0 when every expectation \
             passes, 1 when one fails, 2 when a file does not load.

@@ -21,6 +21,7 @@ struct P2PSimCommand: ParsableCommand {
             ExplainCommand.self, ShowCommand.self, ValidateCommand.self, CheckCommand.self, BaselineCommand.self,
             ImportCommand.self, SchemaCommand.self, ValidationReportCommand.self,
             ReportCommand.self, ListCommand.self, NVBandwidthCommand.self,
+            TimelineCommand.self,
         ]
     )
 
