@@ -321,6 +321,11 @@ private struct ScenarioBuilder {
         if let known = element.attribute("known"), !known.trimmingSpaces.isEmpty {
             expectation.knownDiscrepancy = known.trimmingSpaces
         }
+        if element.attribute("metric") != nil, let text = element.attribute("value"),
+            let metric = Metric(rawValue: element.attribute("metric") ?? ""), let range = ScenarioLoader.rangeParts(text)
+        {
+            expectation.published = parseRange(range, metric: metric, element)
+        }
         return expectation
     }
 
@@ -442,8 +447,26 @@ private struct ScenarioBuilder {
     /// scenarios use at most 3.
     static let maximumRepeat = 100
 
-    /// The value of a metric in its base unit: bytes per second or picoseconds.
+    /// Both ends of a published range, low first.
+    private mutating func parseRange(_ parts: (low: String, high: String), metric: Metric, _ element: XMLElement)
+        -> ClosedRange<Double>?
+    {
+        guard let low = parse(parts.low, metric: metric, element, "value"),
+            let high = parse(parts.high, metric: metric, element, "value")
+        else { return nil }
+        guard low <= high else {
+            self.error(element, "value", "value: the range '\(parts.low)-\(parts.high)' runs backwards")
+            return nil
+        }
+        return low...high
+    }
+
+    /// The value of a metric in its base unit (bytes per second or picoseconds): a value, or the
+    /// middle of a published range ("15.5-17.9 GB/s").
     private mutating func parse(_ text: String, metric: Metric, _ element: XMLElement, _ attribute: String) -> Double? {
+        if attribute == "value", let parts = ScenarioLoader.rangeParts(text) {
+            return parseRange(parts, metric: metric, element).map { ($0.lowerBound + $0.upperBound) / 2 }
+        }
         do {
             switch metric {
             case .bandwidth: return try DataRate.parse(text).bytesPerSecond
@@ -481,4 +504,18 @@ func resolve(_ href: String, relativeTo file: String) -> String {
     if path.hasPrefix("/") { return path }
     guard let slash = file.lastIndex(of: "/") else { return path }
     return String(file[...slash]) + path
+}
+
+extension ScenarioLoader {
+    /// The two ends of a published range written "LOW-HIGH UNIT" ("15.5-17.9 GB/s"), each with
+    /// the unit, or nil for a single value.
+    static func rangeParts(_ text: String) -> (low: String, high: String)? {
+        let trimmed: String = text.trimmingSpaces
+        guard let dash = trimmed.dropFirst().firstIndex(of: "-") else { return nil }
+        let low = String(trimmed[trimmed.startIndex..<dash]).trimmingSpaces
+        let high = String(trimmed[trimmed.index(after: dash)...]).trimmingSpaces
+        let unit = String(high.drop { $0.isNumber || $0 == "." || $0 == " " })
+        guard !low.isEmpty, !unit.isEmpty, low.allSatisfy({ $0.isNumber || $0 == "." }) else { return nil }
+        return (low + " " + unit, high)
+    }
 }

@@ -127,6 +127,9 @@ public struct Expectation: Sendable, Hashable {
     public var check: ExpectationCheck
     /// Where the expected value comes from (the `source` attribute or the comment above).
     public var source: String
+    /// The published range, when `value` gives one ("15.5-17.9 GB/s"): the expected value is its
+    /// middle (bytes per second, or picoseconds).
+    public var published: ClosedRange<Double>? = nil
     /// Where the element is.
     public var location: SourceLocation
     /// When the model is known to miss this figure: why (the `known` attribute). Such an

@@ -14,6 +14,9 @@ struct ValidationReportCommand: ParsableCommand {
     @Option(help: "The bundled topologies folder.")
     var topologies = "topologies"
 
+    @Option(help: "The scenarios folder (the leave-one-machine-out figures are its machines' expectations).")
+    var scenarios = "scenarios"
+
     @Option(help: "The reference data folder (sections that need it are skipped when it is absent).")
     var sharedData = "../shared/data"
 
@@ -31,10 +34,19 @@ struct ValidationReportCommand: ParsableCommand {
         let shared =
             FileManager.default.fileExists(atPath: sharedData, isDirectory: &isDirectory) && isDirectory.boolValue
             ? URL(fileURLWithPath: sharedData) : nil
+        let leaveOneOut: String
+        do {
+            leaveOneOut = try LeaveOneMachineOut.markdown(scenarios: URL(fileURLWithPath: scenarios))
+        } catch let error as ScenarioLoadError {
+            StandardError.write(error.description)
+            throw ExitCode(2)
+        }
         if leaveOneOutOnly {
-            print(try LeaveOneMachineOut.markdown(topologies: topologiesURL), terminator: "")
+            print(leaveOneOut, terminator: "")
             return
         }
-        print(try ValidationReport.markdown(topologies: topologiesURL, sharedData: shared), terminator: "")
+        print(
+            try ValidationReport.markdown(topologies: topologiesURL, sharedData: shared, leaveOneMachineOut: leaveOneOut),
+            terminator: "")
     }
 }
