@@ -63,7 +63,12 @@ public struct IssueControl: Sendable {
         public var time: UInt64
     }
 
-    private let jobs: [Job]
+    /// The jobs, in index order.
+    public let jobs: [Job]
+    /// The number of slots of each pool, as given.
+    public let poolCapacities: [Int]
+    /// The number of serial servers.
+    public let serverCount: Int
     private var waitsLeft: [Int]
     private var serverWaitsLeft: [Int]
     private var readyTime: [UInt64]
@@ -83,6 +88,8 @@ public struct IssueControl: Sendable {
     ///   `poolCapacities.count`.
     public init(jobs: [Job], poolCapacities: [Int], serverCount: Int) {
         self.jobs = jobs
+        self.poolCapacities = poolCapacities
+        self.serverCount = serverCount
         waitsLeft = jobs.map(\.waits.count)
         serverWaitsLeft = jobs.map { $0.waits.filter(\.observedByServer).count }
         readyTime = jobs.map(\.earliest)
