@@ -124,14 +124,28 @@ struct RepeatExpander {
         }
     }
 
+    /// Whether a NUL-terminated attribute value holds a `{` or a `}`.
+    private static func containsBrace(_ bytes: UnsafePointer<xmlChar>) -> Bool {
+        var p = bytes
+        while p.pointee != 0 {
+            if p.pointee == UInt8(ascii: "{") || p.pointee == UInt8(ascii: "}") { return true }
+            p += 1
+        }
+        return false
+    }
+
     /// Replaces `{expr}` in the attributes of `node` (not its children).
     private mutating func substitute(_ node: UnsafeMutablePointer<xmlNode>, bindings: [String: Int]) {
         var property = node.pointee.properties
         while let attribute = property {
             property = attribute.pointee.next
-            guard let name = attribute.pointee.name.map({ String(cString: $0) }),
-                let value = LibXMLNode.attribute(node, name), value.contains("{") || value.contains("}")
-            else { continue }
+            // Most attributes hold no brace: they are passed over on their C bytes, without
+            // making Swift strings of them.
+            guard let raw = xmlNodeListGetString(node.pointee.doc, attribute.pointee.children, 1) else { continue }
+            let hasBrace = Self.containsBrace(raw)
+            let value = hasBrace ? String(cString: raw) : ""
+            p2psim_xmlFree(raw)
+            guard hasBrace, let name = attribute.pointee.name.map({ String(cString: $0) }) else { continue }
             var result = ""
             var rest = Substring(value)
             while let open = rest.firstIndex(where: { $0 == "{" || $0 == "}" }) {
