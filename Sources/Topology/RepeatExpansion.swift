@@ -213,6 +213,18 @@ enum IntegerExpression {
         }
     }
 
+    /// Whether `c` is an ASCII digit (the only digits a number may have).
+    @inline(__always) private static func isDigit(_ c: Unicode.Scalar) -> Bool {
+        c.value >= 0x30 && c.value <= 0x39
+    }
+
+    /// Whether `c` may start a variable name: a letter (Unicode's Alphabetic property), decided
+    /// without the property tables for ASCII.
+    @inline(__always) private static func isLetter(_ c: Unicode.Scalar) -> Bool {
+        if c.isASCII { return (c.value | 0x20) >= 0x61 && (c.value | 0x20) <= 0x7A }
+        return c.properties.isAlphabetic
+    }
+
     /// Evaluates `text` with `bindings` for its variables.
     static func evaluate(_ text: String, bindings: [String: Int]) throws(ExpressionError) -> Int {
         let chars = Array(text.unicodeScalars)
@@ -261,9 +273,10 @@ enum IntegerExpression {
                 } else if c == "(" {
                     operators.append(.open)
                     position += 1
-                } else if c.isASCII, c.properties.numericType != nil {
+                } else if isDigit(c) {
                     var value = 0
-                    while position < chars.count, chars[position].isASCII, let digit = Int(String(chars[position])) {
+                    while position < chars.count, isDigit(chars[position]) {
+                        let digit = Int(chars[position].value) - Int(UInt8(ascii: "0"))
                         let (times, o1) = value.multipliedReportingOverflow(by: 10)
                         let (sum, o2) = times.addingReportingOverflow(digit)
                         if o1 || o2 { throw fail("number too large") }
@@ -272,11 +285,10 @@ enum IntegerExpression {
                     }
                     values.append(value)
                     expectOperand = false
-                } else if c.properties.isAlphabetic || c == "_" {
+                } else if isLetter(c) || c == "_" {
                     var name = ""
                     while position < chars.count,
-                        chars[position].properties.isAlphabetic || chars[position] == "_"
-                            || (chars[position].isASCII && chars[position].properties.numericType != nil)
+                        isLetter(chars[position]) || chars[position] == "_" || isDigit(chars[position])
                     {
                         name.unicodeScalars.append(chars[position])
                         position += 1
