@@ -540,6 +540,10 @@ struct PacketEngine: SimulationModel {
     /// - Complexity: O(inputs / 64 + inputs holding a TLP without credits).
     @inline(__always) func choose(_ link: Int, from first: Int, inputs count: Int) -> Int {
         let inputStart = Int(stages[link].inputStart)
+        if count == 1 {
+            let head = inputs[inputStart].head
+            return head >= 0 && hasCredits(link, pool[Int(head)]) ? 0 : -1
+        }
         let words = Int(stages[link].occupancyStart)
         var i = first
         var end = count

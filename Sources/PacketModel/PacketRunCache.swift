@@ -18,7 +18,7 @@ import Units
 /// Packet results kept by their inputs up to names, shared by concurrent callers.
 public final class PacketRunCache: @unchecked Sendable {
     /// The cache the transfer engine's packet runs go through.
-    public static let shared = PacketRunCache(capacity: 256)
+    public static let shared = PacketRunCache(capacity: 64)
 
     /// The inputs of a run with stage ids replaced by their fabric index and tags dropped.
     struct Key: Hashable {

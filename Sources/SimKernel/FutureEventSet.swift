@@ -104,11 +104,17 @@ public struct FutureEventSet<Message> {
                 let first = 4 * hole + 1
                 guard first < count else { break }
                 var child = first
-                let end = min(first + 4, count)
-                var other = first + 1
-                while other < end {
-                    if heap[other].firesBefore(heap[child]) { child = other }
-                    other += 1
+                if first + 3 < count {
+                    // All four children: two pairs, then their winners.
+                    let left = heap[first + 1].firesBefore(heap[first]) ? first + 1 : first
+                    let right = heap[first + 3].firesBefore(heap[first + 2]) ? first + 3 : first + 2
+                    child = heap[right].firesBefore(heap[left]) ? right : left
+                } else {
+                    var other = first + 1
+                    while other < count {
+                        if heap[other].firesBefore(heap[child]) { child = other }
+                        other += 1
+                    }
                 }
                 heap[hole] = heap[child]
                 hole = child
