@@ -316,7 +316,7 @@ public struct PacketEngine: Sendable {
         }
         let result: PacketResult
         do {
-            result = try PacketSimulation.run(fabric: fabric, transfers: packetTransfers, issueControl: control)
+            result = try PacketRunCache.shared.run(fabric: fabric, transfers: packetTransfers, issueControl: control)
         } catch {
             throw TransferPlanningError(description: "packet model: \(error.message)")
         }

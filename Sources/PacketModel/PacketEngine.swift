@@ -178,6 +178,8 @@ struct StageState {
     var wakePending = false
     var inputStart: Int32 = 0
     var inputCount: Int32 = 0
+    /// The first word of this link's bits in `PacketEngine.occupied` (one bit per input).
+    var occupancyStart: Int32 = 0
     var roundRobin: Int32 = 0
     var queued: Int32 = 0
     var lastAckSlot: UInt64 = 0
@@ -252,6 +254,10 @@ struct PacketEngine: SimulationModel {
     // Buffers without copy-on-write checks (`EngineBuffer`): the hot loops touch them on every TLP.
     let stages: EngineBuffer<StageState>
     let inputs: EngineBuffer<InputQueue>
+    /// One bit per input queue, set while it holds a TLP, in words of 64 per link from
+    /// `StageState.occupancyStart`: arbitration among many inputs (a staged copy's chunks each
+    /// feed their first link through an input of their own) skips the empty ones by word.
+    let occupied: EngineBuffer<UInt64>
     let hops: EngineBuffer<Hop>
     let crossingList: EngineBuffer<Int32>
     let transfers: EngineBuffer<TransferState>
@@ -312,10 +318,11 @@ struct PacketEngine: SimulationModel {
     /// An engine over compiled stages, inputs, routes and transfers.
     init(
         stages: [StageState], inputs: [InputQueue], hops: [Hop], crossingList: [Int32], transfers: [TransferState],
-        tagRemaining: [UInt32], tagFree: [Int32], laneFree: [UInt64]
+        tagRemaining: [UInt32], tagFree: [Int32], laneFree: [UInt64], occupied: [UInt64]
     ) {
         self.stages = EngineBuffer(stages)
         self.inputs = EngineBuffer(inputs)
+        self.occupied = EngineBuffer(occupied)
         self.hops = EngineBuffer(hops)
         self.crossingList = EngineBuffer(crossingList)
         self.transfers = EngineBuffer(transfers)
@@ -368,6 +375,8 @@ struct PacketEngine: SimulationModel {
             pool[Int(tail)].next = index
         } else {
             inputs[Int(input)].head = index
+            let local = Int(input - stages[link].inputStart)
+            occupied[Int(stages[link].occupancyStart) + local >> 6] |= 1 << UInt64(local & 63)
         }
         inputs[Int(input)].tail = index
         stages[link].queued += 1
@@ -493,17 +502,8 @@ struct PacketEngine: SimulationModel {
                 }
                 return
             }
-            var i = Int(stages[link].roundRobin)
-            var chosen = -1
-            for _ in 0..<inputCount {
-                let head = inputs[inputStart + i].head
-                if head >= 0 && hasCredits(link, pool[Int(head)]) {
-                    chosen = inputStart + i
-                    break
-                }
-                i += 1
-                if i == inputCount { i = 0 }
-            }
+            let i = choose(link, from: Int(stages[link].roundRobin), inputs: inputCount)
+            let chosen = i >= 0 ? inputStart + i : -1
             let start = max(now, busyUntil)
             guard chosen >= 0 else {
                 if stages[link].stallSince == .max { stages[link].stallSince = start }
@@ -518,7 +518,10 @@ struct PacketEngine: SimulationModel {
             let index = inputs[chosen].head
             let next = pool[Int(index)].next
             inputs[chosen].head = next
-            if next < 0 { inputs[chosen].tail = -1 }
+            if next < 0 {
+                inputs[chosen].tail = -1
+                occupied[Int(stages[link].occupancyStart) + i >> 6] &= ~(1 << UInt64(i & 63))
+            }
             stages[link].queued -= 1
             commit(index, link: link, start: start, now: now, scheduler: &scheduler)
             let requester = Int(inputs[chosen].requester)
@@ -531,6 +534,37 @@ struct PacketEngine: SimulationModel {
                 _ = pump(requester, now: now, scheduler: &scheduler)
             }
         }
+    }
+
+    /// The input of `link` that round-robin arbitration serves next: the first, from input
+    /// `first` on and wrapping around, that holds a TLP with credits for it; -1 when none does.
+    ///
+    /// - Complexity: O(inputs / 64 + inputs holding a TLP without credits).
+    @inline(__always) func choose(_ link: Int, from first: Int, inputs count: Int) -> Int {
+        let inputStart = Int(stages[link].inputStart)
+        if count == 1 {
+            let head = inputs[inputStart].head
+            return head >= 0 && hasCredits(link, pool[Int(head)]) ? 0 : -1
+        }
+        let words = Int(stages[link].occupancyStart)
+        var i = first
+        var end = count
+        for _ in 0..<2 {
+            while i < end {
+                let bits = occupied[words + i >> 6] >> UInt64(i & 63)
+                if bits == 0 {
+                    i = (i >> 6 + 1) << 6
+                    continue
+                }
+                i += bits.trailingZeroBitCount
+                if i >= end { break }
+                if hasCredits(link, pool[Int(inputs[inputStart + i].head)]) { return i }
+                i += 1
+            }
+            i = 0
+            end = first
+        }
+        return -1
     }
 
     /// The time a write requester waiting only for its DMA rate cap would wake, when its next

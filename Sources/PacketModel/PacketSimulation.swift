@@ -520,7 +520,10 @@ struct EngineBuilder {
         var stages = self.stages
         var inputs: [InputQueue] = []
         var laneFree: [UInt64] = []
+        var occupied: [UInt64] = []
         for s in stages.indices {
+            stages[s].occupancyStart = Int32(occupied.count)
+            occupied.append(contentsOf: repeatElement(0, count: (inputsPerLink[s].count + 63) / 64))
             if stages[s].laneCount > 1 {
                 stages[s].laneStart = Int32(laneFree.count)
                 laneFree.append(contentsOf: repeatElement(0, count: Int(stages[s].laneCount)))
@@ -544,6 +547,6 @@ struct EngineBuilder {
         }
         return PacketEngine(
             stages: stages, inputs: inputs, hops: hops, crossingList: crossingList, transfers: transfers,
-            tagRemaining: tagRemaining, tagFree: tagFree, laneFree: laneFree)
+            tagRemaining: tagRemaining, tagFree: tagFree, laneFree: laneFree, occupied: occupied)
     }
 }

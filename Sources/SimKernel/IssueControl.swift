@@ -89,7 +89,12 @@ public struct IssueControl: Sendable {
         static func < (lhs: ReadyEntry, rhs: ReadyEntry) -> Bool { (lhs.time, lhs.job) < (rhs.time, rhs.job) }
     }
 
-    private let jobs: [Job]
+    /// The jobs, in index order.
+    public let jobs: [Job]
+    /// The number of slots of each pool, as given.
+    public let poolCapacities: [Int]
+    /// The number of serial servers.
+    public let serverCount: Int
     private var waitsLeft: [Int]
     private var serverWaitsLeft: [Int]
     private var readyTime: [UInt64]
@@ -114,6 +119,8 @@ public struct IssueControl: Sendable {
     ///   `poolCapacities.count`.
     public init(jobs: [Job], poolCapacities: [Int], serverCount: Int) {
         self.jobs = jobs
+        self.poolCapacities = poolCapacities
+        self.serverCount = serverCount
         waitsLeft = jobs.map(\.waits.count)
         serverWaitsLeft = jobs.map { $0.waits.filter(\.observedByServer).count }
         readyTime = jobs.map(\.earliest)

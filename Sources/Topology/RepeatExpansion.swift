@@ -124,14 +124,28 @@ struct RepeatExpander {
         }
     }
 
+    /// Whether a NUL-terminated attribute value holds a `{` or a `}`.
+    private static func containsBrace(_ bytes: UnsafePointer<xmlChar>) -> Bool {
+        var p = bytes
+        while p.pointee != 0 {
+            if p.pointee == UInt8(ascii: "{") || p.pointee == UInt8(ascii: "}") { return true }
+            p += 1
+        }
+        return false
+    }
+
     /// Replaces `{expr}` in the attributes of `node` (not its children).
     private mutating func substitute(_ node: UnsafeMutablePointer<xmlNode>, bindings: [String: Int]) {
         var property = node.pointee.properties
         while let attribute = property {
             property = attribute.pointee.next
-            guard let name = attribute.pointee.name.map({ String(cString: $0) }),
-                let value = LibXMLNode.attribute(node, name), value.contains("{") || value.contains("}")
-            else { continue }
+            // Most attributes hold no brace: they are passed over on their C bytes, without
+            // making Swift strings of them.
+            guard let raw = xmlNodeListGetString(node.pointee.doc, attribute.pointee.children, 1) else { continue }
+            let hasBrace = Self.containsBrace(raw)
+            let value = hasBrace ? String(cString: raw) : ""
+            p2psim_xmlFree(raw)
+            guard hasBrace, let name = attribute.pointee.name.map({ String(cString: $0) }) else { continue }
             var result = ""
             var rest = Substring(value)
             while let open = rest.firstIndex(where: { $0 == "{" || $0 == "}" }) {
@@ -199,6 +213,18 @@ enum IntegerExpression {
         }
     }
 
+    /// Whether `c` is an ASCII digit (the only digits a number may have).
+    @inline(__always) private static func isDigit(_ c: Unicode.Scalar) -> Bool {
+        c.value >= 0x30 && c.value <= 0x39
+    }
+
+    /// Whether `c` may start a variable name: a letter (Unicode's Alphabetic property), decided
+    /// without the property tables for ASCII.
+    @inline(__always) private static func isLetter(_ c: Unicode.Scalar) -> Bool {
+        if c.isASCII { return (c.value | 0x20) >= 0x61 && (c.value | 0x20) <= 0x7A }
+        return c.properties.isAlphabetic
+    }
+
     /// Evaluates `text` with `bindings` for its variables.
     static func evaluate(_ text: String, bindings: [String: Int]) throws(ExpressionError) -> Int {
         let chars = Array(text.unicodeScalars)
@@ -247,9 +273,10 @@ enum IntegerExpression {
                 } else if c == "(" {
                     operators.append(.open)
                     position += 1
-                } else if c.isASCII, c.properties.numericType != nil {
+                } else if isDigit(c) {
                     var value = 0
-                    while position < chars.count, chars[position].isASCII, let digit = Int(String(chars[position])) {
+                    while position < chars.count, isDigit(chars[position]) {
+                        let digit = Int(chars[position].value) - Int(UInt8(ascii: "0"))
                         let (times, o1) = value.multipliedReportingOverflow(by: 10)
                         let (sum, o2) = times.addingReportingOverflow(digit)
                         if o1 || o2 { throw fail("number too large") }
@@ -258,11 +285,10 @@ enum IntegerExpression {
                     }
                     values.append(value)
                     expectOperand = false
-                } else if c.properties.isAlphabetic || c == "_" {
+                } else if isLetter(c) || c == "_" {
                     var name = ""
                     while position < chars.count,
-                        chars[position].properties.isAlphabetic || chars[position] == "_"
-                            || (chars[position].isASCII && chars[position].properties.numericType != nil)
+                        isLetter(chars[position]) || chars[position] == "_" || isDigit(chars[position])
                     {
                         name.unicodeScalars.append(chars[position])
                         position += 1

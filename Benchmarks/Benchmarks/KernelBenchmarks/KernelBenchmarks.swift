@@ -1,5 +1,6 @@
 import Benchmark
 import P2PSim
+import SimKernel
 
 /// The number of events pending throughout a hold-model run.
 let pendingEvents = 10_000

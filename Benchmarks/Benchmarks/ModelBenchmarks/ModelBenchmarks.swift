@@ -1,6 +1,9 @@
 import Benchmark
 import Foundation
+import FlowModel
 import P2PSim
+import Reports
+import Topology
 
 /// A generated fabric of 1,024 endpoints: 2 sockets x 4 root complexes (a PCI segment each) x
 /// 4 root ports, each with a 32-port switch of 32 GPUs.

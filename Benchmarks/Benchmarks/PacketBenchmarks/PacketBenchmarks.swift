@@ -1,5 +1,6 @@
 import Benchmark
 import P2PSim
+import PacketModel
 
 /// Events per second (all kernel events) and TLP-hops per second (TLPs times link directions
 /// crossed) of one run, from its wall time.
