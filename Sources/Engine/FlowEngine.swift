@@ -184,9 +184,20 @@ public struct FlowEngine: Sendable {
         var writerOwnLink = [Int](repeating: 0, count: resources.resources.count)
         let queueBytes = Double(planner.parameters.postedWriteQueue.bytes)
         let capacities = resources.resources.map(\.capacity)
-        // Write streams moving or about to: their routes, and the rate at which each arrives at
-        // every resource of its route (the narrowest capacity before it).
-        var activeWrites: [(job: Int, route: [Int], arrival: [Double])] = []
+        // The rate at which each write leg's stream arrives at every resource of its route (the
+        // narrowest capacity before it), computed once per leg; and the write operations moving
+        // or about to, by transfer and leg.
+        let arrivals: [[[Double]]] = transfers.map { transfer in
+            transfer.plan.legs.map { leg in
+                guard !leg.isRead else { return [] }
+                var narrowest = Double.infinity
+                return leg.route.map { resource in
+                    defer { narrowest = min(narrowest, capacities[resource]) }
+                    return narrowest
+                }
+            }
+        }
+        var activeWrites: [(job: Int, transfer: Int, leg: Int)] = []
 
         // Read flows moving or about to, with their legs: their caps follow the write queues.
         var reading: [(flow: FlowID, leg: TransferLeg)] = []
@@ -202,9 +213,10 @@ public struct FlowEngine: Sendable {
                     var inflow = 0.0
                     var joins = false
                     for write in activeWrites {
-                        guard let position = write.route.firstIndex(of: link) else { continue }
-                        inflow += write.arrival[position]
-                        if !write.route.contains(previous) { joins = true }
+                        let route = transfers[write.transfer].plan.legs[write.leg].route
+                        guard let position = route.firstIndex(of: link) else { continue }
+                        inflow += arrivals[write.transfer][write.leg][position]
+                        if !route.contains(previous) { joins = true }
                     }
                     if joins, inflow >= capacity * 0.999 { wait += queueBytes / capacity }
                 } else if writerOwnLink[link] > 0 {
@@ -220,14 +232,7 @@ public struct FlowEngine: Sendable {
             let leg = transfers[operation.transfer].plan.legs[operation.leg]
             guard !leg.isRead, operation.bytes > 0 else { return }
             if delta > 0 {
-                var narrowest = Double.infinity
-                var arrival: [Double] = []
-                arrival.reserveCapacity(leg.route.count)
-                for resource in leg.route {
-                    arrival.append(narrowest)
-                    narrowest = min(narrowest, capacities[resource])
-                }
-                activeWrites.append((job, leg.route, arrival))
+                activeWrites.append((job, operation.transfer, operation.leg))
             } else {
                 activeWrites.removeAll { $0.job == job }
             }

@@ -143,7 +143,11 @@ public struct IssueControl: Sendable {
     /// past it without calling `issue(upTo:)`.
     public var nextReadyTime: UInt64? {
         if let top = ready.top, hasSlots(top.job) { return top.time }
-        return ready.elements.filter { hasSlots($0.job) }.min()?.time
+        var earliest: ReadyEntry? = nil
+        for entry in ready.elements where hasSlots(entry.job) && earliest.map({ entry < $0 }) ?? true {
+            earliest = entry
+        }
+        return earliest?.time
     }
 
     /// Whether every pool of `job` has a free slot.
