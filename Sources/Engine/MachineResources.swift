@@ -50,6 +50,11 @@ public struct MachineResources: Sendable {
     /// capacity is DMAs per second (one per issue cost), a queue of DMAs of size s weighs 1/s
     /// per payload byte on it.
     public private(set) var descriptorProcessors: [Int?]
+    /// A network adapter's port toward the network (data it reads from memory and sends), by
+    /// node, for adapters with a `lineRate`.
+    public private(set) var portSend: [Int?]
+    /// A network adapter's port from the network (data it receives and writes to memory).
+    public private(set) var portReceive: [Int?]
     /// Socket links by (from, to) socket pair.
     public private(set) var socketLinks: [SocketPair: Int] = [:]
     /// Resources that TLPs cross whole, header included (switch fabrics, root-complex peer
@@ -101,6 +106,8 @@ public struct MachineResources: Sendable {
         deviceMemory = []
         dmaEngines = []
         descriptorProcessors = []
+        portSend = []
+        portReceive = []
     }
 
     /// Builds the resources of `machine` with `parameters`.
@@ -113,6 +120,8 @@ public struct MachineResources: Sendable {
         deviceMemory = Array(repeating: nil, count: count)
         dmaEngines = Array(repeating: nil, count: count)
         descriptorProcessors = Array(repeating: nil, count: count)
+        portSend = Array(repeating: nil, count: count)
+        portReceive = Array(repeating: nil, count: count)
         switchFabric = Array(repeating: nil, count: topology.switches.count)
         rootComplexForwarding = Array(repeating: nil, count: topology.rootComplexes.count)
         iommuWalkers = Array(repeating: nil, count: topology.rootComplexes.count)
@@ -135,6 +144,10 @@ public struct MachineResources: Sendable {
                 linkPayload[resources.count - 1] = Double(mps)
                 linkDown[index] = add("\(node.id).link.down", payloadRate)
                 linkPayload[resources.count - 1] = Double(mps)
+            }
+            if let line = node.endpoint?.lineRate {
+                portSend[index] = add("\(node.id).port.send", line.bytesPerSecond)
+                portReceive[index] = add("\(node.id).port.receive", line.bytesPerSecond)
             }
             if let memory = node.endpoint?.memory {
                 deviceMemory[index] = add("\(node.id).memory", memory.bandwidth.bytesPerSecond)

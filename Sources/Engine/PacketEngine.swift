@@ -171,6 +171,8 @@ public struct PacketEngine: Sendable {
             let engines = Double(dma.engines) * dma.rate.bytesPerSecond
             dmaRate = min(dmaRate ?? engines, engines)
         }
+        // A network adapter reads what it sends, and writes what it receives, at its port's rate.
+        if let line = details?.lineRate?.bytesPerSecond { dmaRate = min(dmaRate ?? line, line) }
         return RequesterParameters(
             maxPayloadSize: TransactionSizeLimit(
                 rawValue: Int(details?.maxPayload.bytes ?? EndpointDefaults.maxPayload.bytes)) ?? .bytes256,
@@ -181,6 +183,16 @@ public struct PacketEngine: Sendable {
                 rawValue: Int(details?.readCompletionBoundary.bytes ?? EndpointDefaults.readCompletionBoundary.bytes))
                 ?? .bytes64,
             dmaRate: dmaRate.map { DataRate(bytesPerSecond: $0) })
+    }
+
+    /// What a requester's rate cap is: its port when a network adapter's line rate sets it, else
+    /// its DMA engines.
+    private func rateCapName(_ node: Int?) -> String {
+        guard let node, let details = topology.nodes[node].endpoint, let line = details.lineRate else {
+            return "DMA engine"
+        }
+        let engines = details.dma.map { Double($0.engines) * $0.rate.bytesPerSecond } ?? .infinity
+        return line.bytesPerSecond <= engines ? "\(topology.nodes[node].id) port (line rate)" : "DMA engine"
     }
 
     /// The device at the requesting end of a leg.
@@ -217,6 +229,8 @@ public struct PacketEngine: Sendable {
         var added = Set<StageID>()
         var packetTransfers: [PacketTransfer] = []
         var owners: [Int] = []
+        // The device whose requests each packet transfer issues (for naming a rate it caps).
+        var requesters: [Int?] = []
         // A transfer of no bytes sends no TLP: it completes after its path latency, as in the
         // flow model.
         var emptyFinishes = [Picoseconds](repeating: .zero, count: transfers.count)
@@ -300,6 +314,7 @@ public struct PacketEngine: Sendable {
                         requestRoute: leg.elements.map { stageID($0, p2pForwarding: p2p) }, tag: tag))
             }
             owners.append(movingIndex[operation.transfer])
+            requesters.append(leg.initiator ?? requesterNode(leg))
         }
         let control = IssueControl(
             jobs: schedule.jobs, poolCapacities: schedule.poolCapacities, serverCount: schedule.serverCount)
@@ -326,7 +341,7 @@ public struct PacketEngine: Sendable {
         var reasons = [String](repeating: "", count: transfers.count)
         var longest = [Picoseconds](repeating: .zero, count: transfers.count)
         var unsupported: [Int: String] = [:]
-        for (legResult, owner) in zip(result.transfers, owners) {
+        for (index, (legResult, owner)) in zip(result.transfers, owners).enumerated() {
             finishes[owner] = max(finishes[owner], legResult.finish)
             tlps[owner].memoryWrites += legResult.tlps.memoryWrites
             tlps[owner].memoryReads += legResult.tlps.memoryReads
@@ -339,7 +354,7 @@ public struct PacketEngine: Sendable {
                 switch legResult.bottleneck.cause {
                 case .stage(let stage): bottlenecks[owner] = stage.name
                 case .tags: bottlenecks[owner] = "read tags"
-                case .dmaEngine: bottlenecks[owner] = "DMA engine"
+                case .dmaEngine: bottlenecks[owner] = rateCapName(requesters[index])
                 }
                 reasons[owner] = legResult.bottleneck.reason
             }

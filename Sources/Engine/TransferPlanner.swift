@@ -336,6 +336,37 @@ public struct TransferPlanner: Sendable {
         from source: End, to destination: End, choice: PathChoice = .auto, direction: DMADirection = .push,
         stagingSocket: Int? = nil, buffer: (offset: UInt64, size: UInt64)? = nil, resizableBAR: Bool = false
     ) throws(TransferPlanningError) -> TransferPlan {
+        var plan = try planPath(
+            from: source, to: destination, choice: choice, direction: direction, stagingSocket: stagingSocket,
+            buffer: buffer, resizableBAR: resizableBAR)
+        chargeNetworkPorts(&plan, from: source, to: destination)
+        return plan
+    }
+
+    /// A network adapter moves data at its port's rate: the data it receives from the network
+    /// (it is the source) and the data it sends (it is the destination) cross its port, a
+    /// resource of the adapter's `lineRate` each way, on the first or the last leg.
+    private func chargeNetworkPorts(_ plan: inout TransferPlan, from source: End, to destination: End) {
+        guard !plan.legs.isEmpty else { return }
+        if case .device(let device) = source, let port = resources.portReceive[device] {
+            if plan.legs[0].weights.isEmpty { plan.legs[0].weights = Array(repeating: 1, count: plan.legs[0].route.count) }
+            plan.legs[0].route.append(port)
+            plan.legs[0].weights.append(1)
+        }
+        if case .device(let device) = destination, let port = resources.portSend[device] {
+            let last = plan.legs.count - 1
+            if plan.legs[last].weights.isEmpty {
+                plan.legs[last].weights = Array(repeating: 1, count: plan.legs[last].route.count)
+            }
+            plan.legs[last].route.append(port)
+            plan.legs[last].weights.append(1)
+        }
+    }
+
+    private func planPath(
+        from source: End, to destination: End, choice: PathChoice, direction: DMADirection,
+        stagingSocket: Int?, buffer: (offset: UInt64, size: UInt64)?, resizableBAR: Bool
+    ) throws(TransferPlanningError) -> TransferPlan {
         switch (source, destination) {
         case (.host(let socket), .device(let device)):
             let leg = hostToDeviceLeg(device, socket: socket, dmaOf: device)

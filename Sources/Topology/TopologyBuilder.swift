@@ -452,12 +452,18 @@ struct TopologyBuilder {
             }
             sriov = SRIOVSpec(totalVFs: total, numVFs: enabled)
         }
-        let details = EndpointDetails(
+        var details = EndpointDetails(
             kind: kind, label: element.attribute("label"), maxPayload: mps, maxReadRequest: mrrs,
             readCompletionBoundary: rcb, tags: integer(element, "tags", .tags) ?? EndpointDefaults.tags,
             ats: bool(element, "ats") ?? false, bars: bars, memory: deviceMemory, dma: dma, sriov: sriov,
             driver: element.attribute("driver")?.trimmingSpaces,
             driverP2P: element.attribute("driverP2P").flatMap { DriverP2PPolicy(rawValue: $0.trimmingSpaces) })
+        if element.attribute("lineRate") != nil {
+            details.lineRate = rate(element, "lineRate")
+            if kind != .nic {
+                error(element, attribute: "lineRate", "<endpoint id='\(id)'> has a lineRate, which only a nic has")
+            }
+        }
         let node = PCINode(
             id: id, kind: .endpoint, parent: parent, rootComplex: rootComplex, switchIndex: nil,
             pciIdentity: element.attribute("pciId").flatMap(PCIIdentity.init),

@@ -286,6 +286,9 @@ public struct EndpointDetails: Sendable {
     /// The peer-to-peer rule the bound driver applies on top of (or instead of) the kernel's
     /// p2pdma decision; nil means the default for `driver` (`DriverP2PPolicy.default(for:)`).
     public var driverP2P: DriverP2PPolicy? = nil
+    /// A network adapter's port rate, each way (`lineRate`): the data it reads to send, or
+    /// receives to write, moves no faster (nil: not modelled, the PCIe side alone binds).
+    public var lineRate: DataRate? = nil
 
     /// The driver rule in force: the file's, or the default for the bound driver.
     public var effectiveDriverP2P: DriverP2PPolicy { driverP2P ?? DriverP2PPolicy.default(for: driver) }

@@ -90,3 +90,49 @@ struct DMAQueueTests {
         }
     }
 }
+
+@Suite("Network adapters move data at their port's rate")
+struct LineRateTests {
+    @Test("A NIC reading from a GPU to send, or writing what it received, moves at its line rate in both fidelities")
+    func nicAtLineRate() throws {
+        // hgx-h100: ConnectX-7 NDR (400 Gb/s = 50 GB/s) next to gpu0 below a Gen5 x16 switch
+        // (about 57 GB/s of posted writes): the port binds.
+        let planner = try planner("hgx-h100")
+        let bytes: UInt64 = 16 << 20
+        let send = ScheduledTransfer(
+            label: "send", plan: try planner.plan("gpu0", "nic0", direction: .pull), bytes: bytes)
+        let receive = ScheduledTransfer(label: "receive", plan: try planner.plan("nic0", "gpu0"), bytes: bytes)
+        for transfer in [send, receive] {
+            let flow = FlowEngine(planner: planner).run([transfer]).outcomes[0]
+            let packet = try PacketEngine(planner: planner).run([transfer]).outcomes[0]
+            for outcome in [flow, packet] {
+                #expect(outcome.bandwidth <= 50e9 * 1.0001, "\(transfer.label)")
+                // The launch and completion costs (2.5 us) take under 1% of a 16 MiB copy.
+                #expect(outcome.bandwidth >= 50e9 * 0.98, "\(transfer.label)")
+            }
+            #expect(flow.bottleneck.contains("nic0.port"))
+        }
+    }
+
+    @Test("Only a network adapter has a line rate: elsewhere it is an error at its place in the file")
+    func lineRateOnlyOnNICs() throws {
+        let text = """
+            <topology name="x" version="1">
+              <socket id="cpu0" vendor="amd" family="0x19" model="0x01">
+                <rootComplex id="rc0" hostBridge="1022:1480" p2p="readwrite">
+                  <rootPort id="rc0.rp1" device="1" gen="4" width="16">
+                    <endpoint id="gpu0" kind="gpu" pciId="10de:20f1" gen="4" width="16" lineRate="400 Gb/s"/>
+                  </rootPort>
+                </rootComplex>
+              </socket>
+            </topology>
+            """
+        do {
+            _ = try TopologyLoader.load(text: text, file: "x.xml")
+            Issue.record("a GPU with a lineRate loaded")
+        } catch {
+            #expect("\(error)".contains("x.xml:5:"))
+            #expect("\(error)".contains("only a nic has"))
+        }
+    }
+}

@@ -247,6 +247,7 @@ public enum TopologySchema {
             <xs:attribute name="label" type="xs:string"/>
             <xs:attribute name="driver" type="driverName"/>
             <xs:attribute name="driverP2P" type="driverP2P"/>
+            <xs:attribute name="lineRate" type="rate"/>
           </xs:complexType>
 
           <xs:complexType name="bar">
