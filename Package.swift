@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "p2psim",
             dependencies: [
-                "P2PSim", "DynamicBuffers", "Engine", "Fabric", "HwlocImport", "MachineImport", "Policy", "Reports",
+                "P2PSim", "DynamicBuffers", "Engine", "SimKernel", "Fabric", "HwlocImport", "MachineImport", "Policy", "Reports",
                 "Routing", "Scenarios", "Topology",
                 "Units",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -195,7 +195,7 @@ extension OperationSchedule {
         guard count > limit else { return }
         throw TransferPlanningError(
             description:
-                "these transfers make \(count) copy operations (a bounce moves in \(parameters.bounceChunkSize) chunks), beyond the limit of \(limit) (a twentieth of the event limit: raise it by setting the environment variable \(EventLimit.variable)=N, or use a smaller size)"
+                "these transfers make \(count) copy operations (a bounce moves in \(parameters.bounceChunkSize) chunks), beyond the limit of \(limit) (a twentieth of the event limit: raise it with --max-events N or the environment variable \(EventLimit.variable)=N, or use a smaller size)"
         )
     }
 }

@@ -326,7 +326,7 @@ public struct PacketEngine: Sendable {
         if estimated > Double(EventLimit.current) {
             throw TransferPlanningError(
                 description:
-                    "the packet model would handle at least \(formatDecimal(estimated, maxFractionDigits: 0)) events, beyond the limit of \(EventLimit.current) (raise it by setting the environment variable \(EventLimit.variable)=N, or use --fidelity flow or a smaller size)"
+                    "the packet model would handle at least \(formatDecimal(estimated, maxFractionDigits: 0)) events, beyond the limit of \(EventLimit.current) (raise it with --max-events N or the environment variable \(EventLimit.variable)=N, or use --fidelity flow or a smaller size)"
             )
         }
         let result: PacketResult

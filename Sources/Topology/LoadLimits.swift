@@ -55,7 +55,7 @@ public struct LoadLimits: Sendable, Equatable {
 
     /// How to raise the element limit, for messages.
     var raiseElementsHint: String {
-        "the limit is \(maxElements) elements; raise it by setting the environment variable \(Self.maxElementsVariable)=N"
+        "the limit is \(maxElements) elements; raise it with --max-elements N or the environment variable \(Self.maxElementsVariable)=N"
     }
 }
 

@@ -95,7 +95,7 @@ struct RepeatExpander {
             diagnostics.append(
                 Diagnostic(
                     .error, at: location(of: repeatNode, attribute: "count"),
-                    "<repeat> of \(count) copies of \(perCopy) element(s) would make the document hold more than \(budget.limit) elements (\(budget.used) already); raise the limit by setting the environment variable \(LoadLimits.maxElementsVariable)=N"
+                    "<repeat> of \(count) copies of \(perCopy) element(s) would make the document hold more than \(budget.limit) elements (\(budget.used) already); raise the limit with --max-elements N or the environment variable \(LoadLimits.maxElementsVariable)=N"
                 ))
             return
         }

@@ -62,6 +62,28 @@ struct LoadOptions: ParsableArguments {
         help: "Size every resizable BAR to the largest size it supports, as firmware with Resizable BAR enabled does.")
     var resizableBar = false
 
+    @Option(
+        name: .customLong("max-elements"),
+        help: "Refuse topologies of more elements than this after <repeat> and XInclude (default 250,000; also P2PSIM_MAX_ELEMENTS).")
+    var maxElements: UInt64?
+
+    @Option(
+        name: .customLong("max-events"),
+        help: "Refuse runs that would handle more events than this (default 200,000,000; also P2PSIM_MAX_EVENTS).")
+    var maxEvents: UInt64?
+
+    func validate() throws {
+        for (name, value) in [("--max-elements", maxElements), ("--max-events", maxEvents)] where value == 0 {
+            throw ValidationError("\(name) must be a positive count")
+        }
+    }
+
+    /// Puts the limits given on the command line in force (they override the environment).
+    func applyLimits() {
+        if let maxElements { setenv(LoadLimits.maxElementsVariable, String(maxElements), 1) }
+        if let maxEvents { setenv(EventLimit.variable, String(maxEvents), 1) }
+    }
+
     /// The changes asked for.
     var adjustments: MachineAdjustments {
         MachineAdjustments(
@@ -73,6 +95,7 @@ struct LoadOptions: ParsableArguments {
     ///
     /// Bad input exits with status 2. What the adjustments changed goes to standard error.
     func machine(_ file: String?, hint: String? = nil) throws -> EnumeratedMachine {
+        applyLimits()
         var topology = try loadTopology(file, quiet: quiet, hint: hint)
         for note in adjustments.apply(to: &topology) { StandardError.write("note: " + note) }
         return try enumerate(topology)

@@ -8,5 +8,6 @@
 @_exported import Reports
 @_exported import Routing
 @_exported import Scenarios
+@_exported import SimKernel
 @_exported import Topology
 @_exported import Units

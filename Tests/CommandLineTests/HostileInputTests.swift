@@ -234,6 +234,17 @@ struct HostileInputTests {
         #expect(!run.stderr.contains("Please substitute entities"))
     }
 
+    @Test func theEventLimitIsAnOptionToo() throws {
+        let run = try BoundedRun.run(
+            ["transfer", "--fidelity", "packet", "--size", "1 MiB", "--max-events", "1000", "-q"], seconds: 30)
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("beyond the limit of 1000"))
+        #expect(run.stderr.contains("--max-events"))
+        let fine = try BoundedRun.run(
+            ["transfer", "--fidelity", "packet", "--size", "1 MiB", "--max-events", "100000000", "-q"], seconds: 30)
+        #expect(fine.status == 0)
+    }
+
     @Test func aPacketRunOfATebibyteIsRefusedWithAnEstimate() throws {
         let run = try BoundedRun.run(
             ["transfer", "--from", "gpu0", "--to", "gpu1", "--fidelity", "packet", "--size", "1 TiB"], seconds: 30)
