@@ -32,6 +32,13 @@ struct EventQueue: Sendable {
     /// The flow with the earliest event, if any.
     var top: Int? { heap.first.map { Int($0.flow) } }
 
+    /// Reserves memory for `count` flows and as many pending events.
+    mutating func reserveCapacity(_ count: Int) {
+        heap.reserveCapacity(count)
+        position.reserveCapacity(count)
+        time.reserveCapacity(count)
+    }
+
     /// Makes room for flows `0..<count`.
     mutating func grow(to count: Int) {
         while position.count < count {
