@@ -49,7 +49,7 @@ public struct FlowSpec: Sendable, Equatable {
 /// activations within ``relativeBatchWindow`` or ``absoluteBatchWindow`` of the earliest pending
 /// event are handled at that earliest time as one event, followed by one selective rate update
 /// (see ``MaxMinSolver``: only the part of the sharing problem whose rates change is re-solved).
-/// Only flows whose rate changed get a new projected completion, kept in an indexed binary heap
+/// Only flows whose rate changed get a new projected completion, kept in an event queue
 /// (one entry per flow, moved in place). A flow's remaining bytes are brought up to date only
 /// when its rate changes.
 ///
@@ -224,7 +224,7 @@ public struct FlowSimulation: Sendable {
 
     /// The time of the next pending event in picoseconds, or nil when none is left.
     public var nextEventTime: UInt64? {
-        events.top.map { SimulationTime.picoseconds(fromSeconds: events.time[$0]) }
+        events.nextTime.map { SimulationTime.picoseconds(fromSeconds: $0) }
     }
 
     private mutating func run(untilSeconds end: Double) {
@@ -233,14 +233,12 @@ public struct FlowSimulation: Sendable {
 
     @discardableResult
     private mutating func run(untilSeconds end: Double, stopAtCompletion: Bool) -> Bool {
-        while violation == nil, let head = events.top {
-            let t = events.time[head]
+        while violation == nil, let t = events.nextTime {
             if t > end { break }
             let limit = t + max(t * relativeBatchWindow, SimulationTime.seconds(fromPicoseconds: absoluteBatchWindow))
             activatedBatch.removeAll(keepingCapacity: true)
             completedBatch.removeAll(keepingCapacity: true)
-            while let f = events.top, events.time[f] <= limit {
-                _ = events.popTop()
+            while let f = events.popTop(notAfter: limit) {
                 if state[f] == .pending {
                     beginDraining(f, at: t)
                 } else {

@@ -93,6 +93,10 @@ public struct MaxMinSolver: Sendable {
     var rates: [Double] = []
     var active: [Bool] = []
     var activeCount = 0
+    /// The active flows, in no particular order (a full pass visits them without scanning every
+    /// flow ever added), and each active flow's index in it.
+    var activeFlows: [Int32] = []
+    var activeIndex: [Int32] = []
 
     // MARK: Scratch (reused across updates; no allocation in steady state)
     var epoch: UInt32 = 0
@@ -220,6 +224,7 @@ public struct MaxMinSolver: Sendable {
         rateCap.append(cap ?? .infinity)
         rates.append(0)
         active.append(false)
+        activeIndex.append(-1)
         memberStamp.append(0)
         previousRate.append(0)
         fixedStamp.append(0)
@@ -314,14 +319,20 @@ public struct MaxMinSolver: Sendable {
 
     /// Re-solves all active flows (adding them all to the member set) and refreshes every
     /// resource cache; a full progressive filling is exact, so no verification is needed.
+    ///
+    /// The work is proportional to the active flows and their routes, not to every flow ever
+    /// added or every resource: the other active flows join in order of id, and only resources
+    /// whose flows changed rate (marked by `settleMembers`) or were attached or detached in this
+    /// update need their caches refreshed; every other resource's usage and rates are unchanged.
     private mutating func fullSolve() {
-        for f in 0..<active.count where active[f] && memberStamp[f] != epoch { addMember(f) }
+        var others = activeFlows.filter { memberStamp[Int($0)] != epoch }
+        others.sort()
+        for f in others { addMember(Int(f)) }
         if !members.isEmpty {
             fill()
             iterations += 1
             settleMembers()
         }
-        for r in 0..<capacity.count { markDirty(r) }
         refreshDirtyResources()
     }
 
@@ -341,7 +352,7 @@ public struct MaxMinSolver: Sendable {
     // MARK: - Internals
 
     /// Marks a resource as changed in this update, remembering its committed state.
-    private mutating func markDirty(_ r: Int) {
+    @inline(__always) private mutating func markDirty(_ r: Int) {
         if dirtyStamp[r] != epoch {
             dirtyStamp[r] = epoch
             dirty.append(r)
@@ -360,6 +371,8 @@ public struct MaxMinSolver: Sendable {
         precondition(!active[f], "flow f\(f) is already active")
         active[f] = true
         activeCount += 1
+        activeIndex[f] = Int32(activeFlows.count)
+        activeFlows.append(Int32(f))
         rates[f] = 0
         for s in routeStart[f]..<routeStart[f + 1] {
             let r = Int(routeResource[s])
@@ -372,6 +385,12 @@ public struct MaxMinSolver: Sendable {
         precondition(active[f], "flow f\(f) is not active")
         active[f] = false
         activeCount -= 1
+        let last = activeFlows.removeLast()
+        if Int(last) != f {
+            activeFlows[Int(activeIndex[f])] = last
+            activeIndex[Int(last)] = activeIndex[f]
+        }
+        activeIndex[f] = -1
         if rates[f] != 0 { charge(f, rate: rates[f], sign: -1) }
         rates[f] = 0
         for s in routeStart[f]..<routeStart[f + 1] {
