@@ -63,13 +63,16 @@ public struct FlowAnchorPlatform: Sendable {
     /// Builds a simulation with one flow per record, in order (flow id = record index).
     public func makeSimulation(flows: [FlowAnchorRecord]) -> FlowSimulation {
         var sim = FlowSimulation(capacities: capacities)
+        // A route has at most 5 links.
+        sim.reserveCapacity(flows: flows.count, routeEntries: 5 * flows.count)
         for f in flows {
+            let route = route(from: f.source, to: f.destination)
             sim.addFlow(
                 FlowSpec(
-                    route: route(from: f.source, to: f.destination),
+                    route: route,
                     bytes: f.bytes,
                     startTime: SimulationTime.picoseconds(fromSeconds: f.startTime),
-                    latency: routeLatency(from: f.source, to: f.destination)))
+                    latency: UInt64(route.count) * Self.linkLatency))
         }
         return sim
     }

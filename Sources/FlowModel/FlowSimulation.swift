@@ -49,7 +49,7 @@ public struct FlowSpec: Sendable, Equatable {
 /// activations within ``relativeBatchWindow`` or ``absoluteBatchWindow`` of the earliest pending
 /// event are handled at that earliest time as one event, followed by one selective rate update
 /// (see ``MaxMinSolver``: only the part of the sharing problem whose rates change is re-solved).
-/// Only flows whose rate changed get a new projected completion, kept in an indexed binary heap
+/// Only flows whose rate changed get a new projected completion, kept in an event queue
 /// (one entry per flow, moved in place). A flow's remaining bytes are brought up to date only
 /// when its rate changes.
 ///
@@ -93,8 +93,11 @@ public struct FlowSimulation: Sendable {
     /// The capacity the invariant checks each resource against (the solver's; tests lower it
     /// through `lowerCheckedCapacityForTesting` to see the invariant stop a run).
     var checkedCapacity: [Double] = []
-    /// Resources whose load rose in the current event, checked once it is handled.
+    /// Resources whose load rose in the current event, checked once it is handled (each once:
+    /// `touchedStamp[r]` is `touchEpoch` while r is listed).
     var touchedResources: [Int] = []
+    var touchedStamp: [UInt32] = []
+    var touchEpoch: UInt32 = 1
     /// The invariant that stopped the run, if one did (see ``run()``).
     public private(set) var violation: InvariantViolation?
     /// The fingerprint of the event sequence so far: each event's time in picoseconds, then the
@@ -117,6 +120,18 @@ public struct FlowSimulation: Sendable {
         for c in capacities { _ = addResource(capacity: c) }
     }
 
+    /// Makes room for `flows` more flows with `routeEntries` route entries in all, so that adding
+    /// them does not regrow the per-flow arrays again and again.
+    public mutating func reserveCapacity(flows: Int, routeEntries: Int) {
+        let total = flowCount + flows
+        solver.reserveCapacity(flows: total, routeEntries: solver.routeResource.count + routeEntries)
+        for array in [\FlowSimulation.specBytes, \.activationTime, \.remaining, \.lastUpdate, \.drainRate, \.finish] {
+            self[keyPath: array].reserveCapacity(total)
+        }
+        state.reserveCapacity(total)
+        events.reserveCapacity(total)
+    }
+
     /// Adds a resource with a capacity in bytes/s.
     public mutating func addResource(capacity: Double) -> ResourceID {
         resourceBytes.append(0)
@@ -124,6 +139,7 @@ public struct FlowSimulation: Sendable {
         resourceBusySince.append(0)
         resourceDraining.append(0)
         resourceLoad.append(0)
+        touchedStamp.append(0)
         checkedCapacity.append(capacity)
         return solver.addResource(capacity: capacity)
     }
@@ -208,7 +224,7 @@ public struct FlowSimulation: Sendable {
 
     /// The time of the next pending event in picoseconds, or nil when none is left.
     public var nextEventTime: UInt64? {
-        events.top.map { SimulationTime.picoseconds(fromSeconds: events.time[$0]) }
+        events.nextTime.map { SimulationTime.picoseconds(fromSeconds: $0) }
     }
 
     private mutating func run(untilSeconds end: Double) {
@@ -217,14 +233,12 @@ public struct FlowSimulation: Sendable {
 
     @discardableResult
     private mutating func run(untilSeconds end: Double, stopAtCompletion: Bool) -> Bool {
-        while violation == nil, let head = events.top {
-            let t = events.time[head]
+        while violation == nil, let t = events.nextTime {
             if t > end { break }
             let limit = t + max(t * relativeBatchWindow, SimulationTime.seconds(fromPicoseconds: absoluteBatchWindow))
             activatedBatch.removeAll(keepingCapacity: true)
             completedBatch.removeAll(keepingCapacity: true)
-            while let f = events.top, events.time[f] <= limit {
-                _ = events.popTop()
+            while let f = events.popTop(notAfter: limit) {
                 if state[f] == .pending {
                     beginDraining(f, at: t)
                 } else {
@@ -258,13 +272,13 @@ public struct FlowSimulation: Sendable {
             state[f] = .done
             finish[f] = t
             remaining[f] = 0
-            for s in route { resourceBytes[solver.routeResource[s]] += solver.routeWeight[s] * specBytes[f] }
+            for s in route { resourceBytes[Int(solver.routeResource[s])] += weight(ofSlot: s) * specBytes[f] }
             return
         }
         state[f] = .draining
         lastUpdate[f] = t
         for s in route {
-            let r = solver.routeResource[s]
+            let r = Int(solver.routeResource[s])
             if resourceDraining[r] == 0 { resourceBusySince[r] = t }
             resourceDraining[r] += 1
         }
@@ -277,8 +291,8 @@ public struct FlowSimulation: Sendable {
         finish[f] = t
         remaining[f] = 0
         for s in solver.routeStart[f]..<solver.routeStart[f + 1] {
-            let r = solver.routeResource[s]
-            resourceBytes[r] += solver.routeWeight[s] * specBytes[f]
+            let r = Int(solver.routeResource[s])
+            resourceBytes[r] += weight(ofSlot: s) * specBytes[f]
             resourceDraining[r] -= 1
             if resourceDraining[r] == 0 { resourceBusy[r] += t - resourceBusySince[r] }
         }
@@ -312,21 +326,33 @@ public struct FlowSimulation: Sendable {
     /// incrementally kept loads (10^-16 per update), far below any real overload.
     static let invariantTolerance = 1e-6
 
+    /// The consumption weight of route slot `s`, without reading the weights while all are 1
+    /// (multiplying by 1 is exact, so the result is the same).
+    @inline(__always) private func weight(ofSlot s: Int) -> Double {
+        solver.weighted ? solver.routeWeight[s] : 1
+    }
+
     /// Moves flow `f`'s contribution to its resources' loads from its current drain rate to `rate`.
     private mutating func changeLoad(of f: Int, to rate: Double) {
         let delta = rate - drainRate[f]
         guard delta != 0 else { return }
         for s in solver.routeStart[f]..<solver.routeStart[f + 1] {
-            let r = solver.routeResource[s]
-            resourceLoad[r] += solver.routeWeight[s] * delta
-            if delta > 0 { touchedResources.append(r) }
+            let r = Int(solver.routeResource[s])
+            resourceLoad[r] += weight(ofSlot: s) * delta
+            if delta > 0 && touchedStamp[r] != touchEpoch {
+                touchedStamp[r] = touchEpoch
+                touchedResources.append(r)
+            }
         }
         if rate == 0 { drainRate[f] = 0 }
     }
 
     /// Checks that no resource whose load rose in this event carries more than its capacity.
     private mutating func checkCapacities(at t: Double) {
-        defer { touchedResources.removeAll(keepingCapacity: true) }
+        defer {
+            touchedResources.removeAll(keepingCapacity: true)
+            touchEpoch &+= 1
+        }
         guard violation == nil else { return }
         for r in touchedResources {
             let capacity = checkedCapacity[r]

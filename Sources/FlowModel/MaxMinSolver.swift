@@ -39,7 +39,8 @@ struct FillEntry: Comparable, Sendable {
 /// every flow has a bottleneck is *the* max-min fair allocation, the result equals a full
 /// recomputation (up to ``relativeTolerance``), while the work stays proportional to the part
 /// of the problem whose rates actually change. When *S* grows beyond a quarter of the active
-/// flows, one full progressive filling is done instead (it needs no verification).
+/// flows, or starts there (more than a quarter of the active flows are new), one full
+/// progressive filling is done instead (it needs no verification).
 ///
 /// **Determinism.** All state is kept in arrays indexed by integer ids; heap ties are broken by
 /// id, so the same sequence of calls always yields bit-identical rates.
@@ -53,8 +54,8 @@ public struct MaxMinSolver: Sendable {
 
     // MARK: Resources
     var capacity: [Double] = []
-    /// Route slots (indices into `routeResource`) of the active flows on each resource.
-    var resourceSlots: [[Int]] = []
+    /// The active flows on each resource, with the route slot through which each crosses it.
+    var flowLists = ResourceFlowLists()
     /// Cached: whether the resource is saturated under the current rates.
     var resourceSaturated: [Bool] = []
     /// Cached: the largest rate among the active flows on the resource, kept for saturated
@@ -76,19 +77,26 @@ public struct MaxMinSolver: Sendable {
 
     // MARK: Flows
     var routeStart: [Int] = [0]
-    var routeResource: [Int] = []
-    /// The consumption weight of each route slot (parallel to `routeResource`; 1 by default).
+    /// The resource of each route slot (32 bits: half the memory traffic of the scans over routes).
+    var routeResource: [Int32] = []
+    /// The consumption weight of each route slot (parallel to `routeResource`; 1 by default), kept
+    /// only once a weight other than 1 was given: read it only while `weighted`.
     var routeWeight: [Double] = []
     /// Whether any flow ever added has a weight other than 1; while false, the loops over
-    /// resources count flows instead of summing weights (the code and speed of the unweighted model).
+    /// resources count flows instead of summing weights (the code and speed of the unweighted model),
+    /// and `routeWeight` stays empty (14 MB less to write for 400,000 flows).
     var weighted = false
-    var slotFlow: [Int] = []
-    var slotPosition: [Int] = []
+    /// The position of each route slot in its resource's list in `flowLists` (-1 while inactive).
+    var slotPosition: [Int32] = []
     var rateCap: [Double] = []
     /// Current rates in bytes/s (0 for inactive flows).
     var rates: [Double] = []
     var active: [Bool] = []
     var activeCount = 0
+    /// The active flows, in no particular order (a full pass visits them without scanning every
+    /// flow ever added), and each active flow's index in it.
+    var activeFlows: [Int32] = []
+    var activeIndex: [Int32] = []
 
     // MARK: Scratch (reused across updates; no allocation in steady state)
     var epoch: UInt32 = 0
@@ -141,12 +149,23 @@ public struct MaxMinSolver: Sendable {
     /// Total number of filling passes performed by incremental updates so far (a cost statistic).
     public var fillPasses: Int { iterations }
 
+    /// Reserves memory for `flows` flows with `routeEntries` route entries in all.
+    mutating func reserveCapacity(flows: Int, routeEntries: Int) {
+        routeStart.reserveCapacity(flows + 1)
+        routeResource.reserveCapacity(routeEntries)
+        if weighted { routeWeight.reserveCapacity(routeEntries) }
+        slotPosition.reserveCapacity(routeEntries)
+        for array in [\MaxMinSolver.rateCap, \.rates, \.previousRate] { self[keyPath: array].reserveCapacity(flows) }
+        for array in [\MaxMinSolver.memberStamp, \.fixedStamp, \.checkedStamp] { self[keyPath: array].reserveCapacity(flows) }
+        active.reserveCapacity(flows)
+    }
+
     /// Adds a resource with the given capacity in bytes/s and returns its id.
     public mutating func addResource(capacity c: Double) -> ResourceID {
         precondition(c >= 0, "capacity must be non-negative")
         let id = capacity.count
         capacity.append(c)
-        resourceSlots.append([])
+        flowLists.addResource()
         resourceSaturated.append(false)
         resourceMaxRate.append(0)
         resourceUsage.append(0)
@@ -176,29 +195,36 @@ public struct MaxMinSolver: Sendable {
     public mutating func addFlow(route: [ResourceID], weights: [Double], rateCap cap: Double?) -> FlowID {
         precondition(weights.isEmpty || weights.count == route.count, "weights must be empty or parallel to the route")
         let id = rateCap.count
+        let slotsBefore = routeResource.count
         epoch &+= 1  // reuse dirtyStamp with a fresh epoch to check distinctness
         for r in route {
             precondition(r.index >= 0 && r.index < capacity.count, "unknown resource \(r)")
             precondition(dirtyStamp[r.index] != epoch, "resource \(r) appears twice in a route")
             dirtyStamp[r.index] = epoch
-            routeResource.append(r.index)
-            slotFlow.append(id)
+            routeResource.append(r.rawValue)
             slotPosition.append(-1)
+            flowLists.addSlot(on: r.index)
         }
-        if weights.isEmpty {
-            routeWeight.append(contentsOf: repeatElement(1, count: route.count))
-        } else {
-            for w in weights {
-                precondition(w > 0 && w.isFinite, "route weights must be positive and finite")
-                if w != 1 { weighted = true }
+        for w in weights {
+            precondition(w > 0 && w.isFinite, "route weights must be positive and finite")
+            if w != 1 && !weighted {
+                weighted = true
+                routeWeight = Array(repeating: 1, count: slotsBefore)
             }
-            routeWeight.append(contentsOf: weights)
+        }
+        if weighted {
+            if weights.isEmpty {
+                routeWeight.append(contentsOf: repeatElement(1, count: route.count))
+            } else {
+                routeWeight.append(contentsOf: weights)
+            }
         }
         routeStart.append(routeResource.count)
         precondition(cap.map { $0 >= 0 } ?? true, "rate cap must be non-negative")
         rateCap.append(cap ?? .infinity)
         rates.append(0)
         active.append(false)
+        activeIndex.append(-1)
         memberStamp.append(0)
         previousRate.append(0)
         fixedStamp.append(0)
@@ -220,7 +246,8 @@ public struct MaxMinSolver: Sendable {
 
     /// The consumption weights of a flow's route entries (1 where none was given).
     public func weights(of flow: FlowID) -> [Double] {
-        Array(routeWeight[routeStart[flow.index]..<routeStart[flow.index + 1]])
+        let slots = routeStart[flow.index]..<routeStart[flow.index + 1]
+        return weighted ? Array(routeWeight[slots]) : Array(repeating: 1, count: slots.count)
     }
 
     /// The capacity of a resource in bytes/s.
@@ -266,7 +293,10 @@ public struct MaxMinSolver: Sendable {
             attach(f.index)
             addMember(f.index)
         }
-        if selectiveUpdate {
+        // When the new flows alone are more than a quarter of the active ones, the selective
+        // rounds would almost surely end in a full pass (the 400,000-flow replay's two start-up
+        // events did: a first fill of 200,000 flows, then the full one), so go straight to it.
+        if selectiveUpdate && members.count * 4 <= activeCount {
             while true {
                 if !members.isEmpty {
                     fill()
@@ -289,14 +319,20 @@ public struct MaxMinSolver: Sendable {
 
     /// Re-solves all active flows (adding them all to the member set) and refreshes every
     /// resource cache; a full progressive filling is exact, so no verification is needed.
+    ///
+    /// The work is proportional to the active flows and their routes, not to every flow ever
+    /// added or every resource: the other active flows join in order of id, and only resources
+    /// whose flows changed rate (marked by `settleMembers`) or were attached or detached in this
+    /// update need their caches refreshed; every other resource's usage and rates are unchanged.
     private mutating func fullSolve() {
-        for f in 0..<active.count where active[f] && memberStamp[f] != epoch { addMember(f) }
+        var others = activeFlows.filter { memberStamp[Int($0)] != epoch }
+        others.sort()
+        for f in others { addMember(Int(f)) }
         if !members.isEmpty {
             fill()
             iterations += 1
             settleMembers()
         }
-        for r in 0..<capacity.count { markDirty(r) }
         refreshDirtyResources()
     }
 
@@ -316,7 +352,7 @@ public struct MaxMinSolver: Sendable {
     // MARK: - Internals
 
     /// Marks a resource as changed in this update, remembering its committed state.
-    private mutating func markDirty(_ r: Int) {
+    @inline(__always) private mutating func markDirty(_ r: Int) {
         if dirtyStamp[r] != epoch {
             dirtyStamp[r] = epoch
             dirty.append(r)
@@ -335,11 +371,12 @@ public struct MaxMinSolver: Sendable {
         precondition(!active[f], "flow f\(f) is already active")
         active[f] = true
         activeCount += 1
+        activeIndex[f] = Int32(activeFlows.count)
+        activeFlows.append(Int32(f))
         rates[f] = 0
         for s in routeStart[f]..<routeStart[f + 1] {
-            let r = routeResource[s]
-            slotPosition[s] = resourceSlots[r].count
-            resourceSlots[r].append(s)
+            let r = Int(routeResource[s])
+            slotPosition[s] = flowLists.append(ResourceFlowLists.Entry(flow: Int32(f), slot: Int32(s)), to: r)
             markDirty(r)
         }
     }
@@ -348,16 +385,18 @@ public struct MaxMinSolver: Sendable {
         precondition(active[f], "flow f\(f) is not active")
         active[f] = false
         activeCount -= 1
+        let last = activeFlows.removeLast()
+        if Int(last) != f {
+            activeFlows[Int(activeIndex[f])] = last
+            activeIndex[Int(last)] = activeIndex[f]
+        }
+        activeIndex[f] = -1
         if rates[f] != 0 { charge(f, rate: rates[f], sign: -1) }
         rates[f] = 0
         for s in routeStart[f]..<routeStart[f + 1] {
-            let r = routeResource[s]
-            let pos = slotPosition[s]
-            let last = resourceSlots[r].removeLast()
-            if last != s {
-                resourceSlots[r][pos] = last
-                slotPosition[last] = pos
-            }
+            let r = Int(routeResource[s])
+            let position = slotPosition[s]
+            if let moved = flowLists.remove(at: position, from: r) { slotPosition[Int(moved)] = position }
             slotPosition[s] = -1
             markDirty(r)
         }
@@ -367,14 +406,16 @@ public struct MaxMinSolver: Sendable {
     ///
     /// - Complexity: O(route length).
     @inline(__always) private mutating func charge(_ f: Int, rate: Double, sign: Int64) {
-        for s in routeStart[f]..<routeStart[f + 1] {
-            let r = routeResource[s]
-            let share = (weighted ? routeWeight[s] * rate : rate) * Self.usageScale
-            if share < Self.usageLimit {
-                resourceUsage[r] += sign * Int64(share.rounded())
-            } else {
-                resourceUnboundedFlows[r] += Int32(sign)
-            }
+        for s in routeStart[f]..<routeStart[f + 1] { charge(slot: s, of: Int(routeResource[s]), rate: rate, sign: sign) }
+    }
+
+    /// Adds (`sign` 1) or removes (-1) the share at `rate` of route slot `s` to the usage of its resource `r`.
+    @inline(__always) private mutating func charge(slot s: Int, of r: Int, rate: Double, sign: Int64) {
+        let share = (weighted ? routeWeight[s] * rate : rate) * Self.usageScale
+        if share < Self.usageLimit {
+            resourceUsage[r] += sign * Int64(share.rounded())
+        } else {
+            resourceUnboundedFlows[r] += Int32(sign)
         }
     }
 
@@ -398,7 +439,7 @@ public struct MaxMinSolver: Sendable {
                 }
                 rates[m] = old
             } else {
-                for s in routeStart[m]..<routeStart[m + 1] { markDirty(routeResource[s]) }
+                for s in routeStart[m]..<routeStart[m + 1] { markDirty(Int(routeResource[s])) }
             }
         }
     }
@@ -413,8 +454,8 @@ public struct MaxMinSolver: Sendable {
             resourceSaturated[r] = saturated
             var maxRate = 0.0
             if saturated {
-                for s in resourceSlots[r] {
-                    let x = rates[slotFlow[s]]
+                for i in flowLists.range(r) {
+                    let x = rates[Int(flowLists.pool[i].flow)]
                     if x > maxRate { maxRate = x }
                 }
             }
@@ -428,7 +469,7 @@ public struct MaxMinSolver: Sendable {
         let factor = 1 - Self.relativeTolerance
         if x >= rateCap[f] * factor { return true }
         for s in routeStart[f]..<routeStart[f + 1] {
-            let r = routeResource[s]
+            let r = Int(routeResource[s])
             if resourceSaturated[r] && x >= resourceMaxRate[r] * factor { return true }
         }
         return false
@@ -451,14 +492,14 @@ public struct MaxMinSolver: Sendable {
         for r in dirty {
             let weakened = (committedSaturated[r] && !resourceSaturated[r]) || resourceMaxRate[r] > committedMaxRate[r]
             guard weakened else { continue }
-            for s in resourceSlots[r] {
-                if check(slotFlow[s]) { grew = true }
+            for i in flowLists.range(r) {
+                if check(Int(flowLists.pool[i].flow)) { grew = true }
             }
         }
         for r in expandList {
             let limit = expandThreshold[r] * (1 + Self.relativeTolerance)
-            for s in resourceSlots[r] {
-                let h = slotFlow[s]
+            for i in flowLists.range(r) {
+                let h = Int(flowLists.pool[i].flow)
                 if memberStamp[h] != epoch && rates[h] > limit {
                     addMember(h)
                     grew = true
@@ -483,7 +524,7 @@ public struct MaxMinSolver: Sendable {
         }
         let x = rates[g]
         for s in routeStart[g]..<routeStart[g + 1] {
-            let r = routeResource[s]
+            let r = Int(routeResource[s])
             guard resourceSaturated[r] else { continue }
             if expandStamp[r] != checkEpoch {
                 expandStamp[r] = checkEpoch
@@ -516,9 +557,13 @@ public struct MaxMinSolver: Sendable {
         let weighted = self.weighted
         touched.removeAll(keepingCapacity: true)
         heap.removeAll()
+        // The members' shares leave the usage while they are re-solved (and come back as they
+        // are fixed), so the usage of a touched resource is what the other flows use. The usage is
+        // exact fixed point, so the order of these charges does not matter.
         for f in members {
+            let x = rates[f]
             for s in routeStart[f]..<routeStart[f + 1] {
-                let r = routeResource[s]
+                let r = Int(routeResource[s])
                 if touchStamp[r] != currentFill {
                     touchStamp[r] = currentFill
                     unfixed[r] = 0
@@ -527,11 +572,9 @@ public struct MaxMinSolver: Sendable {
                 }
                 unfixed[r] += 1
                 if weighted { unfixedWeight[r] += routeWeight[s] }
+                if x != 0 { charge(slot: s, of: r, rate: x, sign: -1) }
             }
         }
-        // The members' shares leave the usage while they are re-solved (and come back when they
-        // are fixed), so the usage of a touched resource is what the other flows use.
-        for f in members where rates[f] != 0 { charge(f, rate: rates[f], sign: -1) }
         for r in touched {
             residual[r] = capacity[r] - usage(r)
             heap.push(FillEntry(key: max(0, residual[r]) / (weighted ? unfixedWeight[r] : Double(unfixed[r])), id: r))
@@ -562,8 +605,8 @@ public struct MaxMinSolver: Sendable {
             }
             _ = heap.pop()
             unfixed[r] = 0
-            for s in resourceSlots[r] {
-                let g = slotFlow[s]
+            for i in flowLists.range(r) {
+                let g = Int(flowLists.pool[i].flow)
                 if memberStamp[g] == currentEpoch && fixedStamp[g] != currentFill {
                     fix(g, at: share, skipping: r)
                     left -= 1
@@ -575,17 +618,19 @@ public struct MaxMinSolver: Sendable {
             for f in members where fixedStamp[f] != currentFill {
                 fixedStamp[f] = currentFill
                 rates[f] = rateCap[f]
+                if rates[f] != 0 { charge(f, rate: rates[f], sign: 1) }
             }
         }
-        for f in members where rates[f] != 0 { charge(f, rate: rates[f], sign: 1) }
     }
 
-    /// Fixes flow `f` at `value` and charges it to its resources other than `skip`.
+    /// Fixes flow `f` at `value`, adds its share to the usage of its resources, and takes it
+    /// from the residuals of its resources other than `skip`.
     private mutating func fix(_ f: Int, at value: Double, skipping skip: Int) {
         fixedStamp[f] = fillEpoch
         rates[f] = value
         for s in routeStart[f]..<routeStart[f + 1] {
-            let r = routeResource[s]
+            let r = Int(routeResource[s])
+            if value != 0 { charge(slot: s, of: r, rate: value, sign: 1) }
             if r == skip { continue }
             unfixed[r] -= 1
             if weighted {

@@ -28,8 +28,11 @@ struct EventQueueTests {
                 queue.remove(f)
                 reference[f] = nil
             default:
-                let top = queue.popTop()
                 let first = reference.min { ($0.value, $0.key) < ($1.value, $1.key) }
+                #expect(queue.nextTime == first?.value)
+                // Nothing is delivered before its time.
+                if let first { #expect(queue.popTop(notAfter: first.value - 0.5) == nil) }
+                let top = queue.popTop(notAfter: first?.value ?? 0)
                 #expect(top == first?.key)
                 if let first { reference[first.key] = nil }
             }

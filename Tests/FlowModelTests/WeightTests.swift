@@ -18,9 +18,13 @@ struct WeightTests {
     func defaults() {
         var s = MaxMinSolver(capacities: [10, 10])
         let a = s.addFlow(route: [r0, r1])
+        // No weight stored while every weight is 1; the first other weight fills them in.
+        #expect(s.weights(of: a) == [1, 1])
         let b = s.addFlow(route: [r0, r1], weights: [0.5, 3], rateCap: nil)
+        let c = s.addFlow(route: [r1])
         #expect(s.weights(of: a) == [1, 1])
         #expect(s.weights(of: b) == [0.5, 3])
+        #expect(s.weights(of: c) == [1])
         // R1: x + 3x = 10 gives 2.5, below R0's 10 / 1.5.
         s.update(activating: [a, b], deactivating: [])
         expectClose(s.rate(of: a), 2.5)
