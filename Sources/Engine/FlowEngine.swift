@@ -218,6 +218,8 @@ public struct FlowEngine: Sendable {
                         inflow += arrivals[write.transfer][write.leg][position]
                         if !route.contains(previous) { joins = true }
                     }
+                    // "At least as fast": equal capacities computed along different routes may
+                    // differ in the last bits, hence the relative margin of 1e-3.
                     if joins, inflow >= capacity * 0.999 { wait += queueBytes / capacity }
                 } else if writerOwnLink[link] > 0 {
                     wait += queueBytes / capacity

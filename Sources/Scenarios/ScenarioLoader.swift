@@ -321,11 +321,6 @@ private struct ScenarioBuilder {
         if let known = element.attribute("known"), !known.trimmingSpaces.isEmpty {
             expectation.knownDiscrepancy = known.trimmingSpaces
         }
-        if element.attribute("metric") != nil, let text = element.attribute("value"),
-            let metric = Metric(rawValue: element.attribute("metric") ?? ""), let range = ScenarioLoader.rangeParts(text)
-        {
-            expectation.published = parseRange(range, metric: metric, element)
-        }
         return expectation
     }
 
@@ -393,14 +388,24 @@ private struct ScenarioBuilder {
                 self.error(element, "value", "a '\(metric.rawValue)' expectation needs a 'tolerance' (5% or 0.5 GB/s)")
                 return nil
             }
-            guard let value = parse(valueText, metric: metric, element, "value"),
+            // A published range is parsed once: its middle is the value, the range is kept.
+            var published: ClosedRange<Double>? = nil
+            if let parts = ScenarioLoader.rangeParts(valueText) {
+                guard let range = parseRange(parts, metric: metric, element) else { return nil }
+                published = range
+            }
+            guard
+                let value = published.map({ ($0.lowerBound + $0.upperBound) / 2 })
+                    ?? parse(valueText, metric: metric, element, "value"),
                 let tolerance = parseTolerance(toleranceText, metric: metric, element)
             else { return nil }
             if let transfer {
                 guard known(transfer, "transfer") else { return nil }
-                return Expectation(
+                var expectation = Expectation(
                     check: .metric(transfer: transfer, metric: metric, value: value, tolerance: tolerance),
                     source: source, location: element.location)
+                expectation.published = published
+                return expectation
             }
             let members = words(element.attribute("transfers"))
             guard !members.isEmpty else {
@@ -410,9 +415,11 @@ private struct ScenarioBuilder {
             var ok = true
             for member in members where !known(member, "transfers") { ok = false }
             guard ok, let kind = aggregate.flatMap(Aggregate.init(rawValue:)) else { return nil }
-            return Expectation(
+            var expectation = Expectation(
                 check: .aggregate(kind, transfers: members, metric: metric, value: value, tolerance: tolerance),
                 source: source, location: element.location)
+            expectation.published = published
+            return expectation
         }
         guard let transfer else {
             self.error(element, "aggregate", "an aggregate expectation needs 'metric', 'value' and 'tolerance'")
@@ -461,12 +468,8 @@ private struct ScenarioBuilder {
         return low...high
     }
 
-    /// The value of a metric in its base unit (bytes per second or picoseconds): a value, or the
-    /// middle of a published range ("15.5-17.9 GB/s").
+    /// The value of a metric in its base unit: bytes per second or picoseconds.
     private mutating func parse(_ text: String, metric: Metric, _ element: XMLElement, _ attribute: String) -> Double? {
-        if attribute == "value", let parts = ScenarioLoader.rangeParts(text) {
-            return parseRange(parts, metric: metric, element).map { ($0.lowerBound + $0.upperBound) / 2 }
-        }
         do {
             switch metric {
             case .bandwidth: return try DataRate.parse(text).bytesPerSecond
