@@ -149,10 +149,17 @@ public struct PacketEngine: Sendable {
     /// rate, never below the P-Tile defaults (`FlowControlCredits.standard`).
     ///
     /// A data credit is 16 bytes and a header credit one TLP (PCIe Base Specification 2.6.1).
+    /// Header credits cover the stream in the smallest TLPs the machine sends in bulk: the link's
+    /// max payload size, or smaller where a root complex cuts the peer traffic it forwards
+    /// (`p2pMaxPayload`), since the links after it carry that traffic at their full rate too.
     func receiverCredits(_ configuration: PCIeLinkConfiguration) -> FlowControlCredits {
         let bytes = configuration.tlpBytesPerSecond * planner.parameters.receiverBufferCoverage.seconds
         let dataCredits = Int((bytes / 16).rounded(.up))
-        let headerCredits = Int((bytes / Double(configuration.maxPayloadSize.rawValue)).rounded(.up))
+        var bulkPayload = Double(configuration.maxPayloadSize.rawValue)
+        if let split = topology.rootComplexes.compactMap(\.p2pMaxPayload).min() {
+            bulkPayload = min(bulkPayload, Double(split.bytes))
+        }
+        let headerCredits = Int((bytes / bulkPayload).rounded(.up))
         let standard = FlowControlCredits.standard
         return FlowControlCredits(
             postedHeader: max(standard.postedHeader ?? 0, headerCredits),
