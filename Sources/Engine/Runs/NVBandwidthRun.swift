@@ -77,9 +77,17 @@ public struct NVBandwidthRun: Sendable, Equatable {
             nodes.append(node)
         }
         let bytes = bufferSize.bytes
-        func bandwidth(_ plan: TransferPlan, alongside reverse: TransferPlan?) throws(TransferPlanningError) -> Double {
+        // nvbandwidth's host bidirectional cases copy twice the buffer the other way ("Double the
+        // size of the interference copy to ensure it interferes correctly", testcases_ce.cpp,
+        // v0.8), so the measured copy runs against the reverse one from start to end; its
+        // device-to-device bidirectional cases copy equal buffers.
+        func bandwidth(
+            _ plan: TransferPlan, alongside reverse: TransferPlan?, reverseScale: UInt64 = 1
+        ) throws(TransferPlanningError) -> Double {
             var transfers = [ScheduledTransfer(label: "copy", plan: plan, bytes: bytes)]
-            if let reverse { transfers.append(ScheduledTransfer(label: "reverse", plan: reverse, bytes: bytes)) }
+            if let reverse {
+                transfers.append(ScheduledTransfer(label: "reverse", plan: reverse, bytes: bytes * reverseScale))
+            }
             return try planner.simulate(transfers, fidelity: fidelity, meter: meter)[0].bandwidth / 1e9
         }
         func peer(_ a: Int, _ b: Int, _ direction: DMADirection) -> TransferPlan? {
@@ -98,8 +106,8 @@ public struct NVBandwidthRun: Sendable, Equatable {
                     switch testcase {
                     case .hostToDevice: row.append(try bandwidth(h2d, alongside: nil))
                     case .deviceToHost: row.append(try bandwidth(d2h, alongside: nil))
-                    case .hostToDeviceBidirectional: row.append(try bandwidth(h2d, alongside: d2h))
-                    default: row.append(try bandwidth(d2h, alongside: h2d))
+                    case .hostToDeviceBidirectional: row.append(try bandwidth(h2d, alongside: d2h, reverseScale: 2))
+                    default: row.append(try bandwidth(d2h, alongside: h2d, reverseScale: 2))
                     }
                 }
                 values = [row]
