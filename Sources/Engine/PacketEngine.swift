@@ -189,7 +189,10 @@ public struct PacketEngine: Sendable {
             readCompletionBoundary: ReadCompletionBoundary(
                 rawValue: Int(details?.readCompletionBoundary.bytes ?? EndpointDefaults.readCompletionBoundary.bytes))
                 ?? .bytes64,
-            dmaRate: dmaRate.map { DataRate(bytesPerSecond: $0) })
+            dmaRate: dmaRate.map { DataRate(bytesPerSecond: $0) },
+            // The posted writes a device's engine keeps waiting at its transmitter: the flow
+            // model's `postedWriteQueue`, so that both fidelities queue its requests the same.
+            postedBacklog: Int(planner.parameters.postedWriteQueue.bytes))
     }
 
     /// What a requester's rate cap is: its port when a network adapter's line rate sets it, else

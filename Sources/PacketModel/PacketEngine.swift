@@ -125,8 +125,12 @@ struct Hop {
 struct InputQueue {
     var head: Int32 = -1
     var tail: Int32 = -1
-    /// The transfer whose requester feeds this queue, or -1.
+    /// The transfer whose requester feeds this queue, -1 for none, or `sharedByRequesters`.
     var requester: Int32 = -1
+
+    /// The mark of a device transmitter's queue that its requesters share in issue order (see
+    /// `RequesterParameters.postedBacklog`): the TLP's own transfer is its requester.
+    static let sharedByRequesters: Int32 = -2
 }
 
 /// Kinds of stages inside the engine.
@@ -200,6 +204,8 @@ struct StageState {
     var batchHead: Int32 = -1
     var batchTail: Int32 = -1
     var stallSince: UInt64 = .max
+    /// Payload bytes the requesters of an ordered transmitter have staged in its shared queue.
+    var stagedRequestBytes: UInt64 = 0
     // Crossings and memory.
     var freeAt: UInt64 = 0
     // Counters.
@@ -229,6 +235,12 @@ struct TransferState {
     var finish: UInt64 = 0
     var started = false
     var staged = false
+    /// Whether the requester shares its transmitter's queue with the device's other requesters
+    /// (`InputQueue.sharedByRequesters`): it stages as its tags (reads) or its posted backlog
+    /// (writes) allow, not one TLP at a time.
+    var orderedTransmitter = false
+    /// Posted bytes a writer on an ordered transmitter keeps waiting there at most.
+    var postedBacklog: UInt64 = 0
     var wakePending = false
     var nextIssue: UInt64 = 0
     var dmaPsPerByte: Double
@@ -422,6 +434,9 @@ struct PacketEngine: SimulationModel {
     /// Lets a requester stage its next request, then lets its first link transmit.
     mutating func pumpAndStart(_ t: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
         if pump(t, now: now, scheduler: &scheduler) {
+            if transfers[t].orderedTransmitter {
+                while pump(t, now: now, scheduler: &scheduler) {}
+            }
             let link = Int(hops[Int(transfers[t].requestHopStart)].link)
             tryStart(link, now: now, scheduler: &scheduler)
         }
@@ -434,6 +449,8 @@ struct PacketEngine: SimulationModel {
     mutating func pump(_ t: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) -> Bool {
         var state = transfers[t]
         guard state.started, !state.staged, state.issuedBytes < state.bytes else { return false }
+        let hop = hops[Int(state.requestHopStart)]
+        let link = Int(hop.link)
         if state.isRead && state.freeTagCount == 0 {
             if state.tagWaitSince == .max { transfers[t].tagWaitSince = now }
             return false
@@ -443,6 +460,13 @@ struct PacketEngine: SimulationModel {
                 transfers[t].wakePending = true
                 transfers[t].dmaWait += state.nextIssue - now
                 schedule(.requesterWake(Int32(t)), at: state.nextIssue, scheduler: &scheduler)
+            }
+            return false
+        }
+        if state.postedBacklog > 0, let resume = backlogFull(link, limit: state.postedBacklog, now: now) {
+            if !state.wakePending {
+                transfers[t].wakePending = true
+                schedule(.requesterWake(Int32(t)), at: resume, scheduler: &scheduler)
             }
             return false
         }
@@ -468,12 +492,28 @@ struct PacketEngine: SimulationModel {
         if state.dmaPsPerByte > 0 {
             state.nextIssue = now + UInt64((Double(segment.length) * state.dmaPsPerByte).rounded(.up))
         }
-        state.staged = true
+        if state.orderedTransmitter {
+            stages[link].stagedRequestBytes += UInt64(segment.length)
+        } else {
+            state.staged = true
+        }
         transfers[t] = state
-        let hop = hops[Int(state.requestHopStart)]
         let index = allocateTLP(record)
-        enqueue(index, input: hop.input, link: Int(hop.link))
+        enqueue(index, input: hop.input, link: link)
         return true
+    }
+
+    /// When a writer's posted backlog at `link` is full: the time it next has room, or nil now.
+    ///
+    /// The backlog is what waits at the transmitter: payload staged in its queue, and what it has
+    /// committed and not yet sent (its busy time ahead, at its byte rate).
+    @inline(__always) func backlogFull(_ link: Int, limit: UInt64, now: UInt64) -> UInt64? {
+        let stage = stages[link]
+        let ahead = stage.busyUntil > now ? stage.busyUntil - now : 0
+        let sending = stage.psPerByte > 0 ? UInt64(Double(ahead) / stage.psPerByte) : 0
+        let waiting = stage.stagedRequestBytes + sending
+        guard waiting >= limit else { return nil }
+        return now + max(1, UInt64((Double(waiting - limit + 1) * stage.psPerByte).rounded(.up)))
     }
 
     // MARK: Links
@@ -523,8 +563,12 @@ struct PacketEngine: SimulationModel {
                 occupied[Int(stages[link].occupancyStart) + i >> 6] &= ~(1 << UInt64(i & 63))
             }
             stages[link].queued -= 1
+            var requester = Int(inputs[chosen].requester)
+            if requester == Int(InputQueue.sharedByRequesters) {
+                requester = Int(pool[Int(index)].transfer)
+                stages[link].stagedRequestBytes -= UInt64(pool[Int(index)].length)
+            }
             commit(index, link: link, start: start, now: now, scheduler: &scheduler)
-            let requester = Int(inputs[chosen].requester)
             if requester >= 0 {
                 transfers[requester].staged = false
                 if let wake = issueAhead(requester, link: link, now: now) {

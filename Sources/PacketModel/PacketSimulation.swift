@@ -45,6 +45,7 @@ public struct PacketSimulation {
         self.transfers = transfers
         var builder = EngineBuilder(fabric: fabric)
         try builder.addStages()
+        builder.findOrderedTransmitters(transfers)
         for (index, transfer) in transfers.enumerated() {
             try builder.addTransfer(transfer, index: index)
         }
@@ -220,6 +221,12 @@ struct EngineBuilder {
     /// or `requesterConsumer`), `noFeeder` when none, `sharedFeeder` when several.
     var consumer: [Int] = []
     static let requesterConsumer = -2
+    /// Links that are the transmitter of a device that both writes (with a posted backlog) and
+    /// reads through them: their requesters share one input in issue order, keyed by
+    /// `transmitterQueue`, with the backlog's size in bytes.
+    var orderedTransmitters: [Int: Int] = [:]
+    /// The source of an ordered transmitter's shared input.
+    static let transmitterQueue = Int.min + 1
 
     /// An input of a link: where TLPs come from, and their credit class.
     struct InputKey: Hashable {
@@ -402,14 +409,19 @@ struct EngineBuilder {
             }
             if stages[s].code == .link {
                 noteConsumer(previous, s)
-                let key = InputKey(source: previous, creditClass: creditClass)
+                let ordered = previous < 0 && orderedTransmitters[s] != nil
+                let key =
+                    ordered
+                    ? InputKey(source: Self.transmitterQueue, creditClass: -1)
+                    : InputKey(source: previous, creditClass: creditClass)
                 let input: Int32
                 if let existing = inputKeys[s][key] {
                     input = existing
                 } else {
                     input = Int32(inputsPerLink[s].count)
                     inputKeys[s][key] = input
-                    inputsPerLink[s].append(InputQueue(requester: previous < 0 ? requester : -1))
+                    inputsPerLink[s].append(
+                        InputQueue(requester: ordered ? InputQueue.sharedByRequesters : previous < 0 ? requester : -1))
                 }
                 hops.append(
                     Hop(
@@ -427,6 +439,25 @@ struct EngineBuilder {
                 crossingCount: Int32(crossingList.count) - crossingStart, terminal: terminal))
         noteConsumer(previous, terminal >= 0 ? Int(terminal) : Self.requesterConsumer)
         return first
+    }
+
+    /// Finds the links on which one device both writes with a posted backlog and reads: the
+    /// first link of a write request route with `postedBacklog` > 0 that is also the first link of
+    /// a read's request route. Unknown stages are left to `addTransfer` to report.
+    mutating func findOrderedTransmitters(_ transfers: [PacketTransfer]) {
+        var backlog: [Int: Int] = [:]
+        var reads: Set<Int> = []
+        for transfer in transfers {
+            guard let first = transfer.requestRoute.first, let link = stageIndex[first] else { continue }
+            if transfer.kind == .read {
+                reads.insert(link)
+            } else if transfer.requester.postedBacklog > 0 {
+                backlog[link] = max(backlog[link] ?? 0, transfer.requester.postedBacklog)
+            }
+        }
+        for (link, bytes) in backlog where reads.contains(link) && stages[link].code == .link {
+            orderedTransmitters[link] = bytes
+        }
     }
 
     /// Checks a transfer and compiles its routes.
@@ -473,6 +504,10 @@ struct EngineBuilder {
                 throw PacketModelError("\(name): the DMA rate must be positive")
             }
             state.dmaPsPerByte = 1e12 / rate.bytesPerSecond
+        }
+        if let backlog = orderedTransmitters[firstStage] {
+            state.orderedTransmitter = true
+            state.postedBacklog = UInt64(isRead ? 0 : min(backlog, parameters.postedBacklog))
         }
         state.requestHopStart = compile(
             request, source: requesterSource, creditClass: requestClass, terminal: Int32(memory),

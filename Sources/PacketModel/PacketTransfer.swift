@@ -32,14 +32,23 @@ public struct RequesterParameters: Sendable, Hashable {
     public var requestSplitting: RequestSplitPolicy
     /// How the completer cuts completions (see `CompletionSplitPolicy`).
     public var completionSplitting: CompletionSplitPolicy
+    /// The posted writes the device keeps waiting at its transmitter when its DMA engine outruns
+    /// its link (0: none, one TLP staged at a time).
+    ///
+    /// Where the same device also reads through that transmitter, its requests and writes share
+    /// one queue in issue order, so a read request waits behind the writes queued before it
+    /// (PCIe ordering: a request may not pass a posted write, Base Specification 2.4.1).
+    public var postedBacklog: Int
 
-    /// Creates requester parameters; defaults are MPS 256, MRRS 512, 256 tags, RCB 64, no rate cap.
+    /// Creates requester parameters; defaults are MPS 256, MRRS 512, 256 tags, RCB 64, no rate cap,
+    /// no posted backlog.
     public init(
         maxPayloadSize: TransactionSizeLimit = .bytes256, maxReadRequestSize: TransactionSizeLimit = .bytes512,
         outstandingReadTags: Int = 256, readCompletionBoundary: ReadCompletionBoundary = .bytes64,
         dmaRate: DataRate? = nil, requestSplitting: RequestSplitPolicy = .startRelative,
-        completionSplitting: CompletionSplitPolicy = .largest
+        completionSplitting: CompletionSplitPolicy = .largest, postedBacklog: Int = 0
     ) {
+        self.postedBacklog = postedBacklog
         self.maxPayloadSize = maxPayloadSize
         self.maxReadRequestSize = maxReadRequestSize
         self.outstandingReadTags = outstandingReadTags

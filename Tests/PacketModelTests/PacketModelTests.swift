@@ -245,3 +245,44 @@ struct SwitchTreeTests {
         #expect(large.0 < 1_000)
     }
 }
+
+@Suite("Packet model: a device's requests behind its own posted writes")
+struct PostedBacklogTests {
+    /// A device on a Gen4 x16 link writes 32 MiB (its engines at 64 GB/s, faster than the link)
+    /// and reads 4 MiB with 16 tags through the same transmitter, to a memory 500 ns away.
+    static func run(backlog: Int) throws -> (read: PacketTransferResult, write: PacketTransferResult) {
+        let configuration = PCIeLinkConfiguration(generation: .gen4, width: .x16)
+        var fabric = PacketFabric()
+        fabric.addLink(
+            downstream: "dn", upstream: "up", configuration: configuration, latency: .ns(5),
+            downstreamCredits: .endpoint, upstreamCredits: .endpoint)
+        fabric.add(PacketStage(id: "mem", kind: .memory(latency: .ns(500), bandwidth: nil)))
+        let writer = RequesterParameters(dmaRate: .gigabytesPerSecond(64), postedBacklog: backlog)
+        let reader = RequesterParameters(outstandingReadTags: 16, postedBacklog: backlog)
+        let transfers = [
+            PacketTransfer(kind: .write, bytes: 32 << 20, requester: writer, requestRoute: ["up", "mem"], tag: "w"),
+            PacketTransfer(
+                kind: .read, bytes: 4 << 20, startAddress: 1 << 32, requester: reader, requestRoute: ["up", "mem"],
+                completionRoute: ["dn"], tag: "r"),
+        ]
+        let result = try PacketSimulation.run(fabric: fabric, transfers: transfers)
+        return (try #require(result.transfer("r")), try #require(result.transfer("w")))
+    }
+
+    @Test("reads wait behind the writer's backlog: 16 x 512 B per (round trip + 48 KiB at the link's rate)")
+    func requestsWaitBehindTheBacklog() throws {
+        let open = try Self.run(backlog: 0)
+        let ordered = try Self.run(backlog: 48 << 10)
+        // Without a backlog the requests pass the writes round-robin, one write ahead at most:
+        // the read's round trip is its tags' bytes over its rate.
+        let roundTrip = 16 * 512 / open.read.achievedBandwidth.bytesPerSecond
+        #expect(roundTrip < 0.7e-6, "\(roundTrip)")
+        // With one, every request waits for the 48 KiB ahead of it to drain at the write rate.
+        let drain = Double(48 << 10) / ordered.write.achievedBandwidth.bytesPerSecond
+        let expected = 16 * 512 / (roundTrip + drain)
+        #expect(relative(ordered.read.achievedBandwidth.bytesPerSecond, expected) < 0.05, "\(expected)")
+        #expect(ordered.read.achievedBandwidth.bytesPerSecond < 0.5 * open.read.achievedBandwidth.bytesPerSecond)
+        // The writes keep the link busy either way.
+        #expect(relative(ordered.write.achievedBandwidth.bytesPerSecond, open.write.achievedBandwidth.bytesPerSecond) < 0.03)
+    }
+}

@@ -31,7 +31,7 @@ struct CrossValidationTests {
         // A known difference must still show, or its mark is stale.
         let known = rows.filter { $0.knownDifference != nil }
         #expect(!known.isEmpty)
-        withKnownIssue("the packet model lets read requests pass posted writes: a neighbour's at a switch egress, the GPU's own at its transmitter") {
+        withKnownIssue("the packet model lets requests pass a neighbour's posted writes at a switch egress") {
             for row in known {
                 #expect(abs(row.bandwidthError) <= 0.05, "\(row.caseName) \(row.topology) \(row.transfer)")
             }
