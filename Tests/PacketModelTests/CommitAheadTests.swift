@@ -61,7 +61,7 @@ struct CommitAheadTests {
         #expect(result.eventCount == UInt64(1 + updateFCs))
     }
 
-    @Test("On the tight tree, the slow link's queue fills and its inputs stall on credits")
+    @Test("On the tight tree, the slow link is saturated and the link before it stalls on credits")
     func tightTreeStalls() throws {
         let result = try Self.run(Self.scenario("tight tree, 1 MiB"), ahead: true)
         #expect(result.stage("leaf0.up").map { $0.flowControlStallTime > .zero } == true)
