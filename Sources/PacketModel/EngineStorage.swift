@@ -39,6 +39,13 @@ final class EngineBuffer<Element> {
         }
     }
 
+    /// The address of the element at `index`, for reading and writing a large element's fields in
+    /// place (valid until the next `append`).
+    @inline(__always) func pointer(_ index: Int) -> UnsafeMutablePointer<Element> {
+        assert(index >= 0 && index < count)
+        return base + index
+    }
+
     /// Adds `element` at the end, doubling the storage when full.
     ///
     /// - Complexity: O(1) amortised.

@@ -13,8 +13,10 @@
 // TLP is committed, so a TLP costs at most one `arrive` event per link it crosses, plus a `wake`
 // when it had to wait for the transmitter. A TLP whose next link has one input, nothing queued or
 // on its way, and credits for it, is committed on that link at once, at its arrival time (as the
-// `arrive` event would have done), so a stream through a chain of such links moves in bursts up
-// to the credit limit, one `credits` event per UpdateFC batch, with per-TLP accounting unchanged. TLPs live in a slot pool that grows to the peak number in
+// `arrive` event would have done); the credits may include UpdateFC batches that reach the link
+// before the TLP does, applied ahead of their `credits` events. A stream through a chain of such
+// links thus moves in bursts up to the credit limit, one `credits` event per UpdateFC batch, with
+// per-TLP accounting unchanged. TLPs live in a slot pool that grows to the peak number in
 // flight (bounded by credits and tags) and is reused; requesters generate them one at a time as
 // the first link takes them, so memory does not grow with the transfer size.
 
@@ -202,6 +204,9 @@ struct StageState {
     /// (and its UpdateFCs charged) by a commit ahead of time.
     var releasesAhead = false
     var batchHead: Int32 = -1
+    /// Batches applied ahead of their `credits` events (`PacketEngine.applyCreditsAhead`), which
+    /// are still to come.
+    var creditsAppliedAhead: Int32 = 0
     var batchTail: Int32 = -1
     var stallSince: UInt64 = .max
     /// Payload bytes the requesters of an ordered transmitter have staged in its shared queue.
@@ -443,61 +448,69 @@ struct PacketEngine: SimulationModel {
     }
 
     /// Puts the requester's next MWr or MRd in its first link's input queue if it has none
-    /// there, a tag is free (reads) and its DMA rate cap allows; returns whether it did.
+    /// there (on an ordered transmitter: if its posted backlog has room), a tag is free (reads)
+    /// and its DMA rate cap allows; returns whether it did.
     ///
     /// - Complexity: O(1).
     mutating func pump(_ t: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) -> Bool {
-        var state = transfers[t]
-        guard state.started, !state.staged, state.issuedBytes < state.bytes else { return false }
-        let hop = hops[Int(state.requestHopStart)]
-        let link = Int(hop.link)
-        if state.isRead && state.freeTagCount == 0 {
-            if state.tagWaitSince == .max { transfers[t].tagWaitSince = now }
+        // In place: the transfer's state is large, and this runs once per request.
+        let state = transfers.pointer(t)
+        guard state.pointee.started, !state.pointee.staged, state.pointee.issuedBytes < state.pointee.bytes else {
             return false
         }
-        if now < state.nextIssue {
-            if !state.wakePending {
-                transfers[t].wakePending = true
-                transfers[t].dmaWait += state.nextIssue - now
-                schedule(.requesterWake(Int32(t)), at: state.nextIssue, scheduler: &scheduler)
+        let isRead = state.pointee.isRead
+        if isRead && state.pointee.freeTagCount == 0 {
+            if state.pointee.tagWaitSince == .max { state.pointee.tagWaitSince = now }
+            return false
+        }
+        let nextIssue = state.pointee.nextIssue
+        if now < nextIssue {
+            if !state.pointee.wakePending {
+                state.pointee.wakePending = true
+                state.pointee.dmaWait += nextIssue - now
+                schedule(.requesterWake(Int32(t)), at: nextIssue, scheduler: &scheduler)
             }
             return false
         }
-        if state.postedBacklog > 0, let resume = backlogFull(link, limit: state.postedBacklog, now: now) {
-            if !state.wakePending {
-                transfers[t].wakePending = true
+        let hop = hops[Int(state.pointee.requestHopStart)]
+        let link = Int(hop.link)
+        let backlog = state.pointee.postedBacklog
+        if backlog > 0, let resume = backlogFull(link, limit: backlog, now: now) {
+            if !state.pointee.wakePending {
+                state.pointee.wakePending = true
                 schedule(.requesterWake(Int32(t)), at: resume, scheduler: &scheduler)
             }
             return false
         }
-        guard let segment = state.splitter.next() else { return false }
+        guard let segment = state.pointee.splitter.next() else { return false }
         var record = TLPRecord()
         record.transfer = Int32(t)
-        record.hop = state.requestHopStart
+        record.hop = state.pointee.requestHopStart
         record.address = segment.address
         record.length = UInt32(segment.length)
-        if state.isRead {
-            state.freeTagCount -= 1
-            let tag = tagFree[Int(state.tagBase + state.freeTagCount)]
-            tagRemaining[Int(state.tagBase + tag)] = UInt32(segment.length)
+        if isRead {
+            state.pointee.freeTagCount -= 1
+            let tagBase = state.pointee.tagBase
+            let tag = tagFree[Int(tagBase + state.pointee.freeTagCount)]
+            tagRemaining[Int(tagBase + tag)] = UInt32(segment.length)
             record.tag = tag
             record.kind = .memoryRead
-            state.counts.memoryReads += 1
+            state.pointee.counts.memoryReads += 1
         } else {
             record.kind = .memoryWrite
             record.padded = UInt32(segment.paddedBytes)
-            state.counts.memoryWrites += 1
+            state.pointee.counts.memoryWrites += 1
         }
-        state.issuedBytes += UInt64(segment.length)
-        if state.dmaPsPerByte > 0 {
-            state.nextIssue = now + UInt64((Double(segment.length) * state.dmaPsPerByte).rounded(.up))
+        state.pointee.issuedBytes += UInt64(segment.length)
+        let dmaPsPerByte = state.pointee.dmaPsPerByte
+        if dmaPsPerByte > 0 {
+            state.pointee.nextIssue = now + UInt64((Double(segment.length) * dmaPsPerByte).rounded(.up))
         }
-        if state.orderedTransmitter {
+        if state.pointee.orderedTransmitter {
             stages[link].stagedRequestBytes += UInt64(segment.length)
         } else {
-            state.staged = true
+            state.pointee.staged = true
         }
-        transfers[t] = state
         let index = allocateTLP(record)
         enqueue(index, input: hop.input, link: link)
         return true
@@ -619,19 +632,21 @@ struct PacketEngine: SimulationModel {
     ///
     /// Reads are left out: completions reach the requester at their own times and free tags.
     mutating func issueAhead(_ t: Int, link: Int, now: UInt64) -> UInt64? {
-        let state = transfers[t]
-        guard !state.isRead, state.started, !state.staged, !state.wakePending, state.issuedBytes < state.bytes,
-            now < state.nextIssue, stages[link].commitsAhead, stages[link].queued == 0
+        let state = transfers.pointer(t)
+        let nextIssue = state.pointee.nextIssue
+        guard now < nextIssue, !state.pointee.isRead, state.pointee.started, !state.pointee.staged,
+            !state.pointee.wakePending, state.pointee.issuedBytes < state.pointee.bytes,
+            stages[link].commitsAhead, stages[link].queued == 0
         else { return nil }
-        var splitter = state.splitter
+        var splitter = state.pointee.splitter
         guard let segment = splitter.next() else { return nil }
         var probe = TLPRecord()
         probe.kind = .memoryWrite
         probe.length = UInt32(segment.length)
         probe.padded = UInt32(segment.paddedBytes)
         guard hasCredits(link, probe) else { return nil }
-        transfers[t].dmaWait += state.nextIssue - now
-        return state.nextIssue
+        state.pointee.dmaWait += nextIssue - now
+        return nextIssue
     }
 
     @inline(__always) func hasCredits(_ link: Int, _ record: TLPRecord) -> Bool {
@@ -710,9 +725,10 @@ struct PacketEngine: SimulationModel {
         var link = firstLink
         var start = firstStart
         var now = firstNow
-        // A loop rather than a call per link: a TLP committed ahead goes on to its next link.
+        // A loop rather than a call per link: a TLP committed ahead goes on to its next link. The
+        // record stays in local variables from link to link and goes back to the pool once per step.
+        var record = pool[Int(index)]
         while true {
-            var record = pool[Int(index)]
             let c = record.kind.creditClass
             let dataCredits = record.dataCredits
             stages[link].credits.add(c, header: -headerCredits(link, record), data: -dataCredits)
@@ -769,12 +785,15 @@ struct PacketEngine: SimulationModel {
             record.lastSerialisation = serialisation
             record.hop += 1
             let eligible = traverse(&record, from: arrival, now: now, scheduler: &scheduler)
-            pool[Int(index)] = record
             let hop = hops[Int(record.hop)]
             if hop.terminal >= 0 {
+                // A read stays in the pool until its completions go out; a write is freed there.
+                if record.kind != .memoryWrite { pool[Int(index)] = record }
                 serveAtMemory(
                     index, record, memory: Int(hop.terminal), arrival: eligible, now: now, scheduler: &scheduler)
-            } else if hop.link >= 0 && canCommitAhead(from: link, to: Int(hop.link), record) {
+            } else if hop.link >= 0
+                && canCommitAhead(from: link, to: Int(hop.link), record, at: eligible, clock: scheduler.now.rawValue)
+            {
                 // What the `arrive` event at `eligible` would do: the TLP joins an empty queue of a
                 // one-input link and starts at once, with `eligible` as the time of the decision.
                 let next = Int(hop.link)
@@ -784,6 +803,7 @@ struct PacketEngine: SimulationModel {
                 link = next
                 continue
             } else {
+                pool[Int(index)] = record
                 if hop.link >= 0 { stages[Int(hop.link)].pendingArrivals += 1 }
                 schedule(.arrive(index), at: eligible, scheduler: &scheduler)
             }
@@ -792,11 +812,44 @@ struct PacketEngine: SimulationModel {
     }
 
     /// Whether a TLP leaving `link` may be committed on `next` now rather than by an `arrive`
-    /// event: the result is the same because `next` has one input, nothing queued or on its way,
-    /// and credits for the TLP now (so also at its arrival: only its own input takes them).
-    @inline(__always) func canCommitAhead(from link: Int, to next: Int, _ record: TLPRecord) -> Bool {
-        stages[next].commitsAhead && stages[link].releasesAhead && stages[next].queued == 0
-            && stages[next].pendingArrivals == 0 && hasCredits(next, record)
+    /// event at `eligible`: the result is the same because `next` has one input, nothing queued or
+    /// on its way, and credits for the TLP at `eligible` (only its own input takes them). Those are
+    /// the credits it has now, or with the UpdateFC batches that reach it before `eligible`
+    /// applied ahead of their `credits` events (`applyCreditsAhead`).
+    @inline(__always) mutating func canCommitAhead(
+        from link: Int, to next: Int, _ record: TLPRecord, at eligible: UInt64, clock: UInt64
+    ) -> Bool {
+        guard
+            stages[next].commitsAhead && stages[link].releasesAhead && stages[next].queued == 0
+                && stages[next].pendingArrivals == 0
+        else { return false }
+        return hasCredits(next, record) || applyCreditsAhead(next, record, before: eligible, clock: clock)
+    }
+
+    /// Applies the oldest pending UpdateFC batches of a committing-ahead link that reach its
+    /// transmitter before `time`, until it has credits for `record`; returns whether it has.
+    ///
+    /// A batch is applied only when it can take no more credits: it is not the newest, or its
+    /// interval ended by `clock` (the current event's time; every later release is at or after
+    /// it). Its `credits` event then only lets the transmitter go on (`creditsAppliedAhead`).
+    /// Nothing sees the difference: the link has one input, fed by TLPs whose decision times are
+    /// at or after `time` (arrivals on a link never go back in time), so the link's credits are
+    /// next read at or after `time`, when the sequential order would have applied the same
+    /// batches (their `credits` events fall strictly before `time`).
+    ///
+    /// - Complexity: O(batches applied).
+    mutating func applyCreditsAhead(_ link: Int, _ record: TLPRecord, before time: UInt64, clock: UInt64) -> Bool {
+        let interval = stages[link].fcInterval
+        let delay = stages[link].dllpTime + stages[link].latency
+        while true {
+            let batch = stages[link].batchHead
+            guard batch >= 0 else { return false }
+            let sent = batches[Int(batch)].slot * interval
+            guard sent + delay < time, batch != stages[link].batchTail || sent <= clock else { return false }
+            applyOldestBatch(link, now: clock)
+            stages[link].creditsAppliedAhead += 1
+            if hasCredits(link, record) { return true }
+        }
     }
 
     /// Schedules `message` at the absolute time `time` (not before the current event).
@@ -810,10 +863,12 @@ struct PacketEngine: SimulationModel {
     /// that totals stay exact.
     @inline(__always) mutating func serialise(_ link: Int, bytes: UInt64) -> UInt64 {
         let exact = Double(bytes) * stages[link].psPerByte + stages[link].carry
-        // Truncation is the floor of a non-negative value, without a call to libm's floor.
-        let whole = UInt64(exact)
+        // Truncation is the floor of a non-negative value, without a call to libm's floor; through
+        // Int64, whose conversions are one instruction each way on x86-64 (UInt64's take several),
+        // with the same result (a serialisation time is far below 2^63 ps).
+        let whole = Int64(exact)
         stages[link].carry = exact - Double(whole)
-        return whole
+        return UInt64(whole)
     }
 
     /// Charges one DLLP, sent by the receiver of `link`, to the reverse direction's transmitter.
@@ -885,10 +940,21 @@ struct PacketEngine: SimulationModel {
         batches[Int(batch)].amounts.add(c, header: headers, data: dataCredits)
     }
 
-    /// Applies the oldest pending credit batch of a link and lets its transmitter go on.
+    /// Applies the oldest pending credit batch of a link and lets its transmitter go on (the batch
+    /// may have been applied ahead: `applyCreditsAhead`).
     mutating func returnCredits(_ link: Int, now: UInt64, scheduler: inout Scheduler<PacketEvent>) {
+        if stages[link].creditsAppliedAhead > 0 {
+            stages[link].creditsAppliedAhead -= 1
+        } else {
+            guard stages[link].batchHead >= 0 else { return }
+            applyOldestBatch(link, now: now)
+        }
+        tryStart(link, now: now, scheduler: &scheduler)
+    }
+
+    /// Adds the oldest pending credit batch of a link to its credits and frees the batch.
+    mutating func applyOldestBatch(_ link: Int, now: UInt64) {
         let batch = stages[link].batchHead
-        guard batch >= 0 else { return }
         let amounts = batches[Int(batch)].amounts
         stages[link].credits.add(0, header: amounts.header.0, data: amounts.data.0)
         stages[link].credits.add(1, header: amounts.header.1, data: amounts.data.1)
@@ -902,7 +968,6 @@ struct PacketEngine: SimulationModel {
         if next < 0 { stages[link].batchTail = -1 }
         batches[Int(batch)].next = batchFree
         batchFree = batch
-        tryStart(link, now: now, scheduler: &scheduler)
     }
 
     // MARK: Crossings
@@ -913,7 +978,7 @@ struct PacketEngine: SimulationModel {
     /// becomes an Unsupported Request completion on the transfer's way back.
     ///
     /// - Complexity: O(crossings passed).
-    mutating func traverse(
+    @inline(__always) mutating func traverse(
         _ record: inout TLPRecord, from time: UInt64, now: UInt64, scheduler: inout Scheduler<PacketEvent>
     ) -> UInt64 {
         var time = time
