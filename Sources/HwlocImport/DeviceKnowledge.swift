@@ -43,6 +43,53 @@ public enum DeviceKnowledge {
     /// The known device `pciId` (`10de:2330`), if any.
     public static func device(_ pciId: String) -> Device? { devices[pciId] }
 
+    /// A GPU family's copy engines: how many, each one's rate, and the reads they keep
+    /// outstanding (`<dma engines rate outstandingReads>`).
+    public struct CopyEngines: Sendable, Equatable {
+        var engines: Int
+        var rateGBps: Int
+        var outstandingReads: Int?
+
+        /// The `<dma>` element.
+        public var element: String {
+            "<dma engines=\"\(engines)\" rate=\"\(rateGBps) GB/s\""
+                + (outstandingReads.map { " outstandingReads=\"\($0)\"" } ?? "") + "/>"
+        }
+
+        /// Volta: 6 copy engines (deviceQuery on V100); 150 GB/s each, never the bottleneck of
+        /// a copy on NVLink2 or PCIe Gen3; outstanding reads Ampere's (an assumption,
+        /// docs/calibration.md: no Volta figure was used). As topologies/abci-v100x4.xml.
+        static let volta = CopyEngines(engines: 6, rateGBps: 150, outstandingReads: 48)
+        /// A100: 3 copy engines (deviceQuery); 300 GB/s each (NVLink3 is 300 GB/s per
+        /// direction); 48 outstanding reads fitted on nvbandwidth issue #42 (docs/calibration.md).
+        static let ampereA100 = CopyEngines(engines: 3, rateGBps: 300, outstandingReads: 48)
+        /// Ampere GA10x boards (A10, A40, RTX A6000, RTX 3090): 2 async copy engines (deviceQuery
+        /// on GA102); 32 GB/s each, above a Gen4 x16 link; outstanding reads the A100's (same
+        /// architecture, an assumption).
+        static let ampereGA10x = CopyEngines(engines: 2, rateGBps: 32, outstandingReads: 48)
+        /// Ada (RTX 4090, L4, L40, L40S): 2 async copy engines (deviceQuery on
+        /// AD102); 32 GB/s each; 72 outstanding reads fitted on nvbandwidth issue #15
+        /// (docs/calibration.md). As topologies/wrx80-rtx4090.xml.
+        static let ada = CopyEngines(engines: 2, rateGBps: 32, outstandingReads: 72)
+        /// Hopper: 3 copy engines (deviceQuery on H100 SXM5); 400 GB/s each, nvbandwidth's
+        /// device-to-device copy figure; reads bound by tags only, as topologies/hgx-h100.xml.
+        static let hopper = CopyEngines(engines: 3, rateGBps: 400, outstandingReads: nil)
+    }
+
+    /// The copy engines of a known NVIDIA GPU, by family; nil when p2psim has no figure for its
+    /// family (Kepler, Pascal, Blackwell, AMD parts: the topology then gives no `<dma>`, and a
+    /// copy is bound by its links and tags alone).
+    public static func copyEngines(_ pciId: String) -> CopyEngines? { copyEngineFamilies[pciId] }
+
+    /// The copy-engine family of the known NVIDIA GPUs (architectures from the device names).
+    static let copyEngineFamilies: [String: CopyEngines] = [
+        "10de:1db1": .volta, "10de:1db4": .volta, "10de:1db5": .volta, "10de:1db6": .volta, "10de:1db8": .volta,
+        "10de:20b0": .ampereA100, "10de:20b2": .ampereA100, "10de:20f1": .ampereA100, "10de:20b5": .ampereA100,
+        "10de:2204": .ampereGA10x, "10de:2230": .ampereGA10x, "10de:2235": .ampereGA10x, "10de:2236": .ampereGA10x,
+        "10de:2684": .ada, "10de:26b5": .ada, "10de:26b9": .ada, "10de:27b8": .ada,
+        "10de:2330": .hopper, "10de:2331": .hopper,
+    ]
+
     /// Known GPUs by vendor:device.
     ///
     /// BAR1 sizes are the "BAR1 Memory Usage: Total" that `nvidia-smi -q` reports on these

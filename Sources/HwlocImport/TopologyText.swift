@@ -93,12 +93,13 @@ public enum TopologyText {
             body.append("<bar index=\"3\" size=\"32 MiB\" bits=\"64\" prefetchable=\"true\"/>")
         }
         body.append("<memory \(memory)/>")
+        if let engines = DeviceKnowledge.copyEngines(pciId) { body.append(engines.element) }
         return body
     }
 
     /// The note that goes with `knownGPUBody`.
     public static let knownGPUNote =
-        "BARs and memories of known GPUs come from p2psim's device table (BAR1 as nvidia-smi -q reports it: V100 16/32 GiB, A100 64/128 GiB, H100 128 GiB, A40/L40/L40S 64 GiB, GeForce 256 MiB without Resizable BAR; AMD Instinct: all VRAM; memory from data sheets; HBM/GDDR latency 500 ns assumed)."
+        "BARs and memories of known GPUs come from p2psim's device table (BAR1 as nvidia-smi -q reports it: V100 16/32 GiB, A100 64/128 GiB, H100 128 GiB, A40/L40/L40S 64 GiB, GeForce 256 MiB without Resizable BAR; AMD Instinct: all VRAM; memory from data sheets; HBM/GDDR latency 500 ns assumed); copy engines of known NVIDIA families (count from deviceQuery, outstanding reads from docs/calibration.md)."
 
     /// A socket's memory element: `bytes` (64 GiB when 0) with the assumed bandwidth and latency.
     public static func socketMemoryLine(bytes: UInt64, source: String) -> String {

@@ -442,8 +442,9 @@ struct MachineConverter {
         }
         if let memory, exposing != nil {
             body.append("<memory \(memory)/>")
+            if let engines = DeviceKnowledge.copyEngines(pciId) { body.append(engines.element) }
             note(
-                "GPU memories come from p2psim's device table (data sheets; 500 ns latency assumed); the largest prefetchable BAR is the one that maps it.")
+                "GPU memories come from p2psim's device table (data sheets; 500 ns latency assumed); the largest prefetchable BAR is the one that maps it; copy engines of known NVIDIA families from the same table (count from deviceQuery, outstanding reads from docs/calibration.md).")
         } else if name.kind == .gpu {
             warn(
                 record,

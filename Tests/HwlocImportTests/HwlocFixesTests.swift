@@ -144,6 +144,22 @@ struct HwlocFixTests {
         }
     }
 
+    @Test("known NVIDIA families get their copy engines; families without a figure get none")
+    func copyEngines() throws {
+        let result = try HwlocImporter.importTopology(
+            text: document(gpuIds: ("10de:26b9", "10de:1eb0")), file: "families.xml")
+        let topology = try TopologyLoader.load(text: result.xml, file: "families.xml")
+        let l40s = try #require(topology.nodeIndex(of: "gpu0").flatMap { topology.nodes[$0].endpoint })
+        #expect(l40s.dma?.engines == 2)
+        #expect(l40s.dma?.outstandingReads == 72)
+        #expect(topology.nodeIndex(of: "gpu1").flatMap { topology.nodes[$0].endpoint?.dma } == nil)
+        // Volta and Ampere: the calibration's outstanding reads; Hopper: tags only; Blackwell: none.
+        #expect(DeviceKnowledge.copyEngines("10de:1db8")?.element == "<dma engines=\"6\" rate=\"150 GB/s\" outstandingReads=\"48\"/>")
+        #expect(DeviceKnowledge.copyEngines("10de:20b2")?.element == "<dma engines=\"3\" rate=\"300 GB/s\" outstandingReads=\"48\"/>")
+        #expect(DeviceKnowledge.copyEngines("10de:2330")?.element == "<dma engines=\"3\" rate=\"400 GB/s\"/>")
+        #expect(DeviceKnowledge.copyEngines("10de:2901") == nil)
+    }
+
     @Test("drivers come from the OS devices hwloc names")
     func drivers() throws {
         let topology = try TopologyLoader.load(
