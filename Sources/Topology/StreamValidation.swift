@@ -43,22 +43,27 @@ enum StreamValidation {
         /// bytes it points into, reused from element to element.
         var pointers: [UnsafePointer<xmlChar>?] = []
         var values: [UInt8] = []
+        var ranges: [(name: UnsafePointer<xmlChar>, start: Int, end: Int)] = []
 
         mutating func feed(_ element: PendingElement) {
             let name = element.cName
             values.removeAll(keepingCapacity: true)
-            var ranges: [(name: UnsafePointer<xmlChar>, start: Int, end: Int)] = []
-            ranges.reserveCapacity(element.attributes.count)
+            ranges.removeAll(keepingCapacity: true)
             for (attribute, attributeName) in zip(element.attributes, element.cAttributeNames) {
                 let begin = values.count
-                // The plugged handler turns "&#38;" back into "&", as libxml2's parser escapes
-                // ampersands in the values it hands to SAX.
-                for byte in attribute.value.utf8 {
-                    if byte == UInt8(ascii: "&") {
-                        values.append(contentsOf: "&#38;".utf8)
-                    } else {
-                        values.append(byte)
+                let utf8 = attribute.value.utf8
+                if utf8.contains(UInt8(ascii: "&")) {
+                    // The plugged handler turns "&#38;" back into "&", as libxml2's parser
+                    // escapes ampersands in the values it hands to SAX.
+                    for byte in utf8 {
+                        if byte == UInt8(ascii: "&") {
+                            values.append(contentsOf: "&#38;".utf8)
+                        } else {
+                            values.append(byte)
+                        }
                     }
+                } else {
+                    values.append(contentsOf: utf8)
                 }
                 ranges.append((attributeName, begin, values.count))
             }

@@ -26,6 +26,11 @@ struct TopologyBuilder {
     private var nvswitchIndex: [String: Int] = [:]
     private var socketIndex: [String: Int] = [:]
     private var nodeIndex: [String: Int] = [:]
+    /// Quantities already read, by their text: a generated machine spells the same few sizes,
+    /// rates and latencies thousands of times.
+    private var sizes: [String: ByteCount] = [:]
+    private var rates: [String: DataRate] = [:]
+    private var durations: [String: Picoseconds] = [:]
 
     init(sources: SourceTexts) {
         self.sources = sources
@@ -64,20 +69,38 @@ struct TopologyBuilder {
         }
     }
 
+    /// Reads a quantity attribute as `quantity` does, keeping what was read in `cache` by text.
+    private mutating func cachedQuantity<T>(
+        _ element: XMLElement, _ name: String, _ cache: WritableKeyPath<TopologyBuilder, [String: T]>,
+        _ parse: (String) throws(UnitParseError) -> T
+    ) -> T? {
+        guard let text = element.attribute(name) else { return nil }
+        if let known = self[keyPath: cache][text] { return known }
+        let value = quantity(element, name, parse)
+        if let value { self[keyPath: cache][text] = value }
+        return value
+    }
+
     /// Reads a size within `QuantityRange.size` (0 B to 1 PiB).
     private mutating func size(_ element: XMLElement, _ name: String) -> ByteCount? {
-        quantity(element, name) { text throws(UnitParseError) in try ByteCount.parse(text, within: .size) }
+        cachedQuantity(element, name, \.sizes) { text throws(UnitParseError) in
+            try ByteCount.parse(text, within: .size)
+        }
     }
 
     /// Reads the rate of a link, memory, switch or engine, within `QuantityRange.bandwidth`
     /// (1 MB/s to 1 PB/s).
     private mutating func rate(_ element: XMLElement, _ name: String) -> DataRate? {
-        quantity(element, name) { text throws(UnitParseError) in try DataRate.parse(text, within: .bandwidth) }
+        cachedQuantity(element, name, \.rates) { text throws(UnitParseError) in
+            try DataRate.parse(text, within: .bandwidth)
+        }
     }
 
     /// Reads a hardware latency or overhead, within `QuantityRange.latency` (0 ps to 1 s).
     private mutating func duration(_ element: XMLElement, _ name: String) -> Picoseconds? {
-        quantity(element, name) { text throws(UnitParseError) in try Picoseconds.parse(text, within: .latency) }
+        cachedQuantity(element, name, \.durations) { text throws(UnitParseError) in
+            try Picoseconds.parse(text, within: .latency)
+        }
     }
 
     /// Reads an integer attribute (decimal or 0x-prefixed hexadecimal) that must lie in `range`.
