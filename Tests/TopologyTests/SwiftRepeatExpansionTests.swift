@@ -41,7 +41,7 @@ struct SwiftRepeatExpansionTests {
                       <repeat count="1" var="k" start="i * 10">
                         <downstreamPort id="dp{p}.{i}">
                           <endpoint id="gpu{(p - 1) * 3 + i}" kind="gpu" pciId="10de:2330" gen="5" width="16"
-                              label="{k % 7}-{-k / 3}"><!-- a comment --><?pi ignored?>
+                              label="{k % 7}-{-k / 3} R&amp;D &#38;#38; é"><!-- a comment --><?pi ignored?>
                             <bar index="1" size="1 GiB" bits="64" prefetchable="true" exposes="memory"/>
                             <memory capacity="80 GiB" bandwidth="3350 GB/s" latency="500 ns"/>
                           </endpoint>
@@ -61,7 +61,7 @@ struct SwiftRepeatExpansionTests {
         #expect(describe(swift.diagnostics) == describe(libxml2.diagnostics))
         let tree = describe(swift.root)
         #expect(tree.contains("label=switch {2} of {2}"))
-        #expect(tree.contains("id=gpu5") && tree.contains("label=6--6"))
+        #expect(tree.contains("id=gpu5") && tree.contains("label=6--6 R&D &#38; é"))
         #expect(!tree.contains("never"))
     }
 
