@@ -69,6 +69,14 @@ final class ElementBudget {
 
     init(limit: Int) { self.limit = limit }
 
+    /// A separate budget with the same limit and count so far (for an attempt that may be
+    /// abandoned without charging this one).
+    func copy() -> ElementBudget {
+        let copy = ElementBudget(limit: limit)
+        copy.used = used
+        return copy
+    }
+
     /// Counts `count` more elements; false (and nothing counted) when that would pass the limit.
     func charge(_ count: Int) -> Bool {
         let (total, overflow) = used.addingReportingOverflow(count)

@@ -15,11 +15,42 @@ public struct PCIIdentity: Hashable, Sendable, CustomStringConvertible {
 
     /// Reads `vvvv:dddd` in hexadecimal.
     public init?(_ text: String) {
+        // The common spelling, exactly nine ASCII bytes, read without splitting (the loader reads
+        // one per device).
+        if let (vendor, device) = Self.plain(text) {
+            self.init(vendor: vendor, device: device)
+            return
+        }
         let parts = text.split(separator: ":")
         guard parts.count == 2, parts[0].count == 4, parts[1].count == 4,
             let vendor = UInt16(parts[0], radix: 16), let device = UInt16(parts[1], radix: 16)
         else { return nil }
         self.init(vendor: vendor, device: device)
+    }
+
+    /// `vvvv:dddd` with exactly four hexadecimal digits each side, or nil for any other text
+    /// (which the general reading handles).
+    private static func plain(_ text: String) -> (UInt16, UInt16)? {
+        var text = text
+        return text.withUTF8 { bytes -> (UInt16, UInt16)? in
+            guard bytes.count == 9, bytes[4] == UInt8(ascii: ":") else { return nil }
+            func hexadecimal(from start: Int) -> UInt16? {
+                var value: UInt16 = 0
+                for byte in bytes[start..<start + 4] {
+                    let digit: UInt8
+                    switch byte {
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                    case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                    case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+                    default: return nil
+                    }
+                    value = value << 4 | UInt16(digit)
+                }
+                return value
+            }
+            guard let vendor = hexadecimal(from: 0), let device = hexadecimal(from: 5) else { return nil }
+            return (vendor, device)
+        }
     }
 
     public var description: String { hexadecimal(vendor, digits: 4) + ":" + hexadecimal(device, digits: 4) }

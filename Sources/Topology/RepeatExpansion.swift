@@ -5,8 +5,8 @@ import CLibXML2
 /// The children of a repeat are copied N times in its place; in every attribute below it,
 /// `{expr}` is replaced by the value of an integer expression over the enclosing repeats'
 /// variables (`+ - * / %` and parentheses), so `id="gpu{4*s+i}"` numbers devices across nested
-/// repeats. Copies keep the line numbers of the original elements, so diagnostics still point
-/// into the file.
+/// repeats. Copies keep the line numbers and files of the original elements, so diagnostics
+/// still point into the file.
 ///
 /// Every copied element, nested ones included, is charged to the load's element budget
 /// (`LoadLimits.maxElements`, shared with XInclude) before it is made, so a repeat of a large
@@ -55,6 +55,7 @@ struct RepeatExpander {
         guard diagnostics.isEmpty else { return }
         defer {
             xmlUnlinkNode(repeatNode)
+            files.forget(repeatNode)
             xmlFreeNode(repeatNode)
         }
         guard let countText = LibXMLNode.attribute(repeatNode, "count"), let variable = LibXMLNode.attribute(repeatNode, "var")
@@ -111,6 +112,7 @@ struct RepeatExpander {
             inner[variable] = start + k
             for original in body {
                 guard let copy = xmlDocCopyNode(original, repeatNode.pointee.doc, 1) else { continue }
+                files.recordCopy(copy, of: original)
                 xmlAddPrevSibling(repeatNode, copy)
                 let name = copy.pointee.name.map { String(cString: $0) } ?? ""
                 if name == "repeat" {
@@ -146,43 +148,82 @@ struct RepeatExpander {
             let value = hasBrace ? String(cString: raw) : ""
             p2psim_xmlFree(raw)
             guard hasBrace, let name = attribute.pointee.name.map({ String(cString: $0) }) else { continue }
-            var result = ""
-            var rest = Substring(value)
-            while let open = rest.firstIndex(where: { $0 == "{" || $0 == "}" }) {
-                result += rest[..<open]
-                // "{{" and "}}" write literal braces.
-                let after = rest.index(after: open)
-                if after < rest.endIndex, rest[after] == rest[open] {
-                    result.append(rest[open])
-                    rest = rest[rest.index(after: after)...]
-                    continue
-                }
-                guard rest[open] == "{" else {
-                    diagnostics.append(
-                        Diagnostic(
-                            .error, at: location(of: node, attribute: name),
-                            "attribute '\(name)': '}' without '{' (write '}}' for a literal brace)"))
-                    return
-                }
-                guard let close = rest[open...].firstIndex(of: "}") else {
-                    diagnostics.append(
-                        Diagnostic(
-                            .error, at: location(of: node, attribute: name), "attribute '\(name)': '{' without '}'"))
-                    return
-                }
-                let expression = String(rest[rest.index(after: open)..<close])
-                do {
-                    result += String(try IntegerExpression.evaluate(expression, bindings: bindings))
-                } catch {
-                    diagnostics.append(
-                        Diagnostic(.error, at: location(of: node, attribute: name), "attribute '\(name)': \(error)"))
-                    return
-                }
-                rest = rest[rest.index(after: close)...]
+            do {
+                xmlSetProp(node, name, try SubstitutionTemplate(value, attribute: name).render(bindings))
+            } catch {
+                diagnostics.append(Diagnostic(.error, at: location(of: node, attribute: name), error.description))
+                return
             }
-            result += rest
-            xmlSetProp(node, name, result)
         }
+    }
+}
+
+/// An attribute value with `{expr}` parts, parsed once and rendered for each binding of the
+/// repeat variables: `{expr}` becomes the expression's value, `{{` and `}}` literal braces.
+///
+/// Parsing stops at the first misplaced brace and keeps that error as the template's last part,
+/// so rendering reports what the value's reading from left to right meets first (an expression
+/// that fails before the misplaced brace, else the brace).
+struct SubstitutionTemplate {
+    private enum Part {
+        case literal(String)
+        case expression(String, [Unicode.Scalar])
+        case failure(String)
+    }
+
+    private var parts: [Part] = []
+    /// The attribute's name, for messages.
+    let attribute: String
+
+    /// Parses `value`, the value of attribute `attribute`.
+    init(_ value: String, attribute: String) {
+        self.attribute = attribute
+        var literal = ""
+        var rest = Substring(value)
+        while let open = rest.firstIndex(where: { $0 == "{" || $0 == "}" }) {
+            literal += rest[..<open]
+            let after = rest.index(after: open)
+            if after < rest.endIndex, rest[after] == rest[open] {
+                literal.append(rest[open])
+                rest = rest[rest.index(after: after)...]
+                continue
+            }
+            if !literal.isEmpty { parts.append(.literal(literal)) }
+            literal = ""
+            guard rest[open] == "{" else {
+                parts.append(.failure("attribute '\(attribute)': '}' without '{' (write '}}' for a literal brace)"))
+                return
+            }
+            guard let close = rest[open...].firstIndex(of: "}") else {
+                parts.append(.failure("attribute '\(attribute)': '{' without '}'"))
+                return
+            }
+            let expression = String(rest[rest.index(after: open)..<close])
+            parts.append(.expression(expression, Array(expression.unicodeScalars)))
+            rest = rest[rest.index(after: close)...]
+        }
+        literal += rest
+        if !literal.isEmpty { parts.append(.literal(literal)) }
+    }
+
+    /// The value with its expressions evaluated under `bindings`.
+    ///
+    /// - Throws: the message to report at the attribute.
+    func render(_ bindings: [String: Int]) throws(ExpressionError) -> String {
+        var result = ""
+        for part in parts {
+            switch part {
+            case .literal(let text): result += text
+            case .expression(let expression, let scalars):
+                do {
+                    result += String(try IntegerExpression.evaluate(scalars, text: expression, bindings: bindings))
+                } catch {
+                    throw ExpressionError(description: "attribute '\(attribute)': \(error)")
+                }
+            case .failure(let message): throw ExpressionError(description: message)
+            }
+        }
+        return result
     }
 }
 
@@ -227,7 +268,14 @@ enum IntegerExpression {
 
     /// Evaluates `text` with `bindings` for its variables.
     static func evaluate(_ text: String, bindings: [String: Int]) throws(ExpressionError) -> Int {
-        let chars = Array(text.unicodeScalars)
+        try evaluate(Array(text.unicodeScalars), text: text, bindings: bindings)
+    }
+
+    /// Evaluates `chars`, the scalars of `text` (split once by a caller that evaluates the same
+    /// expression many times).
+    static func evaluate(
+        _ chars: [Unicode.Scalar], text: String, bindings: [String: Int]
+    ) throws(ExpressionError) -> Int {
         guard chars.count <= maximumLength else {
             throw ExpressionError(description: "expression longer than \(maximumLength) characters")
         }

@@ -26,6 +26,11 @@ struct TopologyBuilder {
     private var nvswitchIndex: [String: Int] = [:]
     private var socketIndex: [String: Int] = [:]
     private var nodeIndex: [String: Int] = [:]
+    /// Quantities already read, by their text: a generated machine spells the same few sizes,
+    /// rates and latencies thousands of times.
+    private var sizes: [String: ByteCount] = [:]
+    private var rates: [String: DataRate] = [:]
+    private var durations: [String: Picoseconds] = [:]
 
     init(sources: SourceTexts) {
         self.sources = sources
@@ -35,7 +40,9 @@ struct TopologyBuilder {
     // MARK: Diagnostics and attribute reading
 
     private func location(_ element: XMLElement, attribute: String? = nil) -> SourceLocation {
-        if let attribute,
+        // An attribute the element lacks is not searched for: the search would find the next
+        // element's (a default function number reported at a sibling's `function=`).
+        if let attribute, element.attribute(attribute) != nil,
             let found = sources.column(ofAttribute: attribute, from: element.location.line, in: element.location.file)
         {
             return SourceLocation(file: element.location.file, line: found.line, column: found.column)
@@ -64,20 +71,38 @@ struct TopologyBuilder {
         }
     }
 
+    /// Reads a quantity attribute as `quantity` does, keeping what was read in `cache` by text.
+    private mutating func cachedQuantity<T>(
+        _ element: XMLElement, _ name: String, _ cache: WritableKeyPath<TopologyBuilder, [String: T]>,
+        _ parse: (String) throws(UnitParseError) -> T
+    ) -> T? {
+        guard let text = element.attribute(name) else { return nil }
+        if let known = self[keyPath: cache][text] { return known }
+        let value = quantity(element, name, parse)
+        if let value { self[keyPath: cache][text] = value }
+        return value
+    }
+
     /// Reads a size within `QuantityRange.size` (0 B to 1 PiB).
     private mutating func size(_ element: XMLElement, _ name: String) -> ByteCount? {
-        quantity(element, name) { text throws(UnitParseError) in try ByteCount.parse(text, within: .size) }
+        cachedQuantity(element, name, \.sizes) { text throws(UnitParseError) in
+            try ByteCount.parse(text, within: .size)
+        }
     }
 
     /// Reads the rate of a link, memory, switch or engine, within `QuantityRange.bandwidth`
     /// (1 MB/s to 1 PB/s).
     private mutating func rate(_ element: XMLElement, _ name: String) -> DataRate? {
-        quantity(element, name) { text throws(UnitParseError) in try DataRate.parse(text, within: .bandwidth) }
+        cachedQuantity(element, name, \.rates) { text throws(UnitParseError) in
+            try DataRate.parse(text, within: .bandwidth)
+        }
     }
 
     /// Reads a hardware latency or overhead, within `QuantityRange.latency` (0 ps to 1 s).
     private mutating func duration(_ element: XMLElement, _ name: String) -> Picoseconds? {
-        quantity(element, name) { text throws(UnitParseError) in try Picoseconds.parse(text, within: .latency) }
+        cachedQuantity(element, name, \.durations) { text throws(UnitParseError) in
+            try Picoseconds.parse(text, within: .latency)
+        }
     }
 
     /// Reads an integer attribute (decimal or 0x-prefixed hexadecimal) that must lie in `range`.
@@ -312,28 +337,30 @@ struct TopologyBuilder {
     /// Builds what a port's link leads to: one switch, or the functions of one device.
     private mutating func buildBelowPort(_ element: XMLElement, port: Int, rootComplex: Int) {
         let portLink = topology.nodes[port].link
-        let switches = element.children.filter { $0.name == "switch" }
-        let endpoints = element.children.filter { $0.name == "endpoint" }
-        if switches.count > 1 || (!switches.isEmpty && !endpoints.isEmpty) {
+        // Counted, not collected: a port of a big machine is built tens of thousands of times.
+        let switches = element.children.reduce(0) { $1.name == "switch" ? $0 + 1 : $0 }
+        let endpoints = element.children.reduce(0) { $1.name == "endpoint" ? $0 + 1 : $0 }
+        if switches > 1 || (switches > 0 && endpoints > 0) {
             error(
                 element,
                 "<\(element.name) id='\(topology.nodes[port].id)'> has one link: it can lead to one switch or to the functions of one device, not both or several"
             )
         }
-        var functions: [Int: XMLElement] = [:]
+        // The first endpoint of each function number (a port has at most eight functions).
+        var functions: [(function: Int, element: XMLElement)] = []
         for child in element.children {
             switch child.name {
             case "switch":
                 buildSwitch(child, parentPort: port, rootComplex: rootComplex)
             case "endpoint":
                 let function = integer(child, "function", .pciFunction) ?? 0
-                if let other = functions[function] {
+                if let other = functions.first(where: { $0.function == function })?.element {
                     error(
                         child, attribute: "function",
                         "function \(function) under '\(topology.nodes[port].id)' is already taken by the endpoint at \(other.location)"
                     )
                 } else {
-                    functions[function] = child
+                    functions.append((function, child))
                 }
                 _ = buildEndpoint(child, parent: port, rootComplex: rootComplex, parentLink: portLink)
             default: break
@@ -393,13 +420,16 @@ struct TopologyBuilder {
         let mps = size(element, "mps") ?? EndpointDefaults.maxPayload
         let mrrs = size(element, "mrrs") ?? EndpointDefaults.maxReadRequest
         let rcb = size(element, "rcb") ?? EndpointDefaults.readCompletionBoundary
-        for (name, value) in [("mps", mps), ("mrrs", mrrs)]
-        where value.bytes < 128 || value.bytes > 4_096 || value.bytes & (value.bytes - 1) != 0 {
-            error(
-                element, attribute: name,
-                "<endpoint id='\(id)'> \(name) \(value) must be a power of two from 128 B to 4096 B (PCIe Base Specification 7.5.3.4)"
-            )
+        func checkPayload(_ name: String, _ value: ByteCount) {
+            if value.bytes < 128 || value.bytes > 4_096 || value.bytes & (value.bytes - 1) != 0 {
+                error(
+                    element, attribute: name,
+                    "<endpoint id='\(id)'> \(name) \(value) must be a power of two from 128 B to 4096 B (PCIe Base Specification 7.5.3.4)"
+                )
+            }
         }
+        checkPayload("mps", mps)
+        checkPayload("mrrs", mrrs)
         if rcb.bytes != 64 && rcb.bytes != 128 {
             error(
                 element, attribute: "rcb",
@@ -408,16 +438,19 @@ struct TopologyBuilder {
         let memoryElement = element.children.first { $0.name == "memory" }
         let deviceMemory = memoryElement.flatMap { memory($0) }
         var bars: [BARSpec] = []
-        var usedSlots: [Int: XMLElement] = [:]
+        // The BAR that last took each register slot (six at most).
+        var usedSlots: [(slot: Int, element: XMLElement)] = []
         for barElement in element.children where barElement.name == "bar" {
             guard let bar = buildBAR(barElement, device: id) else { continue }
-            for slot in bar.is64Bit ? [bar.index, bar.index + 1] : [bar.index] {
-                if let other = usedSlots[slot] {
+            for slot in bar.index...(bar.is64Bit ? bar.index + 1 : bar.index) {
+                if let taken = usedSlots.firstIndex(where: { $0.slot == slot }) {
                     error(
                         barElement, attribute: "index",
-                        "BAR \(bar.index) of '\(id)' overlaps the BAR declared at \(other.location)")
+                        "BAR \(bar.index) of '\(id)' overlaps the BAR declared at \(usedSlots[taken].element.location)")
+                    usedSlots[taken].element = barElement
+                } else {
+                    usedSlots.append((slot, barElement))
                 }
-                usedSlots[slot] = barElement
             }
             if bar.is64Bit && bar.index == 5 {
                 error(barElement, attribute: "index", "BAR 5 cannot be 64-bit: a 64-bit BAR uses two BAR registers")
@@ -430,7 +463,7 @@ struct TopologyBuilder {
             }
             bars.append(bar)
         }
-        if bars.filter(\.exposesMemory).count > 1 {
+        if bars.reduce(0, { $1.exposesMemory ? $0 + 1 : $0 }) > 1 {
             error(element, "<endpoint id='\(id)'> has more than one BAR that exposes its memory")
         }
         var dma: DMASpec?

@@ -44,7 +44,7 @@ public enum TopologyLoader {
         let sources = SourceTexts()
         let result = XMLReader.read(
             bytes: bytes, file: file, schema: TopologySchema.xsd, sources: sources, limits: limits,
-            transform: expandRepeats(sources))
+            transform: expandRepeats(sources), expandRepeatsInSwift: true)
         return try build(result, file: file, sources: sources)
     }
 
@@ -58,12 +58,12 @@ public enum TopologyLoader {
         let sources = SourceTexts()
         let result = XMLReader.read(
             text: text, file: file, schema: TopologySchema.xsd, sources: sources, limits: limits,
-            transform: expandRepeats(sources))
+            transform: expandRepeats(sources), expandRepeatsInSwift: true)
         return try build(result, file: file, sources: sources)
     }
 
     /// Repeats are expanded before validation; copies keep the originals' lines.
-    private static func expandRepeats(
+    static func expandRepeats(
         _ sources: SourceTexts
     ) -> (UnsafeMutablePointer<xmlNode>, NodeFiles, inout [Diagnostic]) -> Void {
         { root, files, diagnostics in

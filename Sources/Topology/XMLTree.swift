@@ -83,6 +83,44 @@ package final class NodeFiles {
         files[UnsafeMutableRawPointer(node)] = file
     }
 
+    /// Records the copies in `copy` (a libxml2 copy of `original`, of the same shape) of the
+    /// elements recorded in `original`, with the same files: a `<repeat>` copy of an included
+    /// element comes from the included file.
+    func recordCopy(_ copy: UnsafeMutablePointer<xmlNode>, of original: UnsafeMutablePointer<xmlNode>) {
+        guard !files.isEmpty else { return }
+        var stack = [(copy, original)]
+        while let (copied, source) = stack.popLast() {
+            if let file = files[UnsafeMutableRawPointer(source)] { files[UnsafeMutableRawPointer(copied)] = file }
+            var copiedChild = copied.pointee.children
+            var sourceChild = source.pointee.children
+            while let c = copiedChild, let s = sourceChild {
+                if c.pointee.type == XML_ELEMENT_NODE { stack.append((c, s)) }
+                copiedChild = c.pointee.next
+                sourceChild = s.pointee.next
+            }
+        }
+    }
+
+    /// Forgets what was recorded for `node` and its descendants, before libxml2 frees them: a
+    /// node allocated later at the same address must not take their file.
+    func forget(_ node: UnsafeMutablePointer<xmlNode>) {
+        guard !files.isEmpty else { return }
+        var stack = [node]
+        while let current = stack.popLast() {
+            files[UnsafeMutableRawPointer(current)] = nil
+            var child = current.pointee.children
+            while let c = child {
+                if c.pointee.type == XML_ELEMENT_NODE { stack.append(c) }
+                child = c.pointee.next
+            }
+        }
+    }
+
+    /// The file recorded for `node` itself, nil when it has none (it takes its ancestors').
+    func recordedFile(of node: UnsafeMutablePointer<xmlNode>) -> String? {
+        files.isEmpty ? nil : files[UnsafeMutableRawPointer(node)]
+    }
+
     /// Records the file of every element that XInclude brought in, from the XINCLUDE_START
     /// markers it leaves around included content (their `href`, resolved against the including
     /// file), then removes the markers and any `xml:base` attributes.
@@ -298,6 +336,9 @@ package enum XMLReader {
     package struct Result {
         package var root: XMLElement?
         package var diagnostics: [Diagnostic]
+        /// Whether `<repeat>` was expanded on Swift values and the result validated by streaming
+        /// (else the libxml2 tree was expanded and validated).
+        package var expandedInSwift = false
     }
 
     /// Parses `text` (the content of `file`, already decoded), processes XInclude, lets
@@ -309,29 +350,36 @@ package enum XMLReader {
     /// `read(bytes:file:schema:sources:limits:transform:)`.
     package static func read(
         text: String, file: String, schema: String?, sources: SourceTexts, limits: LoadLimits = .current,
-        transform: (UnsafeMutablePointer<xmlNode>, NodeFiles, inout [Diagnostic]) -> Void = { _, _, _ in }
+        transform: (UnsafeMutablePointer<xmlNode>, NodeFiles, inout [Diagnostic]) -> Void = { _, _, _ in },
+        expandRepeatsInSwift: Bool = false
     ) -> Result {
         sources.register(text, for: file)
         return read(
             bytes: Array(text.utf8), encoding: "UTF-8", file: file, schema: schema, sources: sources, limits: limits,
-            transform: transform)
+            transform: transform, expandRepeatsInSwift: expandRepeatsInSwift)
     }
 
     /// Parses the bytes of `file` as libxml2 decodes them (a byte-order mark or the declared
     /// encoding: UTF-8, UTF-16, ISO-8859-1...), then as `read(text:...)`.
     package static func read(
         bytes: [UInt8], file: String, schema: String?, sources: SourceTexts, limits: LoadLimits = .current,
-        transform: (UnsafeMutablePointer<xmlNode>, NodeFiles, inout [Diagnostic]) -> Void = { _, _, _ in }
+        transform: (UnsafeMutablePointer<xmlNode>, NodeFiles, inout [Diagnostic]) -> Void = { _, _, _ in },
+        expandRepeatsInSwift: Bool = false
     ) -> Result {
         sources.register(SourceDecoding.text(of: bytes), for: file)
         return read(
             bytes: bytes, encoding: nil, file: file, schema: schema, sources: sources, limits: limits,
-            transform: transform)
+            transform: transform, expandRepeatsInSwift: expandRepeatsInSwift)
     }
 
+    /// With `expandRepeatsInSwift`, `<repeat>` is first expanded on Swift values and the result
+    /// validated by streaming (`SwiftRepeatExpander`, `StreamValidation`); when that meets any
+    /// problem, `transform` expands the libxml2 tree and the tree is validated as before, so that
+    /// every diagnostic comes from the same code with the same locations.
     private static func read(
         bytes: [UInt8], encoding: String?, file: String, schema: String?, sources: SourceTexts, limits: LoadLimits,
-        transform: (UnsafeMutablePointer<xmlNode>, NodeFiles, inout [Diagnostic]) -> Void
+        transform: (UnsafeMutablePointer<xmlNode>, NodeFiles, inout [Diagnostic]) -> Void,
+        expandRepeatsInSwift: Bool
     ) -> Result {
         let budget = ElementBudget(limit: limits.maxElements)
         let collector = ErrorCollector(defaultFile: file, sources: sources, budget: budget)
@@ -386,6 +434,12 @@ package enum XMLReader {
                 return Result(root: nil, diagnostics: collector.diagnostics)
             }
             collector.nodeFiles.recordIncludedFiles(rootNode)
+            if expandRepeatsInSwift,
+                let tree = expandedInSwift(
+                    rootNode, schema: schema, collector: collector, budget: budget, sources: sources)
+            {
+                return Result(root: tree, diagnostics: collector.diagnostics, expandedInSwift: true)
+            }
             var transformDiagnostics: [Diagnostic] = []
             transform(rootNode, collector.nodeFiles, &transformDiagnostics)
             collector.diagnostics += transformDiagnostics
@@ -401,6 +455,31 @@ package enum XMLReader {
             let tree = copyElement(finalRoot, files: collector.nodeFiles, sources: sources)
             return Result(root: tree, diagnostics: collector.diagnostics)
         }
+    }
+
+    /// The tree below `rootNode` with its repeats expanded in Swift and validated by streaming,
+    /// or nil (and nothing reported or charged) when anything fails.
+    private static func expandedInSwift(
+        _ rootNode: UnsafeMutablePointer<xmlNode>, schema: String?, collector: ErrorCollector, budget: ElementBudget,
+        sources: SourceTexts
+    ) -> XMLElement? {
+        let reported = collector.diagnostics.count
+        guard var pending = PendingTree(rootNode, files: collector.nodeFiles),
+            SwiftRepeatExpander(budget: budget.copy()).expand(&pending.root)
+        else { return nil }
+        if let schema {
+            guard let parsed = ParsedSchemas.shared.schema(schema),
+                StreamValidation.isValid(pending.root, against: parsed)
+            else {
+                collector.diagnostics.removeSubrange(reported...)
+                return nil
+            }
+        }
+        guard collector.diagnostics.count == reported else {
+            collector.diagnostics.removeSubrange(reported...)
+            return nil
+        }
+        return pending.elements(mainFile: collector.nodeFiles.mainFile, sources: sources)
     }
 
     /// Validates `doc` against the schema text; diagnostics go to `collector`.

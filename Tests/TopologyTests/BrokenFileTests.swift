@@ -104,6 +104,34 @@ struct BrokenFileTests {
         #expect(found.contains { $0.location.line == 11 && $0.message.contains("overlaps") })
     }
 
+    /// A function number is taken by the first endpoint that claims it; a BAR register slot by
+    /// the last BAR that claimed it; each of mps and mrrs is checked on its own.
+    @Test func functionsSlotsAndPayloadsAreCheckedPerDevice() {
+        let body = """
+                  <rootPort id="rp0" device="1" gen="4" width="16">
+                    <endpoint id="f0" kind="gpu" pciId="10de:1db1" gen="4" width="16" mps="300 B" mrrs="8 KiB">
+                      <bar index="0" size="16 MiB" bits="64" prefetchable="true"/>
+                      <bar index="1" size="16 MiB" bits="32" prefetchable="true"/>
+                      <bar index="1" size="16 MiB" bits="32" prefetchable="true"/>
+                    </endpoint>
+                    <endpoint id="f0b" kind="gpu" pciId="10de:1db1" gen="4" width="16"/>
+                    <endpoint id="f1" kind="gpu" pciId="10de:1db1" gen="4" width="16" function="1"/>
+                  </rootPort>
+            """
+        let found = diagnostics(of: topologyText(body: body)).filter { $0.severity == .error }.map {
+            "\($0.location.line):\($0.location.column) \($0.message)"
+        }
+        #expect(
+            found == [
+                "7:75 <endpoint id='f0'> mps 300 B must be a power of two from 128 B to 4096 B (PCIe Base Specification 7.5.3.4)",
+                "7:87 <endpoint id='f0'> mrrs 8 KiB must be a power of two from 128 B to 4096 B (PCIe Base Specification 7.5.3.4)",
+                "9:16 BAR 1 of 'f0' overlaps the BAR declared at test.xml:8:11",
+                "10:16 BAR 1 of 'f0' overlaps the BAR declared at test.xml:9:11",
+                // f0b has no function attribute: the element, not f1's `function=` below it.
+                "12:9 function 0 under 'rp0' is already taken by the endpoint at test.xml:7:9",
+            ])
+    }
+
     @Test func vendorLinkToADeviceThatCannotHaveOne() {
         let body = """
                   <rootPort id="rp0" device="1" gen="4" width="16">
