@@ -83,7 +83,8 @@ let package = Package(
             resources: [
                 .embedInCode("Topologies/abci-a100x8.xml"), .embedInCode("Topologies/abci-v100x4.xml"),
                 .embedInCode("Topologies/default.xml"), .embedInCode("Topologies/dgx-a100.xml"),
-                .embedInCode("Topologies/dgx1-v100.xml"), .embedInCode("Topologies/dual-xeon-a100pcie4.xml"),
+                .embedInCode("Topologies/dgx1-v100.xml"), .embedInCode("Topologies/dgx2-v100x16.xml"),
+                .embedInCode("Topologies/dual-xeon-a100pcie4.xml"),
                 .embedInCode("Topologies/gpudirect-storage.xml"), .embedInCode("Topologies/hgx-h100.xml"),
                 .embedInCode("Topologies/intel-client.xml"), .embedInCode("Topologies/lambda-titanrtx8.xml"),
                 .embedInCode("Topologies/mi250x-node.xml"), .embedInCode("Topologies/mi300x-8.xml"),

@@ -11,7 +11,8 @@ public enum BundledTopology {
     /// The bundled topologies by name (topologies/NAME.xml, embedded at build time), in
     /// alphabetical order.
     public static let names = [
-        "abci-a100x8", "abci-v100x4", "default", "dgx-a100", "dgx1-v100", "dual-xeon-a100pcie4", "gpudirect-storage",
+        "abci-a100x8", "abci-v100x4", "default", "dgx-a100", "dgx1-v100", "dgx2-v100x16", "dual-xeon-a100pcie4",
+        "gpudirect-storage",
         "hgx-h100", "intel-client", "lambda-titanrtx8", "mi250x-node", "mi300x-8", "workstation-pcie-switch",
         "wrx80-rtx4090", "wrx80-rtx6000ada", "x12spa-rtx6000ada",
     ]
@@ -32,6 +33,7 @@ public enum BundledTopology {
         case "default": bytes = PackageResources.default_xml
         case "dgx-a100": bytes = PackageResources.dgx_a100_xml
         case "dgx1-v100": bytes = PackageResources.dgx1_v100_xml
+        case "dgx2-v100x16": bytes = PackageResources.dgx2_v100x16_xml
         case "dual-xeon-a100pcie4": bytes = PackageResources.dual_xeon_a100pcie4_xml
         case "gpudirect-storage": bytes = PackageResources.gpudirect_storage_xml
         case "hgx-h100": bytes = PackageResources.hgx_h100_xml

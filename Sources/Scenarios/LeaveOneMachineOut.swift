@@ -15,7 +15,7 @@ public enum LeaveOneMachineOut {
     /// The machines, by scenario (and bundled topology) name, in report order.
     public static let machines = [
         "wrx80-rtx6000ada", "x12spa-rtx6000ada", "wrx80-rtx4090", "abci-a100x8", "abci-v100x4", "lambda-titanrtx8",
-        "dual-xeon-a100pcie4",
+        "dual-xeon-a100pcie4", "dgx2-v100x16",
     ]
 
     /// One published figure and p2psim's prediction of it.
@@ -58,7 +58,9 @@ public enum LeaveOneMachineOut {
     /// The row of one expectation (nil for kinds this report does not tabulate).
     static func row(_ expectation: Expectation, _ result: ScenarioResult, machine: String) -> Row? {
         let location = "\(URL(fileURLWithPath: expectation.location.file).lastPathComponent):\(expectation.location.line)"
-        func kind(_ transfer: ScenarioTransfer) -> String { transfer.path == .bounce ? "staged" : "P2P" }
+        func kind(_ transfer: ScenarioTransfer) -> String {
+            transfer.path == .bounce ? "staged" : transfer.direction == .pull ? "P2P reads" : "P2P"
+        }
         switch expectation.check {
         case .metric(let id, let metric, let value, _):
             guard let transfer = result.transfer(id), let got = transfer.value(of: metric) else { return nil }
