@@ -519,7 +519,8 @@ struct PacketEngine: SimulationModel {
     /// When a writer's posted backlog at `link` is full: the time it next has room, or nil now.
     ///
     /// The backlog is what waits at the transmitter: payload staged in its queue, and what it has
-    /// committed and not yet sent (its busy time ahead, at its byte rate).
+    /// committed and not yet sent (its busy time ahead at its rate, in link bytes, TLP overheads
+    /// included: within a tenth of the payload at MPS 256).
     @inline(__always) func backlogFull(_ link: Int, limit: UInt64, now: UInt64) -> UInt64? {
         let stage = stages[link]
         let ahead = stage.busyUntil > now ? stage.busyUntil - now : 0

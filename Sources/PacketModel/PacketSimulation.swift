@@ -223,8 +223,8 @@ struct EngineBuilder {
     static let requesterConsumer = -2
     /// Links that are the transmitter of a device that both writes (with a posted backlog) and
     /// reads through them: their requesters share one input in issue order, keyed by
-    /// `transmitterQueue`, with the backlog's size in bytes.
-    var orderedTransmitters: [Int: Int] = [:]
+    /// `transmitterQueue`.
+    var orderedTransmitters: Set<Int> = []
     /// The source of an ordered transmitter's shared input.
     static let transmitterQueue = Int.min + 1
 
@@ -409,7 +409,7 @@ struct EngineBuilder {
             }
             if stages[s].code == .link {
                 noteConsumer(previous, s)
-                let ordered = previous < 0 && orderedTransmitters[s] != nil
+                let ordered = previous < 0 && orderedTransmitters.contains(s)
                 let key =
                     ordered
                     ? InputKey(source: Self.transmitterQueue, creditClass: -1)
@@ -445,19 +445,17 @@ struct EngineBuilder {
     /// first link of a write request route with `postedBacklog` > 0 that is also the first link of
     /// a read's request route. Unknown stages are left to `addTransfer` to report.
     mutating func findOrderedTransmitters(_ transfers: [PacketTransfer]) {
-        var backlog: [Int: Int] = [:]
+        var writes: Set<Int> = []
         var reads: Set<Int> = []
         for transfer in transfers {
             guard let first = transfer.requestRoute.first, let link = stageIndex[first] else { continue }
             if transfer.kind == .read {
                 reads.insert(link)
             } else if transfer.requester.postedBacklog > 0 {
-                backlog[link] = max(backlog[link] ?? 0, transfer.requester.postedBacklog)
+                writes.insert(link)
             }
         }
-        for (link, bytes) in backlog where reads.contains(link) && stages[link].code == .link {
-            orderedTransmitters[link] = bytes
-        }
+        orderedTransmitters = writes.intersection(reads).filter { stages[$0].code == .link }
     }
 
     /// Checks a transfer and compiles its routes.
@@ -505,9 +503,9 @@ struct EngineBuilder {
             }
             state.dmaPsPerByte = 1e12 / rate.bytesPerSecond
         }
-        if let backlog = orderedTransmitters[firstStage] {
+        if orderedTransmitters.contains(firstStage) {
             state.orderedTransmitter = true
-            state.postedBacklog = UInt64(isRead ? 0 : min(backlog, parameters.postedBacklog))
+            state.postedBacklog = isRead ? 0 : UInt64(parameters.postedBacklog)
         }
         state.requestHopStart = compile(
             request, source: requesterSource, creditClass: requestClass, terminal: Int32(memory),

@@ -128,11 +128,16 @@ struct HwlocFixTests {
         #expect(vendorMachine.nodes[try #require(vendor.nodeIndex(of: "gpu0"))].address.description == "0000:14:00.0")
     }
 
-    @Test("GPU families added to the table get memory and BARs; unknown GPUs are said to be unknown")
-    func gpuFamilies() throws {
+    /// A machine with an L40S (gpu0, known) and an unknown NVIDIA GPU (gpu1), imported and loaded.
+    static func importL40SAndUnknown() throws -> (result: HwlocImportResult, topology: Topology) {
         let result = try HwlocImporter.importTopology(
             text: document(gpuIds: ("10de:26b9", "10de:1eb0")), file: "families.xml")
-        let topology = try TopologyLoader.load(text: result.xml, file: "families.xml")
+        return (result, try TopologyLoader.load(text: result.xml, file: "families.xml"))
+    }
+
+    @Test("GPU families added to the table get memory and BARs; unknown GPUs are said to be unknown")
+    func gpuFamilies() throws {
+        let (result, topology) = try Self.importL40SAndUnknown()
         let l40s = try #require(topology.nodeIndex(of: "gpu0").flatMap { topology.nodes[$0].endpoint })
         #expect(l40s.memory?.capacity.bytes == 48 << 30)
         #expect(l40s.bars.first { $0.exposesMemory }?.size.bytes == 64 << 30)
@@ -146,9 +151,7 @@ struct HwlocFixTests {
 
     @Test("known NVIDIA families get their copy engines; families without a figure get none")
     func copyEngines() throws {
-        let result = try HwlocImporter.importTopology(
-            text: document(gpuIds: ("10de:26b9", "10de:1eb0")), file: "families.xml")
-        let topology = try TopologyLoader.load(text: result.xml, file: "families.xml")
+        let (_, topology) = try Self.importL40SAndUnknown()
         let l40s = try #require(topology.nodeIndex(of: "gpu0").flatMap { topology.nodes[$0].endpoint })
         #expect(l40s.dma?.engines == 2)
         #expect(l40s.dma?.outstandingReads == 72)
