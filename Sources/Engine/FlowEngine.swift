@@ -202,6 +202,19 @@ public struct FlowEngine: Sendable {
         // Read flows moving or about to, with their legs: their caps follow the write queues.
         var reading: [(flow: FlowID, leg: TransferLeg)] = []
 
+        // A queue of `queueBytes` of posted writes takes longer to drain where its TLPs are small
+        // (`<dma writePayload>`): the writes' weight on the link, the largest of those crossing it.
+        func drainWeight(_ link: Int) -> Double {
+            var weight = 1.0
+            for write in activeWrites {
+                let leg = transfers[write.transfer].plan.legs[write.leg]
+                if let position = leg.route.firstIndex(of: link), position < leg.weights.count {
+                    weight = max(weight, leg.weights[position])
+                }
+            }
+            return weight
+        }
+
         func readCap(_ leg: TransferLeg) -> Double? {
             guard let reads = leg.outstandingReads else { return leg.rateCap }
             var wait = 0.0
@@ -220,9 +233,9 @@ public struct FlowEngine: Sendable {
                     }
                     // "At least as fast": equal capacities computed along different routes may
                     // differ in the last bits, hence the relative margin of 1e-3.
-                    if joins, inflow >= capacity * 0.999 { wait += queueBytes / capacity }
+                    if joins, inflow >= capacity * 0.999 { wait += queueBytes * drainWeight(link) / capacity }
                 } else if writerOwnLink[link] > 0 {
-                    wait += queueBytes / capacity
+                    wait += queueBytes * drainWeight(link) / capacity
                 }
                 joinedFrom = link
             }

@@ -29,7 +29,11 @@ public struct PacketEngine: Sendable {
         let software = planner.machine.topology.software
         launch = software?.launch ?? planner.parameters.defaultLaunchOverhead
         completion = software?.completion ?? planner.parameters.defaultCompletionOverhead
+        smallestWritePayload = planner.machine.topology.nodes.compactMap { $0.endpoint?.dma?.writePayload }.min()
     }
+
+    /// The smallest `<dma writePayload>` of the machine's devices, when any sets one.
+    private let smallestWritePayload: ByteCount?
 
     private var topology: Topology { planner.machine.topology }
 
@@ -151,7 +155,8 @@ public struct PacketEngine: Sendable {
     /// A data credit is 16 bytes and a header credit one TLP (PCIe Base Specification 2.6.1).
     /// Header credits cover the stream in the smallest TLPs the machine sends in bulk: the link's
     /// max payload size, or smaller where a root complex cuts the peer traffic it forwards
-    /// (`p2pMaxPayload`), since the links after it carry that traffic at their full rate too.
+    /// (`p2pMaxPayload`) or where a device writes below its MPS (`<dma writePayload>`), since
+    /// the links they cross carry that traffic at their full rate too.
     func receiverCredits(_ configuration: PCIeLinkConfiguration) -> FlowControlCredits {
         let bytes = configuration.tlpBytesPerSecond * planner.parameters.receiverBufferCoverage.seconds
         let dataCredits = Int((bytes / 16).rounded(.up))
@@ -159,6 +164,7 @@ public struct PacketEngine: Sendable {
         if let split = topology.rootComplexes.compactMap(\.p2pMaxPayload).min() {
             bulkPayload = min(bulkPayload, Double(split.bytes))
         }
+        if let written = smallestWritePayload { bulkPayload = min(bulkPayload, Double(written.bytes)) }
         let headerCredits = Int((bytes / bulkPayload).rounded(.up))
         let standard = FlowControlCredits.standard
         return FlowControlCredits(

@@ -195,6 +195,7 @@ public struct TransferPlanner: Sendable {
             upElements + [.rootComplex(complex)]
             + (self.socket(of: source) == socket ? [] : [.socketLink(from: self.socket(of: source), to: socket)])
             + [.hostMemory(socket)]
+        cutToWriterPayload(&leg, writer: source)
         chargeCrossingHeaders(&leg, requester: source)
         chargeTranslation(&leg, complex: complex)
         return leg
@@ -261,6 +262,30 @@ public struct TransferPlanner: Sendable {
             for: TransferPattern(operation: .write, length: MachineResources.steadyStateLength))
         let small = configuration.effectiveBandwidth(for: TransferPattern(operation: .write, length: Int(payload)))
         return small > 0 ? full / small : 1
+    }
+
+    /// Cuts a write leg's TLPs to its writer's `<dma writePayload>` where that is smaller than
+    /// the TLPs the leg already carries: every PCIe link of the leg then carries a header per
+    /// `writePayload` bytes (weight: the link's write efficiency at its MPS over that at the
+    /// smaller payload), as the packet model sends them.
+    private func cutToWriterPayload(_ leg: inout TransferLeg, writer: Int) {
+        guard let payload = topology.nodes[writer].endpoint?.dma?.writePayload?.bytes, payload > 0,
+            payload < (leg.maxPayload ?? UInt64.max)
+        else { return }
+        let previous = leg.maxPayload
+        leg.maxPayload = payload
+        var weights = leg.weights.isEmpty ? Array(repeating: 1.0, count: leg.route.count) : leg.weights
+        for element in leg.elements {
+            guard case .link(let node, let upward) = element,
+                let link = upward ? resources.linkUp[node] : resources.linkDown[node],
+                let position = leg.route.firstIndex(of: link)
+            else { continue }
+            // The links after a root complex that cut the TLPs already (going down, in the
+            // peer-to-peer plan) are weighted for that cut: they take the ratio.
+            let before = previous.map { upward ? 1 : splitWeight(node: node, payload: $0) } ?? 1
+            weights[position] *= splitWeight(node: node, payload: payload) / before
+        }
+        leg.weights = weights
     }
 
     /// Charges the TLP headers to the crossings a leg passes (their capacity counts a 4-DW
@@ -703,6 +728,7 @@ public struct TransferPlanner: Sendable {
                     "the root complex forwards peer writes as \(split) TLPs: the links after it carry more headers per byte")
             }
             chargeReadTraffic(&leg, reader: b)
+            if direction == .push { cutToWriterPayload(&leg, writer: a) }
             chargeCrossingHeaders(&leg, requester: direction == .push ? a : b)
             if throughHost {
                 // The initiator's IOMMU translates its DMA addresses on the way to the peer.

@@ -473,7 +473,16 @@ struct TopologyBuilder {
         {
             dma = DMASpec(
                 engines: engines, rate: engineRate, outstandingReads: integer(dmaElement, "outstandingReads", .tags),
-                issueCost: dmaElement.attribute("issueCost") == nil ? nil : duration(dmaElement, "issueCost"))
+                issueCost: dmaElement.attribute("issueCost") == nil ? nil : duration(dmaElement, "issueCost"),
+                writePayload: size(dmaElement, "writePayload"))
+            if let payload = dma?.writePayload,
+                payload.bytes < 64 || payload.bytes > 4_096 || payload.bytes & (payload.bytes - 1) != 0
+            {
+                error(
+                    dmaElement, attribute: "writePayload",
+                    "<dma> writePayload \(payload) of '\(id)' must be a power of two from 64 B to 4096 B (a TLP's payload)")
+                dma?.writePayload = nil
+            }
         }
         var sriov: SRIOVSpec?
         if let sriovElement = element.children.first(where: { $0.name == "sriov" }),

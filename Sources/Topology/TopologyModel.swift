@@ -354,6 +354,10 @@ public struct DMASpec: Sendable, Hashable {
     /// The time the device spends on each DMA before its data moves (fetching its descriptor,
     /// taking its doorbell), one DMA at a time (nil: none modelled).
     public var issueCost: Picoseconds? = nil
+    /// The payload of the write TLPs the engines send, where smaller than the link's max
+    /// payload size (nil: they fill the MPS). A device may write below its MPS: every write
+    /// then carries a header per `writePayload` bytes on every link it crosses.
+    public var writePayload: ByteCount? = nil
 }
 
 /// SR-IOV virtual functions.

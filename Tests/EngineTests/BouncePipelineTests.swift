@@ -35,6 +35,33 @@ func twoGPUMachine(
     return TransferPlanner(machine: try EnumeratedMachine(topology))
 }
 
+/// Loads a one-GPU topology whose GPU endpoint carries `endpoint` (extra attributes) and `body`
+/// (child elements), and checks that it is refused with an error at `line` of x.xml that mentions
+/// `mentioning`.
+func expectOneGPUTopologyRefused(
+    endpoint: String = "", body: String = "", line: Int, mentioning: String,
+    sourceLocation: Testing.SourceLocation = #_sourceLocation
+) {
+    let text = """
+        <topology name="x" version="1">
+          <socket id="cpu0" vendor="amd" family="0x19" model="0x01">
+            <rootComplex id="rc0" hostBridge="1022:1480" p2p="readwrite">
+              <rootPort id="rc0.rp1" device="1" gen="4" width="16">
+                <endpoint id="gpu0" kind="gpu" pciId="10de:20f1" gen="4" width="16"\(endpoint)>\(body)</endpoint>
+              </rootPort>
+            </rootComplex>
+          </socket>
+        </topology>
+        """
+    do {
+        _ = try TopologyLoader.load(text: text, file: "x.xml")
+        Issue.record("the topology loaded", sourceLocation: sourceLocation)
+    } catch {
+        #expect("\(error)".contains("x.xml:\(line):"), "\(error)", sourceLocation: sourceLocation)
+        #expect("\(error)".contains(mentioning), "\(error)", sourceLocation: sourceLocation)
+    }
+}
+
 @Suite("The bounce as a staged pipeline")
 struct BouncePipelineTests {
     let size: UInt64 = 8 << 20

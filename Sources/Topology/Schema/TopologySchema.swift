@@ -272,6 +272,7 @@ public enum TopologySchema {
               <xs:simpleType><xs:restriction base="xs:positiveInteger"><xs:maxInclusive value="16384"/></xs:restriction></xs:simpleType>
             </xs:attribute>
             <xs:attribute name="issueCost" type="duration"/>
+            <xs:attribute name="writePayload" type="size"/>
           </xs:complexType>
 
           <xs:complexType name="sriov">
