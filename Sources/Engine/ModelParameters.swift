@@ -70,11 +70,12 @@ public struct ModelParameters: Sendable, Hashable {
     /// (the reverse copy twice as long, as nvbandwidth makes it) on the HGX A100 board's PCIe
     /// tree (abci-a100x8: GPU pairs under a switch, as the topology of issue #53 shows), to two
     /// A100 figures of machines outside the validation set: nvbandwidth issue #11 (A100 PCIe,
-    /// 12-13 GB/s) and issue #53 (8x A100-SXM4-80GB, about 11 GB/s). 52 KiB puts the engine at
-    /// 11.72 GB/s, 6.2% under the first middle and 6.6% over the second (a grid of 44-60 KiB).
-    /// An earlier fit to issue #11 alone, by a closed form, gave 24 KiB (the engine reads 13.8 GB/s
-    /// with it there). See docs/calibration.md.
-    public var postedWriteQueue = ByteCount.kib(52)
+    /// 12-13 GB/s) and issue #53 (8x A100-SXM4-80GB, about 11 GB/s). 38 KiB puts the engine at
+    /// 11.72 GB/s, 6.2% under the first middle and 6.5% over the second (a grid of 24-52 KiB),
+    /// with the A100's copy engines writing 128-byte TLPs (`<dma writePayload>`). Earlier fits:
+    /// 52 KiB with 256-byte writes, 24 KiB by a closed form to issue #11 alone. See
+    /// docs/calibration.md.
+    public var postedWriteQueue = ByteCount.kib(38)
     /// Page walks an IOMMU performs at once (misses it keeps in flight).
     ///
     /// Origin: fitted on pcie-bench's IOTLB experiment (Xeon E5 Broadwell, 4 KiB pages, 64-byte

@@ -43,34 +43,40 @@ public enum DeviceKnowledge {
     /// The known device `pciId` (`10de:2330`), if any.
     public static func device(_ pciId: String) -> Device? { devices[pciId] }
 
-    /// A GPU family's copy engines: how many, each one's rate, and the reads they keep
-    /// outstanding (`<dma engines rate outstandingReads>`).
+    /// A GPU family's copy engines: how many, each one's rate, the reads they keep outstanding
+    /// and the payload of the PCIe writes they send (`<dma engines rate outstandingReads
+    /// writePayload>`).
     public struct CopyEngines: Sendable, Equatable {
         var engines: Int
         var rateGBps: Int
         var outstandingReads: Int?
+        /// 128 for the NVIDIA families before Hopper: fitted on device-to-host copy figures of
+        /// machines outside the validation set (docs/calibration.md, "writePayload"); nil fills
+        /// the link's max payload size.
+        var writePayload: Int? = nil
 
         /// The `<dma>` element.
         public var element: String {
             "<dma engines=\"\(engines)\" rate=\"\(rateGBps) GB/s\""
-                + (outstandingReads.map { " outstandingReads=\"\($0)\"" } ?? "") + "/>"
+                + (outstandingReads.map { " outstandingReads=\"\($0)\"" } ?? "")
+                + (writePayload.map { " writePayload=\"\($0) B\"" } ?? "") + "/>"
         }
 
         /// Volta: 6 copy engines (deviceQuery on V100); 150 GB/s each, never the bottleneck of
         /// a copy on NVLink2 or PCIe Gen3; outstanding reads Ampere's (an assumption,
         /// docs/calibration.md: no Volta figure was used). As topologies/abci-v100x4.xml.
-        static let volta = CopyEngines(engines: 6, rateGBps: 150, outstandingReads: 48)
+        static let volta = CopyEngines(engines: 6, rateGBps: 150, outstandingReads: 48, writePayload: 128)
         /// A100: 3 copy engines (deviceQuery); 300 GB/s each (NVLink3 is 300 GB/s per
         /// direction); 48 outstanding reads fitted on nvbandwidth issue #42 (docs/calibration.md).
-        static let ampereA100 = CopyEngines(engines: 3, rateGBps: 300, outstandingReads: 48)
+        static let ampereA100 = CopyEngines(engines: 3, rateGBps: 300, outstandingReads: 48, writePayload: 128)
         /// Ampere GA10x boards (A10, A40, RTX A6000, RTX 3090): 2 async copy engines (deviceQuery
         /// on GA102); 32 GB/s each, above a Gen4 x16 link; outstanding reads the A100's (same
         /// architecture, an assumption).
-        static let ampereGA10x = CopyEngines(engines: 2, rateGBps: 32, outstandingReads: 48)
+        static let ampereGA10x = CopyEngines(engines: 2, rateGBps: 32, outstandingReads: 48, writePayload: 128)
         /// Ada (RTX 4090, L4, L40, L40S): 2 async copy engines (deviceQuery on
-        /// AD102); 32 GB/s each; 72 outstanding reads fitted on nvbandwidth issue #15
+        /// AD102); 32 GB/s each; 64 outstanding reads fitted on nvbandwidth issue #15
         /// (docs/calibration.md). As topologies/wrx80-rtx4090.xml.
-        static let ada = CopyEngines(engines: 2, rateGBps: 32, outstandingReads: 72)
+        static let ada = CopyEngines(engines: 2, rateGBps: 32, outstandingReads: 64, writePayload: 128)
         /// Hopper: 3 copy engines (deviceQuery on H100 SXM5); 400 GB/s each, nvbandwidth's
         /// device-to-device copy figure; reads bound by tags only, as topologies/hgx-h100.xml.
         static let hopper = CopyEngines(engines: 3, rateGBps: 400, outstandingReads: nil)

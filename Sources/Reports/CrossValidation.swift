@@ -93,7 +93,8 @@ public enum CrossValidation {
             transfers: (0..<8).map { Transfer(from: "cpu0", to: "gpu\($0)") }),
         Case(
             name: "a host read against writes on its request direction", topology: "default",
-            transfers: [Transfer(from: "cpu0", to: "gpu0"), Transfer(from: "gpu0", to: "cpu0")], bothWays: true),
+            transfers: [Transfer(from: "cpu0", to: "gpu0"), Transfer(from: "gpu0", to: "cpu0")], bothWays: true,
+            knownDifference: Self.equalRates),
         Case(
             name: "a host read joining a neighbour's writes on a shared switch uplink", topology: "abci-a100x8",
             transfers: [Transfer(from: "cpu0", to: "gpu1"), Transfer(from: "gpu0", to: "cpu0")], bothWays: true,
@@ -112,7 +113,7 @@ public enum CrossValidation {
             transfers: [
                 Transfer(from: "gpu0", to: "gpu1", path: .bounce), Transfer(from: "gpu1", to: "gpu0", path: .bounce),
             ],
-            bothWays: true),
+            bothWays: true, knownDifference: Self.smallWritesBounce),
         Case(
             name: "single bounce through a translating IOMMU (4 KiB pages)", topology: "default",
             transfers: [Transfer(from: "gpu0", to: "gpu2", path: .bounce)]),
@@ -136,7 +137,13 @@ public enum CrossValidation {
 
     /// Why the flow model slows a read that joins a neighbour's writes where the packet model does not.
     static let neighbourQueue =
-        "the flow model queues a read's requests behind the posted writes that fill the switch uplink they join (PCIe ordering: a request may not pass a posted write), which predicts the same-switch staged copies of ABCI 2.0 and Lambda within 8%; the packet model serves each ingress port's queues round-robin at the switch egress, so the requests pass the neighbour's writes there"
+        "the flow model queues a read's requests behind the posted writes that fill the switch uplink they join (PCIe ordering: a request may not pass a posted write), which predicts the same-switch staged copies of ABCI 2.0 within 8% and Lambda within 12%; the packet model serves each ingress port's queues round-robin at the switch egress, so the requests pass the neighbour's writes there"
+
+    static let equalRates =
+        "the flow model shares the GPU's upstream direction max-min fairly on rates, so the read, whose requests need about 4% of it, is held to the rate of the device's own writes; with the A100's 128-byte writes (weight 1.086 per byte) that rate is 12% under the read's completions, where the packet model arbitrates per packet and lets the requests through (within 3.3% with 256-byte writes)"
+
+    static let smallWritesBounce =
+        "with the Ada's 128-byte writes the packet model's host-to-device chunks run bound by their read tags for longer than the flow model's read cap says (18.2 and 18.7 GB/s agreed within 2.6% with 256-byte writes); the mechanism of the difference is not yet found"
 
     /// One transfer's figures in both fidelities.
     public struct Row: Sendable {

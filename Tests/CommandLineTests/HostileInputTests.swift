@@ -110,8 +110,8 @@ struct HostileInputTests {
 
     @Test(arguments: [
         ("latency=\"105 ns\"", "latency=\"18446744073709551615 ps\"", "22:", "a latency from 0 ps to 1 s"),
-        ("<dma engines=\"3\" rate=\"32 GB/s\"/>", "<dma engines=\"3\" rate=\"1e-308 GB/s\"/>", "27:", "bandwidth"),
-        ("<dma engines=\"3\" rate=\"32 GB/s\"/>", "<dma engines=\"3\" rate=\"0 GB/s\"/>", "27:", "bandwidth"),
+        ("<dma engines=\"3\" rate=\"32 GB/s\" writePayload=\"128 B\"/>", "<dma engines=\"3\" rate=\"1e-308 GB/s\" writePayload=\"128 B\"/>", "27:", "bandwidth"),
+        ("<dma engines=\"3\" rate=\"32 GB/s\" writePayload=\"128 B\"/>", "<dma engines=\"3\" rate=\"0 GB/s\" writePayload=\"128 B\"/>", "27:", "bandwidth"),
         ("bandwidth=\"1555 GB/s\"", "bandwidth=\"10 B/s\"", "26:", "bandwidth"),
         ("id=\"rc0.rp1\" device=\"1\"", "id=\"rc0.rp1\" device=\"256\"", "21:", "a PCI device number from 0 to 31"),
         ("id=\"rc0.rp1\" device=\"1\"", "id=\"rc0.rp1\" device=\"32\"", "21:", "a PCI device number from 0 to 31"),

@@ -102,13 +102,13 @@ struct CalibrationTests {
         #expect(abs(alone - 25.13) / 25.13 < 0.04, "\(alone)")
     }
 
-    /// Ada's `outstandingReads` (72) is fitted the same way to issue #15 (8x RTX 4090): the
+    /// Ada's `outstandingReads` (64) is fitted the same way to issue #15 (8x RTX 4090): the
     /// bidirectional host-to-device rows at 11.2-16 GB/s, middle 13.6, on the same tree.
     @Test func adaOutstandingReadsFitReachesTheRTX4090Figure() throws {
         var topology = try TopologyLoader.load(
             contentsOf: bundledTopologies.appendingPathComponent("abci-a100x8.xml").path)
         for index in topology.nodes.indices where topology.nodes[index].endpoint?.dma != nil {
-            topology.nodes[index].endpoint?.dma?.outstandingReads = 72
+            topology.nodes[index].endpoint?.dma?.outstandingReads = 64
         }
         let planner = TransferPlanner(machine: try EnumeratedMachine(topology), parameters: ModelParameters())
         let run = try NVBandwidthRun.run(planner: planner, devices: ["gpu0"], testcases: [.hostToDeviceBidirectional])

@@ -4,6 +4,7 @@ import Policy
 import Routing
 import Testing
 import Topology
+import Units
 
 @testable import HwlocImport
 
@@ -154,11 +155,17 @@ struct HwlocFixTests {
         let (_, topology) = try Self.importL40SAndUnknown()
         let l40s = try #require(topology.nodeIndex(of: "gpu0").flatMap { topology.nodes[$0].endpoint })
         #expect(l40s.dma?.engines == 2)
-        #expect(l40s.dma?.outstandingReads == 72)
+        #expect(l40s.dma?.outstandingReads == 64)
+        #expect(l40s.dma?.writePayload == ByteCount(128))
         #expect(topology.nodeIndex(of: "gpu1").flatMap { topology.nodes[$0].endpoint?.dma } == nil)
-        // Volta and Ampere: the calibration's outstanding reads; Hopper: tags only; Blackwell: none.
-        #expect(DeviceKnowledge.copyEngines("10de:1db8")?.element == "<dma engines=\"6\" rate=\"150 GB/s\" outstandingReads=\"48\"/>")
-        #expect(DeviceKnowledge.copyEngines("10de:20b2")?.element == "<dma engines=\"3\" rate=\"300 GB/s\" outstandingReads=\"48\"/>")
+        // Volta and Ampere: the calibration's outstanding reads and 128-byte writes; Hopper: tags
+        // only, writes filling the MPS; Blackwell: none.
+        #expect(
+            DeviceKnowledge.copyEngines("10de:1db8")?.element
+                == "<dma engines=\"6\" rate=\"150 GB/s\" outstandingReads=\"48\" writePayload=\"128 B\"/>")
+        #expect(
+            DeviceKnowledge.copyEngines("10de:20b2")?.element
+                == "<dma engines=\"3\" rate=\"300 GB/s\" outstandingReads=\"48\" writePayload=\"128 B\"/>")
         #expect(DeviceKnowledge.copyEngines("10de:2330")?.element == "<dma engines=\"3\" rate=\"400 GB/s\"/>")
         #expect(DeviceKnowledge.copyEngines("10de:2901") == nil)
     }

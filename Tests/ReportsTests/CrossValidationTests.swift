@@ -31,9 +31,12 @@ struct CrossValidationTests {
         // A known difference must still show, or its mark is stale.
         let known = rows.filter { $0.knownDifference != nil }
         #expect(!known.isEmpty)
-        withKnownIssue("the packet model lets requests pass a neighbour's posted writes at a switch egress") {
-            for row in known {
-                #expect(abs(row.bandwidthError) <= 0.05, "\(row.caseName) \(row.topology) \(row.transfer)")
+        // Each known case separately, so that a stale mark on any of them shows.
+        for name in Set(known.map(\.caseName)).sorted() {
+            withKnownIssue("\(name): \(known.first { $0.caseName == name }?.knownDifference ?? "")") {
+                for row in known where row.caseName == name {
+                    #expect(abs(row.bandwidthError) <= 0.05, "\(row.caseName) \(row.topology) \(row.transfer)")
+                }
             }
         }
     }
