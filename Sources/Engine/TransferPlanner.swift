@@ -365,6 +365,13 @@ public struct TransferPlanner: Sendable {
             from: source, to: destination, choice: choice, direction: direction, stagingSocket: stagingSocket,
             buffer: buffer, resizableBAR: resizableBAR)
         chargeNetworkPorts(&plan, from: source, to: destination)
+        if case .device(let writer) = source, let payload = topology.nodes[writer].endpoint?.dma?.writePayload,
+            plan.legs.contains(where: { !$0.isRead && $0.maxPayload == payload.bytes })
+        {
+            plan.notes.append(
+                "\(topology.nodes[writer].id) writes \(payload) TLPs (its copy engines' writePayload): every PCIe link its writes cross carries a header per \(payload)"
+            )
+        }
         return plan
     }
 

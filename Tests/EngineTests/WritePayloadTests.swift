@@ -40,6 +40,15 @@ struct WritePayloadTests {
         }
     }
 
+    @Test("The plan says where a device writes below its MPS, and not where a root complex cuts its TLPs smaller")
+    func planSaysSo() throws {
+        let cut = try twoGPUMachine(dma: #" writePayload="128 B""#)
+        #expect(try cut.plan("gpu0", "cpu0").notes.contains { $0.contains("gpu0 writes 128 B TLPs") })
+        #expect(try cut.plan("gpu0", "gpu1").notes.contains { $0.contains("gpu0 writes 128 B TLPs") })
+        #expect(try !cut.plan("cpu0", "gpu0").notes.contains { $0.contains("writes 128 B TLPs") })
+        #expect(try !twoGPUMachine().plan("gpu0", "cpu0").notes.contains { $0.contains("TLPs") })
+    }
+
     @Test("A device's write payload leaves its reads alone")
     func readsAreUnchanged() throws {
         let plain = try twoGPUMachine()
