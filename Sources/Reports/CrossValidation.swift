@@ -143,7 +143,7 @@ public enum CrossValidation {
         "the flow model shares the GPU's upstream direction max-min fairly on rates, so the read, whose requests need about 4% of it, is held to the rate of the device's own writes; with the A100's 128-byte writes (weight 1.086 per byte) that rate is 12% under the read's completions, where the packet model arbitrates per packet and lets the requests through (within 3.3% with 256-byte writes)"
 
     static let smallWritesBounce =
-        "with the Ada's 128-byte writes the packet model's host-to-device chunks run bound by their read tags for longer than the flow model's read cap says (with 256-byte writes the two agree within 4.1%); the packet model's figure falls off a cliff between a 24 and a 30 KiB posted-write backlog (19.2 to 16.7 GB/s; flow 19.6 to 18.9), which only 128-byte writes show and which points at the receivers' credits rather than at the queue; not yet explained"
+        "with the Ada's 128-byte writes the packet model's host-to-device chunks run bound by their read tags for longer than the flow model's read cap says (with 256-byte writes the two agree within 4.1%); the packet model's figure falls off a cliff between a 24 and a 30 KiB posted-write backlog (19.2 to 16.7 GB/s; flow 19.6 to 18.9), which only 128-byte writes show and which points at the receivers' credits rather than at the queue: receivers sized for 2 us instead of 1 (`--set receiverBufferCoverage=2us`) give 17.23 GB/s, 4% under flow; which credit runs short is not yet found"
 
     /// One transfer's figures in both fidelities.
     public struct Row: Sendable {
