@@ -202,17 +202,22 @@ public struct FlowEngine: Sendable {
         // Read flows moving or about to, with their legs: their caps follow the write queues.
         var reading: [(flow: FlowID, leg: TransferLeg)] = []
 
-        // A queue of `queueBytes` of posted writes takes longer to drain where its TLPs are small
-        // (`<dma writePayload>`): the writes' weight on the link, the largest of those crossing it.
-        func drainWeight(_ link: Int) -> Double {
+        // The active writes crossing `link`: the rate at which they arrive there, whether one of
+        // them joins it from another input than `previous`, and the largest of their weights on
+        // it (a queue of posted writes takes longer to drain where its TLPs are small,
+        // `<dma writePayload>`).
+        func writesCrossing(_ link: Int, joiningFrom previous: Int?) -> (inflow: Double, joins: Bool, weight: Double) {
+            var inflow = 0.0
+            var joins = false
             var weight = 1.0
             for write in activeWrites {
-                let leg = transfers[write.transfer].plan.legs[write.leg]
-                if let position = leg.route.firstIndex(of: link), position < leg.weights.count {
-                    weight = max(weight, leg.weights[position])
-                }
+                let crossing = transfers[write.transfer].plan.legs[write.leg]
+                guard let position = crossing.route.firstIndex(of: link) else { continue }
+                inflow += arrivals[write.transfer][write.leg][position]
+                if let previous, !crossing.route.contains(previous) { joins = true }
+                if position < crossing.weights.count { weight = max(weight, crossing.weights[position]) }
             }
-            return weight
+            return (inflow, joins, weight)
         }
 
         func readCap(_ leg: TransferLeg) -> Double? {
@@ -223,19 +228,14 @@ public struct FlowEngine: Sendable {
             for link in leg.requestLinks.reversed() {
                 let capacity = capacities[link]
                 if let previous = joinedFrom {
-                    var inflow = 0.0
-                    var joins = false
-                    for write in activeWrites {
-                        let route = transfers[write.transfer].plan.legs[write.leg].route
-                        guard let position = route.firstIndex(of: link) else { continue }
-                        inflow += arrivals[write.transfer][write.leg][position]
-                        if !route.contains(previous) { joins = true }
-                    }
+                    let writes = writesCrossing(link, joiningFrom: previous)
                     // "At least as fast": equal capacities computed along different routes may
                     // differ in the last bits, hence the relative margin of 1e-3.
-                    if joins, inflow >= capacity * 0.999 { wait += queueBytes * drainWeight(link) / capacity }
+                    if writes.joins, writes.inflow >= capacity * 0.999 {
+                        wait += queueBytes * writes.weight / capacity
+                    }
                 } else if writerOwnLink[link] > 0 {
-                    wait += queueBytes * drainWeight(link) / capacity
+                    wait += queueBytes * writesCrossing(link, joiningFrom: nil).weight / capacity
                 }
                 joinedFrom = link
             }

@@ -265,27 +265,29 @@ public struct TransferPlanner: Sendable {
     }
 
     /// Cuts a write leg's TLPs to its writer's `<dma writePayload>` where that is smaller than
-    /// the TLPs the leg already carries: every PCIe link of the leg then carries a header per
-    /// `writePayload` bytes (weight: the link's write efficiency at its MPS over that at the
-    /// smaller payload), as the packet model sends them.
+    /// the TLPs a link already carries: the link then carries a header per `writePayload` bytes
+    /// (weight: the link's write efficiency at its MPS over that at the smaller payload), as the
+    /// packet model sends them. Links after a root complex that cuts peer writes smaller still
+    /// (`p2pMaxPayload`, the downward links of the peer-to-peer plan) keep that cut.
     private func cutToWriterPayload(_ leg: inout TransferLeg, writer: Int) {
-        guard let payload = topology.nodes[writer].endpoint?.dma?.writePayload?.bytes, payload > 0,
-            payload < (leg.maxPayload ?? UInt64.max)
-        else { return }
-        let previous = leg.maxPayload
-        leg.maxPayload = payload
+        guard let payload = topology.nodes[writer].endpoint?.dma?.writePayload?.bytes, payload > 0 else { return }
+        let split = leg.maxPayload
         var weights = leg.weights.isEmpty ? Array(repeating: 1.0, count: leg.route.count) : leg.weights
+        var cut = false
         for element in leg.elements {
             guard case .link(let node, let upward) = element,
                 let link = upward ? resources.linkUp[node] : resources.linkDown[node],
                 let position = leg.route.firstIndex(of: link)
             else { continue }
-            // The links after a root complex that cut the TLPs already (going down, in the
-            // peer-to-peer plan) are weighted for that cut: they take the ratio.
-            let before = previous.map { upward ? 1 : splitWeight(node: node, payload: $0) } ?? 1
+            let carried = upward ? nil : split
+            guard payload < (carried ?? UInt64.max) else { continue }
+            let before = carried.map { splitWeight(node: node, payload: $0) } ?? 1
             weights[position] *= splitWeight(node: node, payload: payload) / before
+            cut = true
         }
+        guard cut else { return }
         leg.weights = weights
+        leg.maxPayload = min(split ?? payload, payload)
     }
 
     /// Charges the TLP headers to the crossings a leg passes (their capacity counts a 4-DW

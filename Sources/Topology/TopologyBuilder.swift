@@ -420,13 +420,21 @@ struct TopologyBuilder {
         let mps = size(element, "mps") ?? EndpointDefaults.maxPayload
         let mrrs = size(element, "mrrs") ?? EndpointDefaults.maxReadRequest
         let rcb = size(element, "rcb") ?? EndpointDefaults.readCompletionBoundary
-        func checkPayload(_ name: String, _ value: ByteCount) {
-            if value.bytes < 128 || value.bytes > 4_096 || value.bytes & (value.bytes - 1) != 0 {
-                error(
-                    element, attribute: name,
-                    "<endpoint id='\(id)'> \(name) \(value) must be a power of two from 128 B to 4096 B (PCIe Base Specification 7.5.3.4)"
-                )
+        /// A TLP size must be a power of two up to 4096 B: from 128 B for the Device Control
+        /// settings (PCIe Base Specification 7.5.3.4), from 64 B for what a device writes.
+        @discardableResult
+        func checkPayload(
+            _ name: String, _ value: ByteCount, on checked: XMLElement? = nil, smallest: UInt64 = 128,
+            source: String = "PCIe Base Specification 7.5.3.4"
+        ) -> Bool {
+            guard value.bytes < smallest || value.bytes > 4_096 || value.bytes & (value.bytes - 1) != 0 else {
+                return true
             }
+            error(
+                checked ?? element, attribute: name,
+                "\(checked.map { "<\($0.name)> of '\(id)':" } ?? "<endpoint id='\(id)'>") \(name) \(value) must be a power of two from \(smallest) B to 4096 B (\(source))"
+            )
+            return false
         }
         checkPayload("mps", mps)
         checkPayload("mrrs", mrrs)
@@ -476,11 +484,8 @@ struct TopologyBuilder {
                 issueCost: dmaElement.attribute("issueCost") == nil ? nil : duration(dmaElement, "issueCost"),
                 writePayload: size(dmaElement, "writePayload"))
             if let payload = dma?.writePayload,
-                payload.bytes < 64 || payload.bytes > 4_096 || payload.bytes & (payload.bytes - 1) != 0
+                !checkPayload("writePayload", payload, on: dmaElement, smallest: 64, source: "a TLP's payload")
             {
-                error(
-                    dmaElement, attribute: "writePayload",
-                    "<dma> writePayload \(payload) of '\(id)' must be a power of two from 64 B to 4096 B (a TLP's payload)")
                 dma?.writePayload = nil
             }
         }

@@ -8,7 +8,8 @@ import Units
 /// A machine written for these tests: two GPUs on their own root ports of one AMD socket.
 func twoGPUMachine(
     engines: Int = 2, iommu: String = #"<iommu mode="passthrough" pageSize="4 KiB"/>"#, gpuExtra: String = "",
-    dma: String = "", socket: String = #"vendor="amd" family="0x19" model="0x01""#, hostBridge: String = "1022:1480"
+    dma: String = "", socket: String = #"vendor="amd" family="0x19" model="0x01""#, hostBridge: String = "1022:1480",
+    complex: String = ""
 ) throws -> TransferPlanner {
     func gpu(_ id: String) -> String {
         """
@@ -23,7 +24,7 @@ func twoGPUMachine(
         <topology name="two-gpus" version="1">
           <socket id="cpu0" \(socket)>
             <memory capacity="256 GiB" bandwidth="204.8 GB/s" latency="110 ns"/>
-            <rootComplex id="rc0" hostBridge="\(hostBridge)" p2p="readwrite">
+            <rootComplex id="rc0" hostBridge="\(hostBridge)" p2p="readwrite"\(complex)>
               \(iommu)
               <rootPort id="rc0.rp1" device="1" gen="4" width="16">\(gpu("gpu0"))</rootPort>
               <rootPort id="rc0.rp2" device="2" gen="4" width="16">\(gpu("gpu1"))</rootPort>

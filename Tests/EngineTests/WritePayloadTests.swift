@@ -49,6 +49,31 @@ struct WritePayloadTests {
         #expect(try !twoGPUMachine().plan("gpu0", "cpu0").notes.contains { $0.contains("TLPs") })
     }
 
+    /// A root complex that forwards peer writes as 64-byte TLPs: the writer's own link carries its
+    /// 128-byte TLPs, the links after the root complex the 64-byte ones.
+    @Test("Before a root complex's smaller cut the links carry the writer's TLPs, after it the cut ones")
+    func writerPayloadBeforeTheRootComplexCut() throws {
+        let planner = try twoGPUMachine(dma: #" writePayload="128 B""#, complex: #" p2pMaxPayload="64 B""#)
+        let leg = try #require(planner.plan("gpu0", "gpu1").legs.first)
+        #expect(leg.maxPayload == 64)
+        let link = PCIeLinkConfiguration(generation: .gen4, width: .x16, maxPayloadSize: .bytes256)
+        func weight(_ payload: Int) -> Double {
+            link.effectiveBandwidth(for: TransferPattern(operation: .write, length: 1 << 20))
+                / link.effectiveBandwidth(for: TransferPattern(operation: .write, length: payload))
+        }
+        let resources = planner.resources
+        var checked: [Bool] = []
+        for element in leg.elements {
+            guard case .link(let node, let upward) = element else { continue }
+            checked.append(upward)
+            let resource = try #require(upward ? resources.linkUp[node] : resources.linkDown[node])
+            let position = try #require(leg.route.firstIndex(of: resource))
+            let expected = weight(upward ? 128 : 64)
+            #expect(abs(leg.weight(at: position) - expected) < 1e-9, "\(resources.resources[resource].name)")
+        }
+        #expect(checked.contains(true) && checked.contains(false))
+    }
+
     @Test("A device's write payload leaves its reads alone")
     func readsAreUnchanged() throws {
         let plain = try twoGPUMachine()
